@@ -1,0 +1,53 @@
+//! `harrier-anpr-standin`: serves the fictional Harrier ANPR API until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use clap::Parser;
+use harrier_anpr_standin::{Config, DEFAULT_API_KEY, StandIn};
+
+/// Stand-in for the fictional Harrier ANPR vendor API (XML), seeded with synthetic data.
+///
+/// Prints `listening on http://IP:PORT` once bound, then serves until SIGINT or SIGTERM.
+/// Any route may be prefixed with /_fault/delay/{ms}, /_fault/hang, /_fault/status/{code} or
+/// /_fault/trickle/{ms}; see docs/VENDOR-STANDINS.md.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    after_help = "Example:\n  harrier-anpr-standin --listen 127.0.0.1:8082 --api-key demo-token\n  \
+                  curl -H 'Authorization: Bearer demo-token' 'http://127.0.0.1:8082/harrier/reads?vrm=ZX51ABC'"
+)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Bearer token clients must send in the Authorization header.
+    #[arg(long, value_name = "KEY", default_value = DEFAULT_API_KEY)]
+    api_key: String,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let standin = StandIn::start(Config {
+        listen: args.listen,
+        api_key: args.api_key,
+    })
+    .await?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on {}", standin.base_url())?;
+    stdout.flush()?;
+    drop(stdout);
+    wait_for_signal().await?;
+    standin.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
+}

@@ -1,0 +1,150 @@
+//! Stand-in for the fictional **Kestrel RMS** vendor API (JSON REST), seeded with synthetic data.
+//!
+//! The API contract is `docs/VENDOR-STANDINS.md`. Tests start one in-process on a loopback port:
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let kestrel = kestrel_rms_standin::StandIn::start(Default::default()).await?;
+//! let base = kestrel.base_url(); // e.g. http://127.0.0.1:40123
+//! // ... point a connector at `base` (or at `kestrel.url("/_fault/delay/200")`) ...
+//! assert_eq!(kestrel.counters().incidents_created, 0);
+//! kestrel.shutdown().await;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod api;
+pub mod model;
+pub mod seed;
+mod server;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use model::{Address, Incident, IncidentNominal, Nominal};
+pub use server::RequestRecord;
+
+/// The API key the binary uses when `--api-key` is not given.
+pub const DEFAULT_API_KEY: &str = "demo-key";
+
+/// The header that carries the API key.
+pub const API_KEY_HEADER: &str = "X-Kestrel-Key";
+
+/// How to run a stand-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Address to listen on; port `0` picks a free one. Default `127.0.0.1:0`.
+    pub listen: SocketAddr,
+    /// The API key clients must send in `X-Kestrel-Key`. Default [`DEFAULT_API_KEY`].
+    pub api_key: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            api_key: DEFAULT_API_KEY.to_owned(),
+        }
+    }
+}
+
+/// A snapshot of one stand-in's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Requests received, every one counted (faulted, unauthorised and failed ones too).
+    pub requests: u64,
+    /// Requests refused with `401`.
+    pub unauthorized: u64,
+    /// Incidents created by `POST /api/v2/incidents` (replays not counted).
+    pub incidents_created: u64,
+    /// `POST /api/v2/incidents` answered from the idempotency store (`200`, nothing created).
+    pub idempotent_replays: u64,
+    /// Incidents held now (seeded plus created).
+    pub incidents: u64,
+    /// Nominals held now.
+    pub nominals: u64,
+}
+
+/// A running Kestrel stand-in. Dropping it stops the server and closes its connections.
+pub struct StandIn {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    api: Arc<api::Kestrel>,
+    traffic: Arc<server::Traffic>,
+    task: JoinHandle<()>,
+}
+
+impl StandIn {
+    /// Binds `config.listen` and serves on the current tokio runtime until stopped.
+    pub async fn start(config: Config) -> std::io::Result<StandIn> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let api = Arc::new(api::Kestrel::new(config.api_key));
+        let traffic = Arc::new(server::Traffic::default());
+        let task = tokio::spawn(server::serve(listener, api.clone(), traffic.clone()));
+        Ok(StandIn {
+            addr,
+            api,
+            traffic,
+            task,
+        })
+    }
+
+    /// `http://IP:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The base URL followed by `path`, e.g. `url("/_fault/delay/200")` for a slow vendor.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
+
+    /// The current counters.
+    pub fn counters(&self) -> Counters {
+        let c = &self.api.counters;
+        let store = self.api.store();
+        Counters {
+            requests: self.traffic.requests(),
+            unauthorized: c.unauthorized.load(Ordering::Relaxed),
+            incidents_created: c.incidents_created.load(Ordering::Relaxed),
+            idempotent_replays: c.idempotent_replays.load(Ordering::Relaxed),
+            incidents: store.incidents.len() as u64,
+            nominals: store.nominals.len() as u64,
+        }
+    }
+
+    /// Every request received so far (the last 10,000), oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.traffic.log()
+    }
+
+    /// The incidents held now (seeded, then created ones in order of creation).
+    pub fn incidents(&self) -> Vec<Incident> {
+        self.api.store().incidents.clone()
+    }
+
+    /// Stops accepting, closes every open connection and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl std::fmt::Debug for StandIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StandIn")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,362 @@
+//! Outbound HTTP: the host makes every request itself, and only to origins the grant allows.
+//!
+//! A denial is a `wasi:http` error code (`HTTP-request-denied`) the guest sees and maps to its own
+//! error, never a trap.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::uri::Scheme;
+use wasmtime::component::Linker;
+use wasmtime_wasi_http::{
+    RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
+};
+
+use crate::plugin::InstanceState;
+
+/// Connecting to a vendor on a healthy network takes milliseconds; five seconds covers a slow
+/// TLS handshake without eating the whole call budget.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A vendor that has not started answering after eight seconds will not help an officer in time.
+const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(8);
+/// Gap allowed between two chunks of one response body.
+const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(5);
+/// Response headers larger than this are refused: vendor APIs send a few hundred bytes.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// One origin pattern a connector may call: `scheme://host:port`, `host:port` or `host`, where
+/// `host` may start with `*.` to allow every subdomain (not the bare domain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPattern {
+    scheme: Option<String>,
+    host: String,
+    port: Option<u16>,
+}
+
+impl HostPattern {
+    /// Parse a pattern.
+    ///
+    /// # Errors
+    /// A message saying what is wrong, e.g. an unknown scheme, a path, or a bad port.
+    pub fn parse(text: &str) -> Result<HostPattern, String> {
+        let text = text.trim();
+        let (scheme, rest) = match text.split_once("://") {
+            Some((s, r)) => {
+                let s = s.to_ascii_lowercase();
+                if s != "http" && s != "https" {
+                    return Err(format!(
+                        "`{text}`: scheme `{s}` is not allowed (use http or https)"
+                    ));
+                }
+                (Some(s), r)
+            }
+            None => (None, text),
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if rest.contains('/') || rest.contains('?') || rest.contains('@') {
+            return Err(format!(
+                "`{text}`: give an origin (scheme://host:port), not a URL with a path or user"
+            ));
+        }
+        let (host, port) = split_host_port(rest).map_err(|e| format!("`{text}`: {e}"))?;
+        if host.is_empty() {
+            return Err(format!("`{text}`: no host name"));
+        }
+        if host.contains('*') && !(host.starts_with("*.") && !host[2..].contains('*')) {
+            return Err(format!(
+                "`{text}`: a wildcard may only be a leading `*.` (e.g. `*.vendor.example`)"
+            ));
+        }
+        Ok(HostPattern {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+
+    /// The origin of a URL, as a pattern matching exactly that origin.
+    ///
+    /// # Errors
+    /// When `url` is not an absolute http(s) URL.
+    pub fn from_url(url: &str) -> Result<HostPattern, String> {
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+        let scheme = uri
+            .scheme_str()
+            .ok_or_else(|| format!("`{url}` has no scheme"))?
+            .to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return Err(format!("`{url}`: only http and https URLs can be granted"));
+        }
+        let host = uri.host().ok_or_else(|| format!("`{url}` has no host"))?;
+        let port = uri
+            .port_u16()
+            .unwrap_or(if scheme == "https" { 443 } else { 80 });
+        Ok(HostPattern {
+            scheme: Some(scheme),
+            host: host.trim_matches(['[', ']']).to_ascii_lowercase(),
+            port: Some(port),
+        })
+    }
+
+    /// Does a request to `scheme://host:port` fall under this pattern?
+    pub fn matches(&self, scheme: &str, host: &str, port: u16) -> bool {
+        if let Some(s) = &self.scheme
+            && !s.eq_ignore_ascii_case(scheme)
+        {
+            return false;
+        }
+        let default_port = if scheme.eq_ignore_ascii_case("https") {
+            443
+        } else {
+            80
+        };
+        if self.port.unwrap_or(default_port) != port {
+            return false;
+        }
+        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+        match self.host.strip_prefix("*.") {
+            Some(domain) => host
+                .strip_suffix(domain)
+                .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+            None => host == self.host,
+        }
+    }
+}
+
+impl fmt::Display for HostPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = &self.scheme {
+            write!(f, "{s}://")?;
+        }
+        if self.host.contains(':') {
+            write!(f, "[{}]", self.host)?;
+        } else {
+            f.write_str(&self.host)?;
+        }
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        Ok(())
+    }
+}
+
+fn split_host_port(s: &str) -> Result<(&str, Option<u16>), String> {
+    if let Some(v6) = s.strip_prefix('[') {
+        let (host, after) = v6
+            .split_once(']')
+            .ok_or_else(|| "unclosed `[` in IPv6 address".to_string())?;
+        return match after.strip_prefix(':') {
+            Some(p) => Ok((host, Some(parse_port(p)?))),
+            None if after.is_empty() => Ok((host, None)),
+            None => Err(format!("unexpected `{after}` after the address")),
+        };
+    }
+    match s.rsplit_once(':') {
+        Some((host, p)) => Ok((host, Some(parse_port(p)?))),
+        None => Ok((s, None)),
+    }
+}
+
+fn parse_port(p: &str) -> Result<u16, String> {
+    match p.parse::<u16>() {
+        Ok(0) | Err(_) => Err(format!("`{p}` is not a port (1–65535)")),
+        Ok(n) => Ok(n),
+    }
+}
+
+/// The origins one connector may call. Empty means no outbound HTTP at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowList {
+    patterns: Vec<HostPattern>,
+}
+
+impl AllowList {
+    /// An allow-list of these patterns.
+    pub fn new(patterns: Vec<HostPattern>) -> Self {
+        AllowList { patterns }
+    }
+
+    /// The patterns, in the order given.
+    pub fn patterns(&self) -> &[HostPattern] {
+        &self.patterns
+    }
+
+    /// Is `scheme://host:port` allowed?
+    pub fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
+        self.patterns.iter().any(|p| p.matches(scheme, host, port))
+    }
+}
+
+/// Per-call HTTP state: the wasi-http context and our hooks.
+pub(crate) struct HttpState {
+    ctx: WasiHttpCtx,
+    hooks: OutboundHooks,
+}
+
+impl HttpState {
+    pub(crate) fn new(plugin: String, allow: Arc<AllowList>) -> Self {
+        let mut ctx = WasiHttpCtx::new();
+        ctx.set_field_size_limit(MAX_HEADER_BYTES);
+        HttpState {
+            ctx,
+            hooks: OutboundHooks { plugin, allow },
+        }
+    }
+}
+
+struct OutboundHooks {
+    plugin: String,
+    allow: Arc<AllowList>,
+}
+
+impl WasiHttpHooks for OutboundHooks {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = Result<
+                    (
+                        http::Response<WasiBody>,
+                        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+                    ),
+                    wasmtime_wasi_http::Error,
+                >,
+            > + Send,
+    > {
+        let uri = request.uri();
+        let scheme = uri.scheme().cloned().unwrap_or(Scheme::HTTPS);
+        let host = uri.host().unwrap_or_default().to_string();
+        let port = uri
+            .port_u16()
+            .unwrap_or(if scheme == Scheme::HTTPS { 443 } else { 80 });
+        if !self.allow.allows(scheme.as_str(), &host, port) {
+            tracing::warn!(plugin = %self.plugin, "outbound HTTP to {scheme}://{host}:{port} denied: not in the grant");
+            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        }
+        tracing::debug!(plugin = %self.plugin, "outbound HTTP {} {uri}", request.method());
+        // The guest may ask for shorter timeouts, never longer ones.
+        let options = RequestOptions {
+            connect_timeout: Some(shorter(options.and_then(|o| o.connect_timeout), CONNECT_TIMEOUT)),
+            first_byte_timeout: Some(shorter(
+                options.and_then(|o| o.first_byte_timeout),
+                FIRST_BYTE_TIMEOUT,
+            )),
+            between_bytes_timeout: Some(shorter(
+                options.and_then(|o| o.between_bytes_timeout),
+                BETWEEN_BYTES_TIMEOUT,
+            )),
+        };
+        drop(fut);
+        Box::new(async move {
+            use http_body_util_compat::boxed;
+            let (response, io) =
+                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            Ok((
+                response.map(boxed),
+                Box::new(io) as Box<dyn Future<Output = _> + Send>,
+            ))
+        })
+    }
+}
+
+fn shorter(asked: Option<Duration>, ceiling: Duration) -> Duration {
+    asked.map_or(ceiling, |d| d.min(ceiling))
+}
+
+/// `default_send_request` returns an opaque body type; the hook must hand back a boxed one.
+mod http_body_util_compat {
+    use bytes::Bytes;
+    use http_body::Body;
+    use wasmtime_wasi_http::WasiBody;
+
+    pub(super) fn boxed<B>(body: B) -> WasiBody
+    where
+        B: Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static,
+    {
+        http_body_util::BodyExt::boxed_unsync(body)
+    }
+}
+
+impl WasiHttpView for InstanceState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http.ctx,
+            table: &mut self.table,
+            hooks: &mut self.http.hooks,
+        }
+    }
+}
+
+pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_origin() {
+        let p = HostPattern::parse("http://127.0.0.1:8080").unwrap();
+        assert!(p.matches("http", "127.0.0.1", 8080));
+        assert!(!p.matches("https", "127.0.0.1", 8080));
+        assert!(!p.matches("http", "127.0.0.1", 8081));
+        assert!(!p.matches("http", "127.0.0.2", 8080));
+    }
+
+    #[test]
+    fn host_only_means_default_port_any_scheme() {
+        let p = HostPattern::parse("api.vendor.example").unwrap();
+        assert!(p.matches("https", "API.Vendor.Example", 443));
+        assert!(p.matches("http", "api.vendor.example", 80));
+        assert!(!p.matches("https", "api.vendor.example", 8443));
+    }
+
+    #[test]
+    fn wildcard_matches_subdomains_only() {
+        let p = HostPattern::parse("https://*.vendor.example").unwrap();
+        assert!(p.matches("https", "a.vendor.example", 443));
+        assert!(p.matches("https", "a.b.vendor.example", 443));
+        assert!(!p.matches("https", "vendor.example", 443));
+        assert!(!p.matches("https", "evilvendor.example", 443));
+        assert!(!p.matches("https", "vendor.example.evil", 443));
+    }
+
+    #[test]
+    fn rejects_bad_patterns_with_reasons() {
+        for (bad, why) in [
+            ("ftp://x", "scheme"),
+            ("http://x/path", "path"),
+            ("http://user@x", "path or user"),
+            ("x:0", "port"),
+            ("x:99999", "port"),
+            ("a.*.example", "wildcard"),
+            ("http://", "no host"),
+        ] {
+            let err = HostPattern::parse(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn from_url_takes_the_origin() {
+        let p = HostPattern::from_url("http://127.0.0.1:4100/api/v2/").unwrap();
+        assert_eq!(p.to_string(), "http://127.0.0.1:4100");
+        let p = HostPattern::from_url("https://[::1]/x").unwrap();
+        assert!(p.matches("https", "[::1]", 443));
+        assert!(HostPattern::from_url("file:///etc/passwd").is_err());
+        assert!(HostPattern::from_url("/relative").is_err());
+    }
+
+    #[test]
+    fn empty_allow_list_denies_everything() {
+        let allow = AllowList::default();
+        assert!(!allow.allows("https", "example.com", 443));
+    }
+}

@@ -1,0 +1,226 @@
+//! `interop call`: one operation of a connector, in the sandbox, answer as JSON on stdout.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use interop_host::types::{Classification, EntityKind, RequestContext, SearchQuery, Submission};
+use interop_host::{AllowList, Grant, Host, HostPattern, Limits};
+use serde::Deserialize;
+
+const AFTER_HELP: &str = "\
+Operations and their --input:
+  describe   none
+  check      none
+  search     a search query: {\"kind\":\"Person\",\"text\":\"Examplewood\",\"limit\":5}
+             kind is Person, Object, Location or Event; optional \"keys\", e.g.
+             [{\"Vrm\":\"ZX51ABC\"}] or [{\"Name\":{\"surname\":\"Examplewood\",\"given_name\":null,\"date_of_birth\":\"1988-03-14\"}}],
+             and \"cursor\" from a previous answer's next_cursor; limit defaults to 20
+  fetch      {\"kind\":\"Person\",\"local_id\":\"NOM-000101\"}
+  submit     a submission: {\"local_id\":null,\"handling\":{…},\"entity\":{\"Event\":{…}},\"links\":[]}
+--input takes JSON text, or @FILE to read it from a file, or @- for stdin.
+
+The connector is granted nothing but what you pass: --config values (secrets included) and
+--allow-host origins. Exit status: 0 with the answer on stdout; 1 with the error on stderr
+(a connector error names its class: invalid-input, not-found, unauthorized, unavailable,
+internal; a sandbox stop says trap, cpu-budget, timeout or memory).
+
+Example:
+  interop call harrier_anpr_connector.wasm search \\
+      --config base_url=http://127.0.0.1:4200 --config token=demo-token \\
+      --allow-host http://127.0.0.1:4200 \\
+      --input '{\"kind\":\"Object\",\"keys\":[{\"Vrm\":\"ZX51ABC\"}],\"limit\":5}'";
+
+/// Arguments of `interop call`.
+#[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// The component file (.wasm).
+    component: PathBuf,
+    /// describe, check, search, fetch or submit.
+    operation: Operation,
+    /// The operation's input as JSON, @FILE or @- (see below).
+    #[arg(long)]
+    input: Option<String>,
+    /// A configuration value to grant, KEY=VALUE (repeatable).
+    #[arg(long = "config", value_parser = super::key_value, value_name = "KEY=VALUE")]
+    config: Vec<(String, String)>,
+    /// An origin the connector may call: scheme://host:port, host:port, host, or *.domain (repeatable).
+    #[arg(long = "allow-host", value_parser = HostPattern::parse, value_name = "HOST")]
+    allow_host: Vec<HostPattern>,
+    /// User id in the request context.
+    #[arg(long, default_value = "interop-cli")]
+    user: String,
+    /// Role in the request context.
+    #[arg(long, default_value = "developer")]
+    role: String,
+    /// Clearance in the request context: official, secret or top-secret.
+    #[arg(long, default_value = "official", value_parser = parse_clearance)]
+    clearance: Classification,
+    /// Why this access is needed (sent to the vendor's audit).
+    #[arg(long, default_value = "connector development and testing")]
+    justification: String,
+    /// Case or incident reference.
+    #[arg(long)]
+    case_ref: Option<String>,
+    /// Idempotency key for submit: a retry with the same key does not create twice.
+    #[arg(long)]
+    idempotency_key: Option<String>,
+    /// Memory cap in MiB.
+    #[arg(long, default_value_t = Limits::default().memory_bytes >> 20)]
+    memory_mib: usize,
+    /// CPU budget in milliseconds of guest execution.
+    #[arg(long, default_value_t = Limits::default().cpu.as_millis() as u64)]
+    cpu_ms: u64,
+    /// Wall-clock timeout for the whole call, in milliseconds.
+    #[arg(long, default_value_t = Limits::default().wall_clock.as_millis() as u64)]
+    timeout_ms: u64,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Operation {
+    Describe,
+    Check,
+    Search,
+    Fetch,
+    Submit,
+}
+
+fn parse_clearance(s: &str) -> Result<Classification, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "official" => Ok(Classification::Official),
+        "secret" => Ok(Classification::Secret),
+        "top-secret" | "top_secret" => Ok(Classification::TopSecret),
+        _ => Err(format!("`{s}`: use official, secret or top-secret")),
+    }
+}
+
+#[derive(Deserialize)]
+struct FetchInput {
+    kind: EntityKind,
+    local_id: String,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let host = Host::new()?;
+    let grant = Grant {
+        limits: Limits {
+            memory_bytes: args.memory_mib << 20,
+            cpu: Duration::from_millis(args.cpu_ms),
+            wall_clock: Duration::from_millis(args.timeout_ms),
+        },
+        config: args.config.iter().cloned().collect(),
+        allow: AllowList::new(args.allow_host.clone()),
+    };
+    let input = read_input(args.input.as_deref()).await?;
+    let needs_input = matches!(args.operation, Operation::Search | Operation::Fetch | Operation::Submit);
+    if !needs_input && input.is_some() {
+        bail!("this operation takes no --input");
+    }
+    if needs_input && input.is_none() {
+        bail!("this operation needs --input (see `interop call --help`)");
+    }
+    let connector = host.load_file(&args.component, grant).await?;
+    let ctx = RequestContext {
+        user_id: args.user,
+        role: args.role,
+        clearance: args.clearance,
+        justification: args.justification,
+        case_reference: args.case_ref,
+        correlation_id: correlation_id(),
+        idempotency_key: args.idempotency_key,
+    };
+    let input = input.unwrap_or_default();
+    let answer = match args.operation {
+        Operation::Describe => serde_json::to_value(connector.describe().await?)?,
+        Operation::Check => serde_json::to_value(connector.check(&ctx).await?)?,
+        Operation::Search => {
+            let query = parse_search(&input)?;
+            serde_json::to_value(connector.search(&ctx, &query).await?)?
+        }
+        Operation::Fetch => {
+            let f: FetchInput = parse_json(&input, "a fetch request {\"kind\":…,\"local_id\":…}")?;
+            serde_json::to_value(connector.fetch(&ctx, f.kind, &f.local_id).await?)?
+        }
+        Operation::Submit => {
+            let s: Submission = parse_json(&input, "a submission")?;
+            serde_json::to_value(connector.submit(&ctx, &s).await?)?
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&answer)?);
+    Ok(())
+}
+
+async fn read_input(input: Option<&str>) -> anyhow::Result<Option<String>> {
+    Ok(match input {
+        None => None,
+        Some("@-") => {
+            use tokio::io::AsyncReadExt;
+            let mut s = String::new();
+            tokio::io::stdin().read_to_string(&mut s).await.context("reading --input from stdin")?;
+            Some(s)
+        }
+        Some(s) if s.starts_with('@') => Some(
+            tokio::fs::read_to_string(&s[1..])
+                .await
+                .with_context(|| format!("cannot read --input file {}", &s[1..]))?,
+        ),
+        Some(s) => Some(s.to_string()),
+    })
+}
+
+/// Parse JSON input, naming the line and column of a mistake.
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> anyhow::Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        anyhow::anyhow!(
+            "--input is not {what}: {e} (line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// A search query with the optional fields filled in, so `{"kind":"Person","text":"x"}` works.
+fn parse_search(text: &str) -> anyhow::Result<SearchQuery> {
+    let mut value: serde_json::Value = parse_json(text, "JSON")?;
+    let Some(object) = value.as_object_mut() else {
+        bail!("--input for search must be a JSON object like {{\"kind\":\"Person\",\"text\":\"…\"}}");
+    };
+    object.entry("text").or_insert(serde_json::Value::Null);
+    object.entry("keys").or_insert(serde_json::json!([]));
+    object.entry("limit").or_insert(serde_json::json!(20));
+    object.entry("cursor").or_insert(serde_json::Value::Null);
+    serde_json::from_value(value).map_err(|e| anyhow::anyhow!("--input is not a search query: {e}"))
+}
+
+/// A fresh correlation id: time and process, enough to find one CLI call in a vendor's log.
+fn correlation_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("cli-{:x}-{:x}", std::process::id(), nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_input_defaults() {
+        let q = parse_search(r#"{"kind":"Person","text":"Examplewood"}"#).unwrap();
+        assert_eq!(q.kind, EntityKind::Person);
+        assert_eq!(q.limit, 20);
+        assert!(q.keys.is_empty());
+        assert_eq!(q.cursor, None);
+    }
+
+    #[test]
+    fn bad_json_names_line_and_column() {
+        let err = parse_search("{\n\"kind\": Person}").unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+        let err = parse_search("[1]").unwrap_err().to_string();
+        assert!(err.contains("JSON object"), "{err}");
+        let err = parse_search(r#"{"kind":"Persons"}"#).unwrap_err().to_string();
+        assert!(err.contains("not a search query"), "{err}");
+    }
+}

@@ -1,0 +1,111 @@
+//! Command-line front end: argument parsing, logging set-up, exit codes.
+
+mod call;
+mod inspect;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Examples:
+  # What does this component import and export, and what does it say it is?
+  interop inspect target/wasm32-wasip2/release/kestrel_rms_connector.wasm
+
+  # Search a vendor system through its connector, granting it one origin and its settings
+  interop call kestrel_rms_connector.wasm search \\
+      --config base_url=http://127.0.0.1:4100 --config api_key=demo-key \\
+      --allow-host http://127.0.0.1:4100 \\
+      --input '{\"kind\":\"Person\",\"text\":\"Examplewood\",\"limit\":5}'
+
+Logging: guest log lines and host events go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) or
+pass -v for more. Results go to stdout as JSON.";
+
+/// Run and inspect interop:connector components: sandboxed connectors to police systems.
+#[derive(Parser)]
+#[command(name = "interop", version, about, after_help = AFTER_HELP)]
+struct Cli {
+    /// More log output on stderr (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show a component's imports, exports and `describe` answer.
+    Inspect(inspect::Args),
+    /// Call one operation of a connector in the sandbox and print its answer as JSON.
+    Call(call::Args),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Inspect(args) => inspect::run(args).await,
+            Command::Call(args) => call::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "info,wasmtime=warn,cranelift=warn",
+        1 => "debug,wasmtime=info,cranelift=warn",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// Parse `KEY=VALUE`.
+pub(crate) fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn key_value_parsing() {
+        assert_eq!(
+            key_value("base_url=http://x?a=b").unwrap(),
+            ("base_url".into(), "http://x?a=b".into())
+        );
+        assert_eq!(key_value("k=").unwrap(), ("k".into(), String::new()));
+        assert!(key_value("novalue").is_err());
+        assert!(key_value("=v").is_err());
+    }
+}

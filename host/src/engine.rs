@@ -1,0 +1,132 @@
+//! The wasmtime engine every connector shares: compiler settings, the instance pool, the epoch
+//! ticker behind CPU budgets, and the linker holding every capability.
+
+use std::sync::Arc;
+
+use wasmtime::component::Linker;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::capabilities;
+use crate::limits::{Limits, MAX_CORE_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES};
+use crate::plugin::{EPOCH_TICK, InstanceState};
+
+/// Live instances at once, across all connectors. Each call holds one for its duration; a
+/// gateway fanning out a search to a dozen connectors for a few hundred officers stays well
+/// under it. Each slot reserves address space, not memory.
+const POOL_INSTANCES: u32 = 1_000;
+/// Linear memories across the pool: Rust connectors have one, language runtimes a few.
+const POOL_MEMORIES: u32 = 2_000;
+/// Tables across the pool, likewise.
+const POOL_TABLES: u32 = 4_000;
+/// Core instances across the pool (a component has one per core module it instantiates).
+const POOL_CORE_INSTANCES: u32 = 10_000;
+/// Guest stack: deep enough for a recursive descent parser over vendor XML, shallow enough that
+/// runaway recursion traps in microseconds.
+const MAX_WASM_STACK: usize = 1 << 20;
+/// Host-side stack for each async call; must exceed the guest stack plus host frames.
+const ASYNC_STACK: usize = 4 << 20;
+/// Per-core-instance metadata (globals, function references): componentize-py images need
+/// more than wasmtime's 1 MiB default.
+const MAX_CORE_INSTANCE_SIZE: usize = 4 << 20;
+
+/// Builds and holds the engine; loads connectors (see [`Host::load_file`]).
+///
+/// One `Host` serves any number of connectors; create it once.
+#[derive(Clone)]
+pub struct Host {
+    engine: Engine,
+    linker: Arc<Linker<InstanceState>>,
+    _ticker: Arc<EpochTicker>,
+}
+
+impl Host {
+    /// Create a host with the default engine settings.
+    ///
+    /// # Errors
+    /// When wasmtime cannot create the engine (e.g. the OS refuses the pool's address space).
+    pub fn new() -> anyhow::Result<Host> {
+        let engine = Engine::new(&engine_config()).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        let mut linker = Linker::new(&engine);
+        add_capabilities(&mut linker).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        let ticker = EpochTicker::start(&engine);
+        Ok(Host {
+            engine,
+            linker: Arc::new(linker),
+            _ticker: Arc::new(ticker),
+        })
+    }
+
+    /// The wasmtime engine, for embedders that need to compile or inspect components themselves.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub(crate) fn linker(&self) -> &Linker<InstanceState> {
+        &self.linker
+    }
+}
+
+/// Every capability a connector can import, one registration line each.
+fn add_capabilities(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
+    capabilities::wasi::add_to_linker(linker)?;
+    capabilities::http::add_to_linker(linker)?;
+    capabilities::log::add_to_linker(linker)?;
+    capabilities::config::add_to_linker(linker)?;
+    Ok(())
+}
+
+pub(crate) fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    // CPU budgets: an epoch tick interrupts guest code so the host can charge it and yield.
+    config.epoch_interruption(true);
+    config.max_wasm_stack(MAX_WASM_STACK);
+    config.async_stack_size(ASYNC_STACK);
+
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(POOL_INSTANCES)
+        .total_core_instances(POOL_CORE_INSTANCES)
+        .total_memories(POOL_MEMORIES)
+        .total_tables(POOL_TABLES)
+        .total_stacks(POOL_INSTANCES)
+        .max_memory_size(Limits::MAX_MEMORY_BYTES)
+        .max_core_instances_per_component(MAX_CORE_INSTANCES as u32)
+        .max_memories_per_component(MAX_MEMORIES as u32)
+        .max_tables_per_component(MAX_TABLES as u32)
+        .table_elements(MAX_TABLE_ELEMENTS)
+        .max_core_instance_size(MAX_CORE_INSTANCE_SIZE);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
+struct EpochTicker {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl EpochTicker {
+    fn start(engine: &Engine) -> EpochTicker {
+        let weak = engine.weak();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::Builder::new()
+            .name("interop-epoch".into())
+            .spawn(move || {
+                while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .expect("spawning the epoch thread");
+        EpochTicker { stop }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}

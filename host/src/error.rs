@@ -1,0 +1,234 @@
+//! Errors at the library's boundary. Each names the plugin (id and version) it concerns.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::types::ConnectorError;
+
+/// Which plugin an error concerns: its id and version from `describe`, or the file it was
+/// loaded from while that is not known yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginLabel {
+    /// Connector id, or the component's file name before `describe` answered.
+    pub id: String,
+    /// Connector version, empty before `describe` answered.
+    pub version: String,
+}
+
+impl fmt::Display for PluginLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.version.is_empty() {
+            write!(f, "{}", self.id)
+        } else {
+            write!(f, "{} {}", self.id, self.version)
+        }
+    }
+}
+
+/// Why a component could not be loaded as a connector.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes are not WebAssembly at all.
+    #[error(
+        "{name}: not a WebAssembly file (it does not start with the `\\0asm` magic); build the connector with `cargo build --target wasm32-wasip2`"
+    )]
+    NotWasm {
+        /// Where the bytes came from.
+        name: String,
+    },
+    /// A core module rather than a component.
+    #[error(
+        "{name}: a core WebAssembly module, not a component; build with `--target wasm32-wasip2` (not wasm32-unknown-unknown or wasm32-wasip1), or wrap it with `wasm-tools component new`"
+    )]
+    CoreModule {
+        /// Where the bytes came from.
+        name: String,
+    },
+    /// The component is malformed, truncated, or uses features this host does not enable.
+    #[error("{name}: not a valid component: {reason}")]
+    Invalid {
+        /// Where the bytes came from.
+        name: String,
+        /// What the validator said.
+        reason: String,
+    },
+    /// The component does not export the connector interface, or exports it with other types.
+    #[error("{name}: does not implement the `interop:connector` world: {reason}")]
+    WrongWorld {
+        /// Where the bytes came from.
+        name: String,
+        /// What is missing or different.
+        reason: String,
+    },
+    /// The component imports something this host does not provide.
+    #[error("{name}: cannot be linked: {reason}")]
+    Link {
+        /// Where the bytes came from.
+        name: String,
+        /// What the linker said, naming the import.
+        reason: String,
+    },
+    /// The grant asks for something the host cannot give.
+    #[error("{name}: invalid grant: {reason}")]
+    Grant {
+        /// Where the bytes came from.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// `describe` failed, so the connector cannot say what it is.
+    #[error("{name}: `describe` failed while loading: {source}")]
+    Describe {
+        /// Where the bytes came from.
+        name: String,
+        /// The failure.
+        #[source]
+        source: Box<CallError>,
+    },
+}
+
+/// How a trapped call died.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrapKind {
+    /// The guest panicked (Rust `panic!`, or a language runtime's fatal error on stderr).
+    Panic,
+    /// A wasm `unreachable` instruction, without a panic message.
+    Unreachable,
+    /// The guest's stack overflowed (deep recursion).
+    StackOverflow,
+    /// An out-of-bounds memory or table access.
+    OutOfBounds,
+    /// Integer division by zero or overflow.
+    Arithmetic,
+    /// Any other trap, with wasmtime's description.
+    Other(String),
+}
+
+impl fmt::Display for TrapKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrapKind::Panic => f.write_str("panic"),
+            TrapKind::Unreachable => f.write_str("unreachable executed"),
+            TrapKind::StackOverflow => f.write_str("stack overflow"),
+            TrapKind::OutOfBounds => f.write_str("out-of-bounds access"),
+            TrapKind::Arithmetic => f.write_str("arithmetic trap"),
+            TrapKind::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Why a call to a connector did not produce an answer.
+///
+/// [`CallError::Connector`] is the connector's own answer (the vendor said "not found", say):
+/// the call worked. Every other variant means the sandbox stopped the call; the next call gets
+/// a fresh instance and is unaffected.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The connector returned an error from the contract's `connector-error` variant.
+    #[error("{plugin}: {operation}: {error}")]
+    Connector {
+        /// Which plugin.
+        plugin: PluginLabel,
+        /// Which operation.
+        operation: &'static str,
+        /// What it said.
+        error: ConnectorError,
+    },
+    /// The instance trapped.
+    #[error("{plugin}: {operation} trapped: {kind}{}", guest_message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Trap {
+        /// Which plugin.
+        plugin: PluginLabel,
+        /// Which operation.
+        operation: &'static str,
+        /// How it died.
+        kind: TrapKind,
+        /// The guest's own last words (e.g. a panic message), neutralised and shortened.
+        guest_message: Option<String>,
+    },
+    /// Guest code ran longer than the CPU budget.
+    #[error("{plugin}: {operation} stopped: used its CPU budget of {budget:?} running guest code")]
+    CpuBudget {
+        /// Which plugin.
+        plugin: PluginLabel,
+        /// Which operation.
+        operation: &'static str,
+        /// The budget.
+        budget: Duration,
+    },
+    /// The whole call took longer than the wall-clock timeout.
+    #[error("{plugin}: {operation} stopped: no answer within the wall-clock timeout of {timeout:?}")]
+    Timeout {
+        /// Which plugin.
+        plugin: PluginLabel,
+        /// Which operation.
+        operation: &'static str,
+        /// The timeout.
+        timeout: Duration,
+    },
+    /// The guest tried to grow memory past its cap, and died of it.
+    #[error(
+        "{plugin}: {operation} stopped: tried to grow memory to {asked} bytes, over its cap of {cap} bytes"
+    )]
+    Memory {
+        /// Which plugin.
+        plugin: PluginLabel,
+        /// Which operation.
+        operation: &'static str,
+        /// The cap.
+        cap: usize,
+        /// The size it asked for.
+        asked: usize,
+    },
+    /// The host failed to run the call (instantiation failed, say). Not the guest's fault.
+    #[error("{plugin}: {operation}: host failure: {reason}")]
+    Host {
+        /// Which plugin.
+        plugin: PluginLabel,
+        /// Which operation.
+        operation: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+impl CallError {
+    /// A short, stable class for metrics, audit and status reports: `invalid-input`,
+    /// `not-found`, `unauthorized`, `unavailable`, `internal` (the connector's own errors), or
+    /// `trap`, `cpu-budget`, `timeout`, `memory`, `host`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            CallError::Connector { error, .. } => match error {
+                ConnectorError::InvalidInput(_) => "invalid-input",
+                ConnectorError::NotFound(_) => "not-found",
+                ConnectorError::Unauthorized(_) => "unauthorized",
+                ConnectorError::Unavailable(_) => "unavailable",
+                ConnectorError::Internal(_) => "internal",
+            },
+            CallError::Trap { .. } => "trap",
+            CallError::CpuBudget { .. } => "cpu-budget",
+            CallError::Timeout { .. } => "timeout",
+            CallError::Memory { .. } => "memory",
+            CallError::Host { .. } => "host",
+        }
+    }
+
+    /// True when the sandbox stopped the call (trap, budget, timeout), as opposed to the
+    /// connector answering with an error.
+    pub fn is_sandbox_stop(&self) -> bool {
+        !matches!(self, CallError::Connector { .. } | CallError::Host { .. })
+    }
+}

@@ -1,0 +1,184 @@
+//! Per-plugin budgets: memory, CPU time spent in guest code, and wall-clock time per call.
+
+use std::time::{Duration, Instant};
+
+use wasmtime::{CallHook, ResourceLimiter};
+
+/// The budgets one connector runs under. Every call gets all of them afresh.
+///
+/// ```
+/// use std::time::Duration;
+/// use interop_host::Limits;
+///
+/// let limits = Limits {
+///     memory_bytes: 32 << 20,
+///     cpu: Duration::from_millis(500),
+///     ..Limits::default()
+/// };
+/// assert_eq!(limits.wall_clock, Limits::default().wall_clock);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most linear memory the instance may hold, all memories together, in bytes.
+    pub memory_bytes: usize,
+    /// Most time the call may spend running guest code. Time the guest spends waiting on the
+    /// host (an HTTP call to the vendor, say) is not charged.
+    pub cpu: Duration,
+    /// Most time the whole call may take, guest code and host calls together.
+    pub wall_clock: Duration,
+}
+
+impl Limits {
+    /// Largest memory cap a plugin may be given: the size of one slot in the instance pool.
+    /// 4 GiB is the most a 32-bit linear memory can address.
+    pub const MAX_MEMORY_BYTES: usize = 4 << 30;
+}
+
+impl Default for Limits {
+    /// Defaults sized for a Rust connector mapping a page of vendor records.
+    fn default() -> Self {
+        Limits {
+            // A Rust connector holding a 100-record page and a vendor response of a few MiB fits
+            // comfortably; Python and JavaScript runtimes need a policy that raises it.
+            memory_bytes: 128 << 20,
+            // Mapping a page of records takes milliseconds; a second of pure compute is a bug.
+            cpu: Duration::from_secs(1),
+            // Vendor systems answer in well under a second when healthy; ten gives slow ones
+            // room while an officer is still waiting for the screen.
+            wall_clock: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Enforces the memory cap and remembers whether it refused a growth, so a trap that follows can
+/// be reported as "out of memory budget" rather than a bare `unreachable`.
+pub(crate) struct MemoryGuard {
+    cap: usize,
+    denied: Option<usize>,
+}
+
+impl MemoryGuard {
+    pub(crate) fn new(cap: usize) -> Self {
+        MemoryGuard { cap, denied: None }
+    }
+
+    /// The size of the first growth request refused, if any.
+    pub(crate) fn denied(&self) -> Option<usize> {
+        self.denied
+    }
+}
+
+impl ResourceLimiter for MemoryGuard {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.cap {
+            self.denied.get_or_insert(desired);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        // Tables hold function references; a million entries is far beyond any real guest and
+        // keeps a table-growth loop from eating host memory.
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+
+    fn instances(&self) -> usize {
+        MAX_CORE_INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+}
+
+/// Most table elements one table may grow to (see `table_growing`).
+pub(crate) const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+/// Core instances in one component: a Rust connector has a handful; Python and JavaScript
+/// components built by componentize-* carry a few dozen.
+pub(crate) const MAX_CORE_INSTANCES: usize = 64;
+/// Tables and memories per component: the same runtimes use a few of each.
+pub(crate) const MAX_TABLES: usize = 16;
+pub(crate) const MAX_MEMORIES: usize = 8;
+
+/// Charges time to the guest only while guest code runs, using the store's call hooks.
+#[derive(Debug)]
+pub(crate) struct GuestClock {
+    running_since: Option<Instant>,
+    spent: Duration,
+}
+
+impl GuestClock {
+    pub(crate) fn new() -> Self {
+        GuestClock {
+            running_since: None,
+            spent: Duration::ZERO,
+        }
+    }
+
+    /// Record a transition between host and guest code.
+    pub(crate) fn on_hook(&mut self, hook: CallHook) {
+        if hook.entering_host() {
+            if let Some(since) = self.running_since.take() {
+                self.spent += since.elapsed();
+            }
+        } else if self.running_since.is_none() {
+            self.running_since = Some(Instant::now());
+        }
+    }
+
+    /// Guest time used so far, including the current stretch.
+    pub(crate) fn spent(&self) -> Duration {
+        self.spent + self.running_since.map_or(Duration::ZERO, |s| s.elapsed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_clock_charges_only_guest_stretches() {
+        let mut clock = GuestClock::new();
+        clock.on_hook(CallHook::CallingWasm);
+        std::thread::sleep(Duration::from_millis(20));
+        clock.on_hook(CallHook::CallingHost);
+        let after_guest = clock.spent();
+        assert!(after_guest >= Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(50));
+        // Host time is not charged.
+        assert_eq!(clock.spent(), after_guest);
+        clock.on_hook(CallHook::ReturningFromHost);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(clock.spent() > after_guest);
+        clock.on_hook(CallHook::ReturningFromWasm);
+        let done = clock.spent();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(clock.spent(), done);
+    }
+
+    #[test]
+    fn memory_guard_refuses_past_cap_and_remembers() {
+        let mut guard = MemoryGuard::new(1 << 20);
+        assert!(guard.memory_growing(0, 1 << 20, None).unwrap());
+        assert_eq!(guard.denied(), None);
+        assert!(!guard.memory_growing(1 << 20, 2 << 20, None).unwrap());
+        assert_eq!(guard.denied(), Some(2 << 20));
+        assert!(!guard.memory_growing(1 << 20, 3 << 20, None).unwrap());
+        assert_eq!(guard.denied(), Some(2 << 20), "the first refusal is kept");
+    }
+}

@@ -1,0 +1,598 @@
+//! Load a connector component once, then run every call in a fresh, budgeted instance.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::{Component, ResourceTable, types::ComponentItem};
+use wasmtime::{Store, UpdateDeadline};
+
+use crate::bindings::{self, exports::interop::connector::connector::Guest};
+use crate::capabilities::http::{AllowList, HttpState};
+use crate::capabilities::{self, config::ConfigState, log::LogState, wasi::CapturedOutput};
+use crate::engine::Host;
+use crate::error::{CallError, LoadError, PluginLabel, TrapKind};
+use crate::limits::{GuestClock, Limits, MemoryGuard};
+use crate::types::{
+    CheckReport, ConnectorError, ConnectorInfo, EntityKind, PoleRecord, Receipt, RequestContext, SearchQuery,
+    SearchResult, Submission,
+};
+
+/// The contract version this host implements, and the export every connector must provide.
+pub const CONTRACT_VERSION: &str = "0.1.0";
+const CONNECTOR_EXPORT: &str = "interop:connector/connector";
+const OPERATIONS: [&str; 5] = ["describe", "check", "search", "fetch", "submit"];
+
+/// What a force lets one connector do and use.
+#[derive(Debug, Clone, Default)]
+pub struct Grant {
+    /// Budgets for every call.
+    pub limits: Limits,
+    /// Configuration values the connector may read, secrets included.
+    pub config: BTreeMap<String, String>,
+    /// Origins the connector may call over HTTP.
+    pub allow: AllowList,
+}
+
+/// Per-call store data: each capability's slice, the budgets' bookkeeping, the guest's output.
+pub(crate) struct InstanceState {
+    pub(crate) table: ResourceTable,
+    pub(crate) wasi: wasmtime_wasi::WasiCtx,
+    pub(crate) http: HttpState,
+    pub(crate) log: LogState,
+    pub(crate) config: ConfigState,
+    memory: MemoryGuard,
+    clock: GuestClock,
+    output: CapturedOutput,
+}
+
+/// A loaded connector: compiled once, instantiated afresh for every call.
+///
+/// Cloning is cheap and clones share the compiled code; calls may run concurrently.
+#[derive(Clone)]
+pub struct Connector {
+    inner: Arc<Loaded>,
+}
+
+struct Loaded {
+    pre: bindings::ConnectorWorldPre<InstanceState>,
+    label: PluginLabel,
+    info: Option<ConnectorInfo>,
+    limits: Limits,
+    config: Arc<BTreeMap<String, String>>,
+    allow: Arc<AllowList>,
+    engine: wasmtime::Engine,
+}
+
+/// The CPU budget ran out; raised from the epoch callback, recognised when the call unwinds.
+#[derive(Debug)]
+struct CpuBudgetExhausted;
+
+impl std::fmt::Display for CpuBudgetExhausted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CPU budget exhausted")
+    }
+}
+
+impl std::error::Error for CpuBudgetExhausted {}
+
+/// One call into the guest, borrowing its arguments.
+enum Request<'c> {
+    Describe,
+    Check(&'c RequestContext),
+    Search(&'c RequestContext, &'c SearchQuery),
+    Fetch(&'c RequestContext, EntityKind, &'c str),
+    Submit(&'c RequestContext, &'c Submission),
+}
+
+/// The guest's answer to a [`Request`], of the matching variant.
+enum Answer {
+    Describe(ConnectorInfo),
+    Check(Result<CheckReport, ConnectorError>),
+    Search(Result<SearchResult, ConnectorError>),
+    Fetch(Result<PoleRecord, ConnectorError>),
+    Submit(Result<Receipt, ConnectorError>),
+}
+
+impl Request<'_> {
+    fn operation(&self) -> &'static str {
+        match self {
+            Request::Describe => "describe",
+            Request::Check(..) => "check",
+            Request::Search(..) => "search",
+            Request::Fetch(..) => "fetch",
+            Request::Submit(..) => "submit",
+        }
+    }
+
+    async fn send(
+        self,
+        guest: &Guest,
+        store: &mut Store<InstanceState>,
+    ) -> wasmtime::Result<Answer> {
+        Ok(match self {
+            Request::Describe => Answer::Describe(guest.call_describe(store).await?),
+            Request::Check(ctx) => Answer::Check(guest.call_check(store, ctx).await?),
+            Request::Search(ctx, q) => Answer::Search(guest.call_search(store, ctx, q).await?),
+            Request::Fetch(ctx, kind, id) => {
+                Answer::Fetch(guest.call_fetch(store, ctx, kind, id).await?)
+            }
+            Request::Submit(ctx, item) => Answer::Submit(guest.call_submit(store, ctx, item).await?),
+        })
+    }
+}
+
+/// Unpack an [`Answer`] of the expected variant.
+macro_rules! expect_answer {
+    ($self:expr, $answer:expr, $variant:ident) => {
+        match $answer {
+            Answer::$variant(a) => a,
+            _ => unreachable!(concat!("a ", stringify!($variant), " request gets a ", stringify!($variant), " answer")),
+        }
+    };
+}
+
+impl Host {
+    /// Load a connector component from a file, compile it, and ask it to `describe` itself.
+    ///
+    /// # Errors
+    /// A [`LoadError`] saying what is wrong with the file or the component.
+    pub async fn load_file(
+        &self,
+        path: impl AsRef<Path>,
+        grant: Grant,
+    ) -> Result<Connector, LoadError> {
+        let path = path.as_ref();
+        let bytes = tokio::fs::read(path).await.map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let name = path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        self.load(&name, &bytes, grant).await
+    }
+
+    /// Load a connector from component bytes; `name` says where they came from, for errors.
+    ///
+    /// # Errors
+    /// A [`LoadError`] saying what is wrong with the component.
+    pub async fn load(&self, name: &str, bytes: &[u8], grant: Grant) -> Result<Connector, LoadError> {
+        if grant.limits.memory_bytes > Limits::MAX_MEMORY_BYTES {
+            return Err(LoadError::Grant {
+                name: name.to_string(),
+                reason: format!(
+                    "memory cap of {} bytes is over the host's maximum of {} bytes",
+                    grant.limits.memory_bytes,
+                    Limits::MAX_MEMORY_BYTES
+                ),
+            });
+        }
+        let component = self.compile(name, bytes).await?;
+        check_world(self.engine(), name, &component)?;
+        let pre = self
+            .linker()
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Link {
+                name: name.to_string(),
+                reason: format!("{e:#}"),
+            })?;
+        let pre = bindings::ConnectorWorldPre::new(pre).map_err(|e| LoadError::WrongWorld {
+            name: name.to_string(),
+            reason: format!("{e:#}"),
+        })?;
+        let mut loaded = Loaded {
+            pre,
+            label: PluginLabel {
+                id: name.to_string(),
+                version: String::new(),
+            },
+            info: None,
+            limits: grant.limits,
+            config: Arc::new(grant.config),
+            allow: Arc::new(grant.allow),
+            engine: self.engine().clone(),
+        };
+        let info = loaded
+            .run(Request::Describe)
+            .await
+            .map(|a| expect_answer!(loaded, a, Describe))
+            .map_err(|e| LoadError::Describe {
+                name: name.to_string(),
+                source: Box::new(e),
+            })?;
+        loaded.label = PluginLabel {
+            id: info.id.clone(),
+            version: info.version.clone(),
+        };
+        loaded.info = Some(info);
+        Ok(Connector {
+            inner: Arc::new(loaded),
+        })
+    }
+
+    /// Compile component bytes, after checking they are a component at all. [`Host::load`]
+    /// does this itself; tools that only inspect a component call it directly.
+    ///
+    /// # Errors
+    /// [`LoadError::NotWasm`], [`LoadError::CoreModule`] or [`LoadError::Invalid`].
+    pub async fn compile(&self, name: &str, bytes: &[u8]) -> Result<Component, LoadError> {
+        check_header(name, bytes)?;
+        let engine = self.engine().clone();
+        let bytes = bytes.to_vec();
+        // Compiling is seconds of CPU for a large component: keep it off the async workers.
+        tokio::task::spawn_blocking(move || Component::from_binary(&engine, &bytes))
+            .await
+            .map_err(|e| LoadError::Invalid {
+                name: name.to_string(),
+                reason: format!("compiler task failed: {e}"),
+            })?
+            .map_err(|e| LoadError::Invalid {
+                name: name.to_string(),
+                reason: format!("{e:#}"),
+            })
+    }
+}
+
+/// Tell "not wasm" and "core module" apart from a broken component, before the compiler does.
+fn check_header(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
+    const MAGIC: &[u8] = b"\0asm";
+    if bytes.len() < 8 || &bytes[..4] != MAGIC {
+        return Err(LoadError::NotWasm {
+            name: name.to_string(),
+        });
+    }
+    // Version 1 with layer 0 is a core module; components use layer 1.
+    if bytes[4..8] == [1, 0, 0, 0] {
+        return Err(LoadError::CoreModule {
+            name: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Check the component exports the connector interface at a version this host speaks, with
+/// every operation, so the error can say exactly what is missing.
+fn check_world(engine: &wasmtime::Engine, name: &str, component: &Component) -> Result<(), LoadError> {
+    let wrong = |reason: String| LoadError::WrongWorld {
+        name: name.to_string(),
+        reason,
+    };
+    let ty = component.component_type();
+    let exports: Vec<(String, ComponentItem)> = ty
+        .exports(engine)
+        .map(|(n, item)| (n.to_string(), item.ty))
+        .collect();
+    let Some((export_name, item)) = exports
+        .iter()
+        .find(|(n, _)| n.split('@').next() == Some(CONNECTOR_EXPORT))
+    else {
+        let names: Vec<&str> = exports.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(wrong(format!(
+            "it exports no `{CONNECTOR_EXPORT}@{CONTRACT_VERSION}` interface (its exports: {}); a Rust connector gets it from `interop_sdk::export_connector!`",
+            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+        )));
+    };
+    let version = export_name.split_once('@').map(|(_, v)| v).unwrap_or("");
+    if !compatible(version) {
+        return Err(wrong(format!(
+            "it exports `{export_name}`, but this host supports contract versions 0.1.x only"
+        )));
+    }
+    let ComponentItem::ComponentInstance(instance) = item else {
+        return Err(wrong(format!("`{export_name}` is not an interface instance")));
+    };
+    let functions: Vec<String> = instance
+        .exports(engine)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let missing: Vec<&str> = OPERATIONS
+        .iter()
+        .copied()
+        .filter(|op| !functions.iter().any(|f| f == op))
+        .collect();
+    if !missing.is_empty() {
+        return Err(wrong(format!(
+            "`{export_name}` lacks {}",
+            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Semver-compatible with the host's contract: same major, and for 0.x the same minor.
+fn compatible(version: &str) -> bool {
+    let mut parts = version.split('.');
+    matches!((parts.next(), parts.next()), (Some("0"), Some("1")))
+}
+
+impl Connector {
+    /// What the connector said about itself when it was loaded.
+    pub fn info(&self) -> &ConnectorInfo {
+        // Set before the `Connector` is handed out.
+        self.inner
+            .info
+            .as_ref()
+            .expect("a loaded connector always has its describe answer")
+    }
+
+    /// Plugin id and version, as errors name it.
+    pub fn label(&self) -> &PluginLabel {
+        &self.inner.label
+    }
+
+    /// The budgets calls run under.
+    pub fn limits(&self) -> Limits {
+        self.inner.limits
+    }
+
+    /// Ask the connector to describe itself again, in a fresh instance.
+    ///
+    /// # Errors
+    /// [`CallError`] if the instance traps or runs out of budget.
+    pub async fn describe(&self) -> Result<ConnectorInfo, CallError> {
+        let answer = self.inner.run(Request::Describe).await?;
+        Ok(expect_answer!(self, answer, Describe))
+    }
+
+    /// Can the connector reach its vendor system with the configuration granted?
+    ///
+    /// # Errors
+    /// [`CallError::Connector`] with the connector's answer, or a sandbox stop.
+    pub async fn check(&self, ctx: &RequestContext) -> Result<CheckReport, CallError> {
+        let answer = self.inner.run(Request::Check(ctx)).await?;
+        self.inner.flatten("check", expect_answer!(self, answer, Check))
+    }
+
+    /// Search the vendor system. At most `query.limit` records come back: more is refused as a
+    /// connector bug.
+    ///
+    /// # Errors
+    /// [`CallError::Connector`] with the connector's answer, or a sandbox stop.
+    pub async fn search(
+        &self,
+        ctx: &RequestContext,
+        query: &SearchQuery,
+    ) -> Result<SearchResult, CallError> {
+        let answer = self.inner.run(Request::Search(ctx, query)).await?;
+        let result = self
+            .inner
+            .flatten("search", expect_answer!(self, answer, Search))?;
+        if result.records.len() > query.limit as usize {
+            return Err(CallError::Connector {
+                plugin: self.inner.label.clone(),
+                operation: "search",
+                error: ConnectorError::Internal(format!(
+                    "connector returned {} records for a limit of {}",
+                    result.records.len(),
+                    query.limit
+                )),
+            });
+        }
+        Ok(result)
+    }
+
+    /// Fetch one entity by the vendor's id.
+    ///
+    /// # Errors
+    /// [`CallError::Connector`] with the connector's answer, or a sandbox stop.
+    pub async fn fetch(
+        &self,
+        ctx: &RequestContext,
+        kind: EntityKind,
+        local_id: &str,
+    ) -> Result<PoleRecord, CallError> {
+        let answer = self.inner.run(Request::Fetch(ctx, kind, local_id)).await?;
+        self.inner.flatten("fetch", expect_answer!(self, answer, Fetch))
+    }
+
+    /// Create or update one entity in the vendor system.
+    ///
+    /// # Errors
+    /// [`CallError::Connector`] with the connector's answer, or a sandbox stop.
+    pub async fn submit(
+        &self,
+        ctx: &RequestContext,
+        item: &Submission,
+    ) -> Result<Receipt, CallError> {
+        let answer = self.inner.run(Request::Submit(ctx, item)).await?;
+        self.inner.flatten("submit", expect_answer!(self, answer, Submit))
+    }
+}
+
+impl Loaded {
+    fn flatten<T>(
+        &self,
+        operation: &'static str,
+        answer: Result<T, ConnectorError>,
+    ) -> Result<T, CallError> {
+        answer.map_err(|error| CallError::Connector {
+            plugin: self.label.clone(),
+            operation,
+            error,
+        })
+    }
+
+    fn new_store(&self) -> Store<InstanceState> {
+        let label = self.label.to_string();
+        let output = CapturedOutput::default();
+        let state = InstanceState {
+            table: ResourceTable::new(),
+            wasi: capabilities::wasi::context(&output),
+            http: HttpState::new(label.clone(), self.allow.clone()),
+            log: LogState::new(label),
+            config: ConfigState::new(self.config.clone()),
+            memory: MemoryGuard::new(self.limits.memory_bytes),
+            clock: GuestClock::new(),
+            output,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.memory);
+        let budget = self.limits.cpu;
+        store.call_hook(|mut ctx, hook| {
+            ctx.data_mut().clock.on_hook(hook);
+            Ok(())
+        });
+        // Every epoch tick that lands while guest code runs comes here: charge the guest clock,
+        // stop the call if the budget is spent, otherwise yield to the async runtime so a
+        // spinning guest never starves other tasks or its own timeout.
+        store.epoch_deadline_callback(move |ctx| {
+            if ctx.data().clock.spent() > budget {
+                return Err(wasmtime::Error::new(CpuBudgetExhausted));
+            }
+            Ok(UpdateDeadline::Yield(1))
+        });
+        store.set_epoch_deadline(1);
+        store
+    }
+
+    /// Run one export in a fresh instance, under every budget, and classify any failure.
+    async fn run(&self, request: Request<'_>) -> Result<Answer, CallError> {
+        let operation = request.operation();
+        let mut store = self.new_store();
+        let outcome = {
+            let store = &mut store;
+            let pre = &self.pre;
+            tokio::time::timeout(self.limits.wall_clock, async move {
+                let instance = pre.instantiate_async(&mut *store).await?;
+                request
+                    .send(instance.interop_connector_connector(), store)
+                    .await
+            })
+            .await
+        };
+        let output = store.data().output.text();
+        if !output.is_empty() {
+            for line in output.lines() {
+                tracing::debug!(target: "interop::guest", plugin = %self.label, "output: {}", capabilities::log::neutralise(line, 1024));
+            }
+        }
+        match outcome {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(self.classify(operation, error, &store, &output)),
+            Err(_elapsed) => Err(CallError::Timeout {
+                plugin: self.label.clone(),
+                operation,
+                timeout: self.limits.wall_clock,
+            }),
+        }
+    }
+
+    fn classify(
+        &self,
+        operation: &'static str,
+        error: wasmtime::Error,
+        store: &Store<InstanceState>,
+        output: &str,
+    ) -> CallError {
+        let plugin = self.label.clone();
+        if error.downcast_ref::<CpuBudgetExhausted>().is_some() {
+            return CallError::CpuBudget {
+                plugin,
+                operation,
+                budget: self.limits.cpu,
+            };
+        }
+        let Some(trap) = error.downcast_ref::<wasmtime::Trap>() else {
+            return CallError::Host {
+                plugin,
+                operation,
+                reason: format!("{error:#}"),
+            };
+        };
+        if let Some(asked) = store.data().memory.denied() {
+            return CallError::Memory {
+                plugin,
+                operation,
+                cap: self.limits.memory_bytes,
+                asked,
+            };
+        }
+        let panic = panic_message(output);
+        let kind = match trap {
+            _ if panic.is_some() => TrapKind::Panic,
+            wasmtime::Trap::UnreachableCodeReached => TrapKind::Unreachable,
+            wasmtime::Trap::StackOverflow => TrapKind::StackOverflow,
+            wasmtime::Trap::MemoryOutOfBounds
+            | wasmtime::Trap::TableOutOfBounds
+            | wasmtime::Trap::HeapMisaligned => TrapKind::OutOfBounds,
+            wasmtime::Trap::IntegerOverflow
+            | wasmtime::Trap::IntegerDivisionByZero
+            | wasmtime::Trap::BadConversionToInteger => TrapKind::Arithmetic,
+            other => TrapKind::Other(other.to_string()),
+        };
+        let guest_message = panic.or_else(|| last_words(output));
+        CallError::Trap {
+            plugin,
+            operation,
+            kind,
+            guest_message,
+        }
+    }
+}
+
+/// Most characters of guest output quoted in an error.
+const QUOTED_OUTPUT: usize = 1024;
+
+/// A Rust panic prints `thread '…' panicked at FILE:LINE:COL:` then the message; take the
+/// message and its location.
+fn panic_message(output: &str) -> Option<String> {
+    let start = output.find("panicked at ")?;
+    let rest = &output[start + "panicked at ".len()..];
+    let (location, message) = rest.split_once(":\n").unwrap_or((rest, ""));
+    let message = message
+        .lines()
+        .take_while(|l| !l.starts_with("note: "))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = format!("{} (at {})", message.trim(), location.trim());
+    Some(capabilities::log::neutralise(&text, QUOTED_OUTPUT))
+}
+
+/// The last non-empty line the guest printed, if any.
+fn last_words(output: &str) -> Option<String> {
+    output
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| capabilities::log::neutralise(l.trim(), QUOTED_OUTPUT))
+}
+
+/// How long one epoch tick lasts; CPU budgets are measured to about this precision.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_checks_name_the_problem() {
+        assert!(matches!(check_header("x", b"hello world"), Err(LoadError::NotWasm { .. })));
+        assert!(matches!(check_header("x", b"\0asm"), Err(LoadError::NotWasm { .. })));
+        assert!(matches!(
+            check_header("x", b"\0asm\x01\0\0\0"),
+            Err(LoadError::CoreModule { .. })
+        ));
+        assert!(check_header("x", b"\0asm\x0d\0\x01\0").is_ok());
+    }
+
+    #[test]
+    fn contract_versions() {
+        assert!(compatible("0.1.0"));
+        assert!(compatible("0.1.7"));
+        assert!(!compatible("0.2.0"));
+        assert!(!compatible("1.1.0"));
+        assert!(!compatible(""));
+    }
+
+    #[test]
+    fn panic_text_is_extracted() {
+        let out = "thread '<unnamed>' panicked at src/lib.rs:12:9:\ndeliberate panic: boom\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            panic_message(out).unwrap(),
+            "deliberate panic: boom (at src/lib.rs:12:9)"
+        );
+        assert_eq!(panic_message("nothing here"), None);
+    }
+}

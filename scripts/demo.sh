@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The demo: builds the host, the two example connectors and their vendor stand-ins, starts the
+# stand-ins on loopback, and shows POLE records from both vendor systems through the sandbox.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rustup target add wasm32-wasip2 >/dev/null
+echo "==> building the example connectors (wasm32-wasip2 components)"
+cargo build --locked --release --target wasm32-wasip2 -p kestrel-rms-connector -p harrier-anpr-connector
+echo "==> building the interop host and the vendor stand-ins"
+cargo build --locked --release -p interop-host -p kestrel-rms-standin -p harrier-anpr-standin
+
+wasm=target/wasm32-wasip2/release
+bin=target/release
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+# Start a stand-in on a free loopback port and wait for its "listening on URL" line.
+start() {
+  local name=$1 out="$work/$1.out"
+  "$bin/$name" --listen 127.0.0.1:0 >"$out" 2>"$work/$name.err" &
+  pids+=($!)
+  for _ in $(seq 100); do
+    if grep -q '^listening on ' "$out" 2>/dev/null; then sed -n 's/^listening on //p' "$out"; return; fi
+    sleep 0.1
+  done
+  echo "error: $name did not start; its stderr:" >&2; cat "$work/$name.err" >&2; exit 1
+}
+kestrel=$(start kestrel-rms-standin)
+harrier=$(start harrier-anpr-standin)
+echo "==> Kestrel RMS stand-in at $kestrel, Harrier ANPR stand-in at $harrier"
+
+kestrel_call() {
+  "$bin/interop" call "$wasm/kestrel_rms_connector.wasm" "$@" \
+    --config "base_url=$kestrel" --config api_key=demo-key --allow-host "$kestrel" \
+    --justification "interop demo" --case-ref DEMO-1
+}
+harrier_call() {
+  "$bin/interop" call "$wasm/harrier_anpr_connector.wasm" "$@" \
+    --config "base_url=$harrier" --config token=demo-token --allow-host "$harrier" \
+    --justification "interop demo" --case-ref DEMO-1
+}
+
+echo; echo "==> Kestrel RMS (JSON records system): people named Examplewood, as POLE"
+kestrel_call search --input '{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}],"limit":3}'
+echo; echo "==> Harrier ANPR (XML vehicle system): the same person as a registered keeper, as POLE"
+harrier_call search --input '{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}],"limit":3}'
+echo; echo "==> Harrier ANPR: vehicles registered ZX51ABC, as POLE objects"
+harrier_call search --input '{"kind":"Object","keys":[{"Vrm":"ZX51 ABC"}],"limit":3}'
+echo; echo "Done. Try: $bin/interop inspect $wasm/kestrel_rms_connector.wasm"

@@ -1,0 +1,364 @@
+//! The example connectors, built to wasm, driven through the real host against their vendor
+//! stand-ins over real HTTP on loopback: every operation, the mapping into POLE, error mapping.
+
+use interop_host::types::{
+    Classification, ConfigKind, ConnectorError, Entity, EntityKind, EventKind, Gender, Handling,
+    NameAndBirth, Operation, PoleObject, SearchKey, SearchQuery, Submission, Vehicle,
+};
+use interop_host::{CallError, Connector, Grant, Host};
+use interop_tests::{components, context, harrier_grant, kestrel_grant};
+
+fn person_query(surname: &str, dob: Option<&str>, limit: u32) -> SearchQuery {
+    SearchQuery {
+        kind: EntityKind::Person,
+        text: None,
+        keys: vec![SearchKey::Name(NameAndBirth {
+            surname: surname.into(),
+            given_name: None,
+            date_of_birth: dob.map(Into::into),
+        })],
+        limit,
+        cursor: None,
+    }
+}
+
+fn connector_error(err: CallError) -> ConnectorError {
+    match err {
+        CallError::Connector { error, .. } => error,
+        other => panic!("expected the connector's own error, got {other:?}"),
+    }
+}
+
+async fn kestrel(grant: Grant) -> Connector {
+    Host::new()
+        .unwrap()
+        .load_file(components::KESTREL_RMS, grant)
+        .await
+        .unwrap()
+}
+
+async fn harrier(grant: Grant) -> Connector {
+    Host::new()
+        .unwrap()
+        .load_file(components::HARRIER_ANPR, grant)
+        .await
+        .unwrap()
+}
+
+// ------------------------------------------------------------------------------ Kestrel RMS
+
+#[tokio::test]
+async fn kestrel_describes_its_config_and_operations() {
+    let c = kestrel(Grant::default()).await;
+    let info = c.info();
+    assert_eq!(info.id, "kestrel-rms");
+    assert_eq!(info.contract_version, "0.1.0");
+    assert!(info.operations.contains(&Operation::Submit));
+    let kind = |name: &str| info.config.iter().find(|k| k.name == name).map(|k| k.kind);
+    assert_eq!(kind("base_url"), Some(ConfigKind::Endpoint));
+    assert_eq!(kind("api_key"), Some(ConfigKind::Secret));
+    assert_eq!(c.describe().await.unwrap(), *info, "describe is stable across instances");
+}
+
+#[tokio::test]
+async fn kestrel_check_reaches_the_vendor() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let report = c.check(&context()).await.unwrap();
+    assert!(report.message.contains("Kestrel RMS"), "{}", report.message);
+    assert_eq!(report.system_version.as_deref(), Some("4.2.1"));
+}
+
+#[tokio::test]
+async fn kestrel_person_search_maps_a_nominal_into_pole() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let result = c
+        .search(&context(), &person_query("Examplewood", Some("1988-03-14"), 10))
+        .await
+        .unwrap();
+    assert_eq!(result.records.len(), 1, "{result:?}");
+    let record = &result.records[0];
+    assert_eq!(record.source.system, "Kestrel RMS");
+    assert_eq!(record.source.local_id, "NOM-000101");
+    assert!(!record.source.extracted_at.is_empty());
+    assert_eq!(record.handling.classification, Classification::Official);
+    let Entity::Person(p) = &record.entity else {
+        panic!("a nominal is a person: {record:?}");
+    };
+    assert_eq!(p.surname.as_deref(), Some("Examplewood"));
+    assert_eq!(p.given_names, vec!["Alex".to_string(), "Jordan".to_string()]);
+    assert_eq!(p.date_of_birth.as_deref(), Some("1988-03-14"), "DD/MM/YYYY became ISO 8601");
+    assert!(p.date_of_birth_known);
+    assert_eq!(p.gender, Some(Gender::Male));
+    assert!(
+        record.links.iter().any(|l| l.role == "homeAddress" && l.to.kind == EntityKind::Location),
+        "{:?}",
+        record.links
+    );
+}
+
+#[tokio::test]
+async fn kestrel_respects_the_limit_and_pages_with_a_cursor() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let first = c.search(&context(), &person_query("Examplewood", None, 1)).await.unwrap();
+    assert_eq!(first.records.len(), 1);
+    let cursor = first.next_cursor.clone().expect("more Examplewoods than one");
+    let mut q = person_query("Examplewood", None, 1);
+    q.cursor = Some(cursor);
+    let second = c.search(&context(), &q).await.unwrap();
+    assert_eq!(second.records.len(), 1);
+    assert_ne!(first.records[0].source.local_id, second.records[0].source.local_id);
+}
+
+#[tokio::test]
+async fn kestrel_labels_sensitive_and_secret_records() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let priya = c.fetch(&context(), EntityKind::Person, "NOM-000102").await.unwrap();
+    assert_eq!(priya.handling.classification, Classification::Official);
+    assert!(priya.handling.sensitive, "OFFICIAL-SENSITIVE is OFFICIAL + sensitive");
+    let casey = c.fetch(&context(), EntityKind::Person, "NOM-000105").await.unwrap();
+    assert_eq!(casey.handling.classification, Classification::Secret);
+}
+
+#[tokio::test]
+async fn kestrel_fetch_unknown_is_not_found() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let err = c
+        .fetch(&context(), EntityKind::Person, "NOM-999999")
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "not-found");
+    assert!(matches!(connector_error(err), ConnectorError::NotFound(_)));
+}
+
+#[tokio::test]
+async fn kestrel_fetches_an_incident_as_an_event_with_roles() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let record = c.fetch(&context(), EntityKind::Event, "INC-000301").await.unwrap();
+    let Entity::Event(e) = &record.entity else {
+        panic!("an incident is an event: {record:?}");
+    };
+    assert!(e.references.iter().any(|r| r == "KR/2026/000301"), "{e:?}");
+    assert!(matches!(e.kind, EventKind::Crime | EventKind::Incident));
+    assert!(
+        record.links.iter().any(|l| l.to.kind == EntityKind::Person),
+        "incident links its nominals: {:?}",
+        record.links
+    );
+}
+
+fn new_incident() -> Submission {
+    Submission {
+        local_id: None,
+        handling: Handling {
+            classification: Classification::Official,
+            sensitive: false,
+            caveats: vec![],
+            grading: None,
+            review_date: None,
+        },
+        entity: Entity::Event(interop_host::types::Event {
+            kind: EventKind::Incident,
+            references: vec![],
+            ho_classification: None,
+            offence_code: None,
+            starts_at: Some("2026-03-01T21:30:00Z".into()),
+            ends_at: None,
+            exact_time_known: true,
+            description: Some("Suspicious vehicle seen circling Fictional Road (synthetic)".into()),
+            status: None,
+        }),
+        links: vec![],
+    }
+}
+
+#[tokio::test]
+async fn kestrel_submit_is_idempotent_under_the_same_key() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let mut ctx = context();
+    ctx.idempotency_key = Some("test-key-0001".into());
+    let first = c.submit(&ctx, &new_incident()).await.unwrap();
+    assert!(first.created);
+    assert!(first.reference.is_some());
+    let retry = c.submit(&ctx, &new_incident()).await.unwrap();
+    assert_eq!(retry.local_id, first.local_id);
+    assert!(!retry.created, "a replay is not a new record");
+    assert_eq!(vendor.counters().incidents_created, 1);
+    let fetched = c.fetch(&ctx, EntityKind::Event, &first.local_id).await.unwrap();
+    assert_eq!(fetched.source.local_id, first.local_id);
+}
+
+#[tokio::test]
+async fn kestrel_wrong_key_is_unauthorized() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let mut grant = kestrel_grant(&vendor.base_url());
+    grant.config.insert("api_key".into(), "wrong".into());
+    let c = kestrel(grant).await;
+    let err = c.check(&context()).await.unwrap_err();
+    assert_eq!(err.class(), "unauthorized", "{err}");
+}
+
+#[tokio::test]
+async fn kestrel_missing_config_is_invalid_input_naming_the_key() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let mut grant = kestrel_grant(&vendor.base_url());
+    grant.config.remove("api_key");
+    let c = kestrel(grant).await;
+    let err = connector_error(c.check(&context()).await.unwrap_err());
+    let ConnectorError::InvalidInput(message) = err else {
+        panic!("expected invalid-input, got {err:?}");
+    };
+    assert!(message.contains("api_key"), "{message}");
+}
+
+#[tokio::test]
+async fn kestrel_vendor_failures_are_unavailable() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = kestrel(kestrel_grant(&vendor.url("/_fault/status/503"))).await;
+    let err = c.check(&context()).await.unwrap_err();
+    assert_eq!(err.class(), "unavailable", "{err}");
+
+    // Nothing listens on the port any more.
+    let gone = vendor.base_url();
+    vendor.shutdown().await;
+    let c = kestrel(kestrel_grant(&gone)).await;
+    let err = c.check(&context()).await.unwrap_err();
+    assert_eq!(err.class(), "unavailable", "{err}");
+}
+
+// ----------------------------------------------------------------------------- Harrier ANPR
+
+#[tokio::test]
+async fn harrier_vehicle_search_by_vrm_ignores_spacing() {
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = harrier(harrier_grant(&vendor.base_url())).await;
+    let query = SearchQuery {
+        kind: EntityKind::Object,
+        text: None,
+        keys: vec![SearchKey::Vrm("zx51 abc".into())],
+        limit: 5,
+        cursor: None,
+    };
+    let result = c.search(&context(), &query).await.unwrap();
+    let vehicles: Vec<&Vehicle> = result
+        .records
+        .iter()
+        .filter_map(|r| match &r.entity {
+            Entity::Object(PoleObject::Vehicle(v)) => Some(v),
+            _ => None,
+        })
+        .collect();
+    assert!(!vehicles.is_empty(), "{result:?}");
+    let v = vehicles.iter().find(|v| v.vrm.as_deref() == Some("ZX51ABC")).expect("ZX51ABC");
+    assert_eq!(v.make.as_deref(), Some("FORD"));
+    let record = &result.records[0];
+    assert_eq!(record.source.system, "Harrier ANPR");
+    assert!(
+        record.links.iter().any(|l| l.role == "ownershipOf"),
+        "the vehicle links its keeper: {:?}",
+        record.links
+    );
+}
+
+#[tokio::test]
+async fn harrier_keeper_is_the_same_person_as_in_kestrel() {
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = harrier(harrier_grant(&vendor.base_url())).await;
+    let result = c
+        .search(&context(), &person_query("Examplewood", Some("1988-03-14"), 5))
+        .await
+        .unwrap();
+    assert_eq!(result.records.len(), 1, "{result:?}");
+    let Entity::Person(p) = &result.records[0].entity else {
+        panic!("a keeper is a person");
+    };
+    assert_eq!(p.date_of_birth.as_deref(), Some("1988-03-14"));
+    assert_eq!(p.surname.as_deref().map(str::to_uppercase).as_deref(), Some("EXAMPLEWOOD"));
+}
+
+#[tokio::test]
+async fn harrier_reads_are_graded_events() {
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = harrier(harrier_grant(&vendor.base_url())).await;
+    let query = SearchQuery {
+        kind: EntityKind::Event,
+        text: None,
+        keys: vec![SearchKey::Vrm("ZX51ABC".into())],
+        limit: 50,
+        cursor: None,
+    };
+    let result = c.search(&context(), &query).await.unwrap();
+    assert!(!result.records.is_empty());
+    for r in &result.records {
+        assert!(matches!(r.entity, Entity::Event(_)), "{r:?}");
+        assert!(r.links.iter().any(|l| l.to.kind == EntityKind::Location), "{r:?}");
+    }
+    let all = c
+        .search(
+            &context(),
+            &SearchQuery {
+                keys: vec![],
+                text: Some("Z".into()),
+                ..query.clone()
+            },
+        )
+        .await;
+    // Free text over reads may or may not be supported; either an answer or invalid-input.
+    if let Err(e) = all {
+        assert_eq!(e.class(), "invalid-input", "{e}");
+    }
+}
+
+#[tokio::test]
+async fn harrier_fetch_and_not_found() {
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = harrier(harrier_grant(&vendor.base_url())).await;
+    let v = c.fetch(&context(), EntityKind::Object, "VEH-0001").await.unwrap();
+    assert_eq!(v.source.local_id, "VEH-0001");
+    let err = c
+        .fetch(&context(), EntityKind::Object, "VEH-9999")
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "not-found", "{err}");
+}
+
+#[tokio::test]
+async fn harrier_hotlist_submit_is_idempotent() {
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let c = harrier(harrier_grant(&vendor.base_url())).await;
+    let mut ctx = context();
+    ctx.idempotency_key = Some("hot-0001".into());
+    let mut item = new_incident();
+    item.entity = Entity::Object(PoleObject::Vehicle(Vehicle {
+        vrm: Some("ZX51ABC".into()),
+        vin: None,
+        make: None,
+        model: None,
+        body_shape: None,
+        colours: vec![],
+        registration_country: None,
+    }));
+    let first = c.submit(&ctx, &item).await.unwrap();
+    let retry = c.submit(&ctx, &item).await.unwrap();
+    assert_eq!(first.local_id, retry.local_id);
+    assert!(first.created && !retry.created);
+    assert_eq!(vendor.counters().hotlist_created, 1);
+}
+
+#[tokio::test]
+async fn harrier_bad_token_and_vendor_errors_are_mapped() {
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let mut grant = harrier_grant(&vendor.base_url());
+    grant.config.insert("token".into(), "wrong".into());
+    let c = harrier(grant).await;
+    assert_eq!(c.check(&context()).await.unwrap_err().class(), "unauthorized");
+
+    let c = harrier(harrier_grant(&vendor.url("/_fault/status/500"))).await;
+    assert_eq!(c.check(&context()).await.unwrap_err().class(), "unavailable");
+}

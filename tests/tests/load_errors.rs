@@ -1,0 +1,133 @@
+//! Components that are not connectors are refused with a message saying what is wrong, and
+//! never a panic.
+
+use interop_host::{Grant, Host, LoadError};
+use interop_tests::components;
+
+async fn load(bytes: &[u8]) -> LoadError {
+    let host = Host::new().unwrap();
+    match host.load("bad.wasm", bytes, Grant::default()).await {
+        Ok(c) => panic!("loaded {:?} as a connector", c.label()),
+        Err(e) => e,
+    }
+}
+
+#[tokio::test]
+async fn a_missing_file_names_the_path() {
+    let host = Host::new().unwrap();
+    let err = host
+        .load_file("/nonexistent/dir/connector.wasm", Grant::default())
+        .await
+        .err()
+        .expect("a missing file cannot load");
+    assert!(matches!(err, LoadError::Read { .. }), "{err:?}");
+    assert!(err.to_string().contains("/nonexistent/dir/connector.wasm"), "{err}");
+}
+
+#[tokio::test]
+async fn text_is_not_webassembly() {
+    let err = load(b"#!/bin/sh\necho not wasm\n").await;
+    assert!(matches!(err, LoadError::NotWasm { .. }), "{err:?}");
+    assert!(err.to_string().contains("not a WebAssembly file"), "{err}");
+    let err = load(b"").await;
+    assert!(matches!(err, LoadError::NotWasm { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_core_module_is_not_a_component() {
+    let module = wat::parse_str("(module (func (export \"search\")))").unwrap();
+    let err = load(&module).await;
+    assert!(matches!(err, LoadError::CoreModule { .. }), "{err:?}");
+    assert!(err.to_string().contains("wasm32-wasip2"), "{err}");
+}
+
+#[tokio::test]
+async fn a_truncated_component_is_invalid() {
+    let bytes = std::fs::read(components::KESTREL_RMS).unwrap();
+    for cut in [9, 100, bytes.len() / 2, bytes.len() - 1] {
+        let err = load(&bytes[..cut]).await;
+        assert!(matches!(err, LoadError::Invalid { .. }), "cut at {cut}: {err:?}");
+    }
+}
+
+#[tokio::test]
+async fn garbage_after_the_header_is_invalid() {
+    let mut bytes = b"\0asm\x0d\0\x01\0".to_vec();
+    bytes.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    let err = load(&bytes).await;
+    assert!(matches!(err, LoadError::Invalid { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_component_exporting_another_world_says_what_is_missing() {
+    let component = wat::parse_str(
+        r#"(component
+            (core module $m (func (export "f") (result i32) i32.const 7))
+            (core instance $i (instantiate $m))
+            (func $f (result u32) (canon lift (core func $i "f")))
+            (instance $other (export "run" (func $f)))
+            (export "example:other/thing@1.0.0" (instance $other))
+        )"#,
+    )
+    .unwrap();
+    let err = load(&component).await;
+    assert!(matches!(err, LoadError::WrongWorld { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("interop:connector/connector@0.1.0"), "{text}");
+    assert!(text.contains("example:other/thing@1.0.0"), "lists what it does export: {text}");
+}
+
+#[tokio::test]
+async fn an_incompatible_contract_version_is_refused_by_name() {
+    let component = wat::parse_str(
+        r#"(component
+            (core module $m (func (export "f") (result i32) i32.const 7))
+            (core instance $i (instantiate $m))
+            (func $f (result u32) (canon lift (core func $i "f")))
+            (instance $c (export "describe" (func $f)))
+            (export "interop:connector/connector@0.2.0" (instance $c))
+        )"#,
+    )
+    .unwrap();
+    let err = load(&component).await;
+    let text = err.to_string();
+    assert!(matches!(err, LoadError::WrongWorld { .. }), "{err:?}");
+    assert!(text.contains("0.2.0") && text.contains("0.1.x"), "{text}");
+}
+
+#[tokio::test]
+async fn an_interface_with_missing_operations_names_them() {
+    let component = wat::parse_str(
+        r#"(component
+            (core module $m (func (export "f") (result i32) i32.const 7))
+            (core instance $i (instantiate $m))
+            (func $f (result u32) (canon lift (core func $i "f")))
+            (instance $c (export "describe" (func $f)))
+            (export "interop:connector/connector@0.1.0" (instance $c))
+        )"#,
+    )
+    .unwrap();
+    let err = load(&component).await;
+    let text = err.to_string();
+    assert!(text.contains("`check`") && text.contains("`submit`"), "{text}");
+}
+
+#[tokio::test]
+async fn a_component_importing_what_the_host_lacks_is_refused_naming_it() {
+    let component = wat::parse_str(
+        r#"(component
+            (import "evil:backdoor/shell@1.0.0" (instance $shell (export "run" (func (param "cmd" string)))))
+            (core module $m (func (export "f") (result i32) i32.const 7))
+            (core instance $i (instantiate $m))
+            (func $f (result u32) (canon lift (core func $i "f")))
+            (instance $c
+                (export "describe" (func $f)) (export "check" (func $f)) (export "search" (func $f))
+                (export "fetch" (func $f)) (export "submit" (func $f)))
+            (export "interop:connector/connector@0.1.0" (instance $c))
+        )"#,
+    )
+    .unwrap();
+    let err = load(&component).await;
+    let text = err.to_string();
+    assert!(text.contains("evil:backdoor/shell@1.0.0"), "{text}");
+}
