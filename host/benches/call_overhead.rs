@@ -45,7 +45,6 @@ impl WasiHttpView for Bare {
 
 fn bare_engine() -> Engine {
     let mut config = Config::new();
-    config.async_support(true);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(
         PoolingAllocationConfig::default(),
     ));
@@ -98,7 +97,10 @@ fn benches(c: &mut Criterion) {
                     table: ResourceTable::new(),
                 },
             );
-            let instance = pre.instantiate_async(&mut store).await.expect("instantiate");
+            let instance = pre
+                .instantiate_async(&mut store)
+                .await
+                .expect("instantiate");
             let func = instance
                 .get_func(&mut store, describe)
                 .expect("describe func");
@@ -106,7 +108,6 @@ fn benches(c: &mut Criterion) {
             func.call_async(&mut store, &[], &mut results)
                 .await
                 .expect("call");
-            func.post_return_async(&mut store).await.expect("post");
             results
         })
     });

@@ -170,7 +170,9 @@ pub enum CallError {
         budget: Duration,
     },
     /// The whole call took longer than the wall-clock timeout.
-    #[error("{plugin}: {operation} stopped: no answer within the wall-clock timeout of {timeout:?}")]
+    #[error(
+        "{plugin}: {operation} stopped: no answer within the wall-clock timeout of {timeout:?}"
+    )]
     Timeout {
         /// Which plugin.
         plugin: PluginLabel,

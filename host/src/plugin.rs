@@ -15,8 +15,8 @@ use crate::engine::Host;
 use crate::error::{CallError, LoadError, PluginLabel, TrapKind};
 use crate::limits::{GuestClock, Limits, MemoryGuard};
 use crate::types::{
-    CheckReport, ConnectorError, ConnectorInfo, EntityKind, PoleRecord, Receipt, RequestContext, SearchQuery,
-    SearchResult, Submission,
+    CheckReport, ConnectorError, ConnectorInfo, EntityKind, PoleRecord, Receipt, RequestContext,
+    SearchQuery, SearchResult, Submission,
 };
 
 /// The contract version this host implements, and the export every connector must provide.
@@ -91,7 +91,7 @@ enum Answer {
     Describe(ConnectorInfo),
     Check(Result<CheckReport, ConnectorError>),
     Search(Result<SearchResult, ConnectorError>),
-    Fetch(Result<PoleRecord, ConnectorError>),
+    Fetch(Box<Result<PoleRecord, ConnectorError>>),
     Submit(Result<Receipt, ConnectorError>),
 }
 
@@ -116,19 +116,27 @@ impl Request<'_> {
             Request::Check(ctx) => Answer::Check(guest.call_check(store, ctx).await?),
             Request::Search(ctx, q) => Answer::Search(guest.call_search(store, ctx, q).await?),
             Request::Fetch(ctx, kind, id) => {
-                Answer::Fetch(guest.call_fetch(store, ctx, kind, id).await?)
+                Answer::Fetch(Box::new(guest.call_fetch(store, ctx, kind, id).await?))
             }
-            Request::Submit(ctx, item) => Answer::Submit(guest.call_submit(store, ctx, item).await?),
+            Request::Submit(ctx, item) => {
+                Answer::Submit(guest.call_submit(store, ctx, item).await?)
+            }
         })
     }
 }
 
 /// Unpack an [`Answer`] of the expected variant.
 macro_rules! expect_answer {
-    ($self:expr, $answer:expr, $variant:ident) => {
+    ($answer:expr, $variant:ident) => {
         match $answer {
             Answer::$variant(a) => a,
-            _ => unreachable!(concat!("a ", stringify!($variant), " request gets a ", stringify!($variant), " answer")),
+            _ => unreachable!(concat!(
+                "a ",
+                stringify!($variant),
+                " request gets a ",
+                stringify!($variant),
+                " answer"
+            )),
         }
     };
 }
@@ -144,13 +152,16 @@ impl Host {
         grant: Grant,
     ) -> Result<Connector, LoadError> {
         let path = path.as_ref();
-        let bytes = tokio::fs::read(path).await.map_err(|source| LoadError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let name = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|source| LoadError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         self.load(&name, &bytes, grant).await
     }
 
@@ -158,7 +169,12 @@ impl Host {
     ///
     /// # Errors
     /// A [`LoadError`] saying what is wrong with the component.
-    pub async fn load(&self, name: &str, bytes: &[u8], grant: Grant) -> Result<Connector, LoadError> {
+    pub async fn load(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        grant: Grant,
+    ) -> Result<Connector, LoadError> {
         if grant.limits.memory_bytes > Limits::MAX_MEMORY_BYTES {
             return Err(LoadError::Grant {
                 name: name.to_string(),
@@ -197,7 +213,7 @@ impl Host {
         let info = loaded
             .run(Request::Describe)
             .await
-            .map(|a| expect_answer!(loaded, a, Describe))
+            .map(|a| expect_answer!(a, Describe))
             .map_err(|e| LoadError::Describe {
                 name: name.to_string(),
                 source: Box::new(e),
@@ -254,7 +270,11 @@ fn check_header(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
 
 /// Check the component exports the connector interface at a version this host speaks, with
 /// every operation, so the error can say exactly what is missing.
-fn check_world(engine: &wasmtime::Engine, name: &str, component: &Component) -> Result<(), LoadError> {
+fn check_world(
+    engine: &wasmtime::Engine,
+    name: &str,
+    component: &Component,
+) -> Result<(), LoadError> {
     let wrong = |reason: String| LoadError::WrongWorld {
         name: name.to_string(),
         reason,
@@ -271,7 +291,11 @@ fn check_world(engine: &wasmtime::Engine, name: &str, component: &Component) -> 
         let names: Vec<&str> = exports.iter().map(|(n, _)| n.as_str()).collect();
         return Err(wrong(format!(
             "it exports no `{CONNECTOR_EXPORT}@{CONTRACT_VERSION}` interface (its exports: {}); a Rust connector gets it from `interop_sdk::export_connector!`",
-            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
         )));
     };
     let version = export_name.split_once('@').map(|(_, v)| v).unwrap_or("");
@@ -281,7 +305,9 @@ fn check_world(engine: &wasmtime::Engine, name: &str, component: &Component) -> 
         )));
     }
     let ComponentItem::ComponentInstance(instance) = item else {
-        return Err(wrong(format!("`{export_name}` is not an interface instance")));
+        return Err(wrong(format!(
+            "`{export_name}` is not an interface instance"
+        )));
     };
     let functions: Vec<String> = instance
         .exports(engine)
@@ -295,7 +321,11 @@ fn check_world(engine: &wasmtime::Engine, name: &str, component: &Component) -> 
     if !missing.is_empty() {
         return Err(wrong(format!(
             "`{export_name}` lacks {}",
-            missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     Ok(())
@@ -333,7 +363,7 @@ impl Connector {
     /// [`CallError`] if the instance traps or runs out of budget.
     pub async fn describe(&self) -> Result<ConnectorInfo, CallError> {
         let answer = self.inner.run(Request::Describe).await?;
-        Ok(expect_answer!(self, answer, Describe))
+        Ok(expect_answer!(answer, Describe))
     }
 
     /// Can the connector reach its vendor system with the configuration granted?
@@ -342,7 +372,7 @@ impl Connector {
     /// [`CallError::Connector`] with the connector's answer, or a sandbox stop.
     pub async fn check(&self, ctx: &RequestContext) -> Result<CheckReport, CallError> {
         let answer = self.inner.run(Request::Check(ctx)).await?;
-        self.inner.flatten("check", expect_answer!(self, answer, Check))
+        self.inner.flatten("check", expect_answer!(answer, Check))
     }
 
     /// Search the vendor system. At most `query.limit` records come back: more is refused as a
@@ -358,7 +388,7 @@ impl Connector {
         let answer = self.inner.run(Request::Search(ctx, query)).await?;
         let result = self
             .inner
-            .flatten("search", expect_answer!(self, answer, Search))?;
+            .flatten("search", expect_answer!(answer, Search))?;
         if result.records.len() > query.limit as usize {
             return Err(CallError::Connector {
                 plugin: self.inner.label.clone(),
@@ -384,7 +414,7 @@ impl Connector {
         local_id: &str,
     ) -> Result<PoleRecord, CallError> {
         let answer = self.inner.run(Request::Fetch(ctx, kind, local_id)).await?;
-        self.inner.flatten("fetch", expect_answer!(self, answer, Fetch))
+        self.inner.flatten("fetch", *expect_answer!(answer, Fetch))
     }
 
     /// Create or update one entity in the vendor system.
@@ -397,7 +427,7 @@ impl Connector {
         item: &Submission,
     ) -> Result<Receipt, CallError> {
         let answer = self.inner.run(Request::Submit(ctx, item)).await?;
-        self.inner.flatten("submit", expect_answer!(self, answer, Submit))
+        self.inner.flatten("submit", expect_answer!(answer, Submit))
     }
 }
 
@@ -568,8 +598,14 @@ mod tests {
 
     #[test]
     fn header_checks_name_the_problem() {
-        assert!(matches!(check_header("x", b"hello world"), Err(LoadError::NotWasm { .. })));
-        assert!(matches!(check_header("x", b"\0asm"), Err(LoadError::NotWasm { .. })));
+        assert!(matches!(
+            check_header("x", b"hello world"),
+            Err(LoadError::NotWasm { .. })
+        ));
+        assert!(matches!(
+            check_header("x", b"\0asm"),
+            Err(LoadError::NotWasm { .. })
+        ));
         assert!(matches!(
             check_header("x", b"\0asm\x01\0\0\0"),
             Err(LoadError::CoreModule { .. })

@@ -26,7 +26,12 @@ fn inspect_shows_imports_exports_and_describe() {
         let out = interop(&["inspect", path]);
         assert!(out.status.success(), "{}", stderr(&out));
         let text = stdout(&out);
-        assert!(text.contains("interop:connector/connector@0.1.0: check, describe, fetch, search, submit"), "{text}");
+        assert!(
+            text.contains(
+                "interop:connector/connector@0.1.0: check, describe, fetch, search, submit"
+            ),
+            "{text}"
+        );
         assert!(text.contains("wasi:http/outgoing-handler@"), "{text}");
         assert!(text.contains("interop:connector/log@0.1.0"), "{text}");
         assert!(text.contains(&format!("\"id\": \"{id}\"")), "{text}");
@@ -35,10 +40,12 @@ fn inspect_shows_imports_exports_and_describe() {
         assert!(out.status.success(), "{}", stderr(&out));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["describe"]["ok"]["id"], id);
-        assert!(json["imports"].as_array().unwrap().iter().any(|i| i["name"]
-            .as_str()
-            .unwrap()
-            .starts_with("interop:connector/config")));
+        assert!(json["imports"].as_array().unwrap().iter().any(|i| {
+            i["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("interop:connector/config")
+        }));
     }
 }
 
@@ -50,7 +57,13 @@ fn call_describe_prints_json() {
         let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(info["id"], id);
         assert_eq!(info["contract_version"], "0.1.0");
-        assert!(info["config"].as_array().unwrap().iter().any(|k| k["name"] == "base_url"));
+        assert!(
+            info["config"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["name"] == "base_url")
+        );
     }
 }
 
@@ -105,7 +118,10 @@ async fn call_without_the_host_granted_fails_with_the_connector_error() {
     .unwrap();
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains("kestrel-rms") && err.contains("check"), "{err}");
+    assert!(
+        err.contains("kestrel-rms") && err.contains("check"),
+        "{err}"
+    );
     assert_eq!(vendor.counters().requests, 0);
 }
 
@@ -113,9 +129,19 @@ async fn call_without_the_host_granted_fails_with_the_connector_error() {
 fn bad_input_is_explained() {
     let out = interop(&["call", "/no/such/file.wasm", "describe"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("cannot read /no/such/file.wasm"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read /no/such/file.wasm"),
+        "{}",
+        stderr(&out)
+    );
 
-    let out = interop(&["call", KESTREL_RMS, "search", "--input", "{\"kind\": Person}"]);
+    let out = interop(&[
+        "call",
+        KESTREL_RMS,
+        "search",
+        "--input",
+        "{\"kind\": Person}",
+    ]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("line 1, column"), "{}", stderr(&out));
 
@@ -133,7 +159,11 @@ fn bad_input_is_explained() {
     let cargo_toml = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
     let out = interop(&["inspect", cargo_toml]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("not a WebAssembly file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a WebAssembly file"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -142,5 +172,8 @@ fn help_teaches_with_examples() {
     assert!(stdout(&out).contains("Examples:"));
     let out = interop(&["call", "--help"]);
     let text = stdout(&out);
-    assert!(text.contains("--allow-host") && text.contains("Example:") && text.contains("@FILE"), "{text}");
+    assert!(
+        text.contains("--allow-host") && text.contains("Example:") && text.contains("@FILE"),
+        "{text}"
+    );
 }

@@ -11,8 +11,16 @@ use std::process::Command;
 
 /// (constant name, package, file stem)
 const COMPONENTS: &[(&str, &str, &str)] = &[
-    ("KESTREL_RMS", "kestrel-rms-connector", "kestrel_rms_connector"),
-    ("HARRIER_ANPR", "harrier-anpr-connector", "harrier_anpr_connector"),
+    (
+        "KESTREL_RMS",
+        "kestrel-rms-connector",
+        "kestrel_rms_connector",
+    ),
+    (
+        "HARRIER_ANPR",
+        "harrier-anpr-connector",
+        "harrier_anpr_connector",
+    ),
     ("GUEST_COUNTER", "guest-counter", "guest_counter"),
     ("GUEST_MISBEHAVE", "guest-misbehave", "guest_misbehave"),
 ];
@@ -45,7 +53,13 @@ fn main() {
         cmd.arg("-p").arg(package);
     }
     // Flags meant for the outer (native) build must not leak into the wasm one.
-    for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS", "CARGO_TARGET_DIR", "CARGO_MAKEFLAGS"] {
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_MAKEFLAGS",
+    ] {
         cmd.env_remove(var);
     }
     let status = cmd
@@ -61,10 +75,18 @@ fn main() {
     let mut code = String::new();
     for (name, package, stem) in COMPONENTS {
         let path = out_dir.join(format!("{stem}.wasm"));
-        assert!(path.exists(), "{} was not produced by building {package}", path.display());
+        assert!(
+            path.exists(),
+            "{} was not produced by building {package}",
+            path.display()
+        );
         writeln!(code, "/// The `{package}` component.").expect("writing to a String");
-        writeln!(code, "pub const {name}: &str = {:?};", path.display().to_string())
-            .expect("writing to a String");
+        writeln!(
+            code,
+            "pub const {name}: &str = {:?};",
+            path.display().to_string()
+        )
+        .expect("writing to a String");
     }
     let generated = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("components.rs");
     std::fs::write(&generated, code).expect("writing components.rs");

@@ -57,12 +57,18 @@ async fn kestrel_describes_its_config_and_operations() {
     let kind = |name: &str| info.config.iter().find(|k| k.name == name).map(|k| k.kind);
     assert_eq!(kind("base_url"), Some(ConfigKind::Endpoint));
     assert_eq!(kind("api_key"), Some(ConfigKind::Secret));
-    assert_eq!(c.describe().await.unwrap(), *info, "describe is stable across instances");
+    assert_eq!(
+        c.describe().await.unwrap(),
+        *info,
+        "describe is stable across instances"
+    );
 }
 
 #[tokio::test]
 async fn kestrel_check_reaches_the_vendor() {
-    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = kestrel(kestrel_grant(&vendor.base_url())).await;
     let report = c.check(&context()).await.unwrap();
     assert!(report.message.contains("Kestrel RMS"), "{}", report.message);
@@ -71,10 +77,15 @@ async fn kestrel_check_reaches_the_vendor() {
 
 #[tokio::test]
 async fn kestrel_person_search_maps_a_nominal_into_pole() {
-    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = kestrel(kestrel_grant(&vendor.base_url())).await;
     let result = c
-        .search(&context(), &person_query("Examplewood", Some("1988-03-14"), 10))
+        .search(
+            &context(),
+            &person_query("Examplewood", Some("1988-03-14"), 10),
+        )
         .await
         .unwrap();
     assert_eq!(result.records.len(), 1, "{result:?}");
@@ -87,12 +98,22 @@ async fn kestrel_person_search_maps_a_nominal_into_pole() {
         panic!("a nominal is a person: {record:?}");
     };
     assert_eq!(p.surname.as_deref(), Some("Examplewood"));
-    assert_eq!(p.given_names, vec!["Alex".to_string(), "Jordan".to_string()]);
-    assert_eq!(p.date_of_birth.as_deref(), Some("1988-03-14"), "DD/MM/YYYY became ISO 8601");
+    assert_eq!(
+        p.given_names,
+        vec!["Alex".to_string(), "Jordan".to_string()]
+    );
+    assert_eq!(
+        p.date_of_birth.as_deref(),
+        Some("1988-03-14"),
+        "DD/MM/YYYY became ISO 8601"
+    );
     assert!(p.date_of_birth_known);
     assert_eq!(p.gender, Some(Gender::Male));
     assert!(
-        record.links.iter().any(|l| l.role == "homeAddress" && l.to.kind == EntityKind::Location),
+        record
+            .links
+            .iter()
+            .any(|l| l.role == "homeAddress" && l.to.kind == EntityKind::Location),
         "{:?}",
         record.links
     );
@@ -100,32 +121,56 @@ async fn kestrel_person_search_maps_a_nominal_into_pole() {
 
 #[tokio::test]
 async fn kestrel_respects_the_limit_and_pages_with_a_cursor() {
-    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = kestrel(kestrel_grant(&vendor.base_url())).await;
-    let first = c.search(&context(), &person_query("Examplewood", None, 1)).await.unwrap();
+    let first = c
+        .search(&context(), &person_query("Examplewood", None, 1))
+        .await
+        .unwrap();
     assert_eq!(first.records.len(), 1);
-    let cursor = first.next_cursor.clone().expect("more Examplewoods than one");
+    let cursor = first
+        .next_cursor
+        .clone()
+        .expect("more Examplewoods than one");
     let mut q = person_query("Examplewood", None, 1);
     q.cursor = Some(cursor);
     let second = c.search(&context(), &q).await.unwrap();
     assert_eq!(second.records.len(), 1);
-    assert_ne!(first.records[0].source.local_id, second.records[0].source.local_id);
+    assert_ne!(
+        first.records[0].source.local_id,
+        second.records[0].source.local_id
+    );
 }
 
 #[tokio::test]
 async fn kestrel_labels_sensitive_and_secret_records() {
-    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = kestrel(kestrel_grant(&vendor.base_url())).await;
-    let priya = c.fetch(&context(), EntityKind::Person, "NOM-000102").await.unwrap();
+    let priya = c
+        .fetch(&context(), EntityKind::Person, "NOM-000102")
+        .await
+        .unwrap();
     assert_eq!(priya.handling.classification, Classification::Official);
-    assert!(priya.handling.sensitive, "OFFICIAL-SENSITIVE is OFFICIAL + sensitive");
-    let casey = c.fetch(&context(), EntityKind::Person, "NOM-000105").await.unwrap();
+    assert!(
+        priya.handling.sensitive,
+        "OFFICIAL-SENSITIVE is OFFICIAL + sensitive"
+    );
+    let casey = c
+        .fetch(&context(), EntityKind::Person, "NOM-000105")
+        .await
+        .unwrap();
     assert_eq!(casey.handling.classification, Classification::Secret);
 }
 
 #[tokio::test]
 async fn kestrel_fetch_unknown_is_not_found() {
-    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = kestrel(kestrel_grant(&vendor.base_url())).await;
     let err = c
         .fetch(&context(), EntityKind::Person, "NOM-999999")
@@ -137,9 +182,14 @@ async fn kestrel_fetch_unknown_is_not_found() {
 
 #[tokio::test]
 async fn kestrel_fetches_an_incident_as_an_event_with_roles() {
-    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = kestrel(kestrel_grant(&vendor.base_url())).await;
-    let record = c.fetch(&context(), EntityKind::Event, "INC-000301").await.unwrap();
+    let record = c
+        .fetch(&context(), EntityKind::Event, "INC-000301")
+        .await
+        .unwrap();
     let Entity::Event(e) = &record.entity else {
         panic!("an incident is an event: {record:?}");
     };
@@ -179,7 +229,9 @@ fn new_incident() -> Submission {
 
 #[tokio::test]
 async fn kestrel_submit_is_idempotent_under_the_same_key() {
-    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = kestrel(kestrel_grant(&vendor.base_url())).await;
     let mut ctx = context();
     ctx.idempotency_key = Some("test-key-0001".into());
@@ -190,13 +242,18 @@ async fn kestrel_submit_is_idempotent_under_the_same_key() {
     assert_eq!(retry.local_id, first.local_id);
     assert!(!retry.created, "a replay is not a new record");
     assert_eq!(vendor.counters().incidents_created, 1);
-    let fetched = c.fetch(&ctx, EntityKind::Event, &first.local_id).await.unwrap();
+    let fetched = c
+        .fetch(&ctx, EntityKind::Event, &first.local_id)
+        .await
+        .unwrap();
     assert_eq!(fetched.source.local_id, first.local_id);
 }
 
 #[tokio::test]
 async fn kestrel_wrong_key_is_unauthorized() {
-    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let mut grant = kestrel_grant(&vendor.base_url());
     grant.config.insert("api_key".into(), "wrong".into());
     let c = kestrel(grant).await;
@@ -206,7 +263,9 @@ async fn kestrel_wrong_key_is_unauthorized() {
 
 #[tokio::test]
 async fn kestrel_missing_config_is_invalid_input_naming_the_key() {
-    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let mut grant = kestrel_grant(&vendor.base_url());
     grant.config.remove("api_key");
     let c = kestrel(grant).await;
@@ -219,7 +278,9 @@ async fn kestrel_missing_config_is_invalid_input_naming_the_key() {
 
 #[tokio::test]
 async fn kestrel_vendor_failures_are_unavailable() {
-    let vendor = kestrel_rms_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = kestrel(kestrel_grant(&vendor.url("/_fault/status/503"))).await;
     let err = c.check(&context()).await.unwrap_err();
     assert_eq!(err.class(), "unavailable", "{err}");
@@ -236,7 +297,9 @@ async fn kestrel_vendor_failures_are_unavailable() {
 
 #[tokio::test]
 async fn harrier_vehicle_search_by_vrm_ignores_spacing() {
-    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = harrier(harrier_grant(&vendor.base_url())).await;
     let query = SearchQuery {
         kind: EntityKind::Object,
@@ -255,7 +318,10 @@ async fn harrier_vehicle_search_by_vrm_ignores_spacing() {
         })
         .collect();
     assert!(!vehicles.is_empty(), "{result:?}");
-    let v = vehicles.iter().find(|v| v.vrm.as_deref() == Some("ZX51ABC")).expect("ZX51ABC");
+    let v = vehicles
+        .iter()
+        .find(|v| v.vrm.as_deref() == Some("ZX51ABC"))
+        .expect("ZX51ABC");
     assert_eq!(v.make.as_deref(), Some("FORD"));
     let record = &result.records[0];
     assert_eq!(record.source.system, "Harrier ANPR");
@@ -268,10 +334,15 @@ async fn harrier_vehicle_search_by_vrm_ignores_spacing() {
 
 #[tokio::test]
 async fn harrier_keeper_is_the_same_person_as_in_kestrel() {
-    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = harrier(harrier_grant(&vendor.base_url())).await;
     let result = c
-        .search(&context(), &person_query("Examplewood", Some("1988-03-14"), 5))
+        .search(
+            &context(),
+            &person_query("Examplewood", Some("1988-03-14"), 5),
+        )
         .await
         .unwrap();
     assert_eq!(result.records.len(), 1, "{result:?}");
@@ -279,12 +350,17 @@ async fn harrier_keeper_is_the_same_person_as_in_kestrel() {
         panic!("a keeper is a person");
     };
     assert_eq!(p.date_of_birth.as_deref(), Some("1988-03-14"));
-    assert_eq!(p.surname.as_deref().map(str::to_uppercase).as_deref(), Some("EXAMPLEWOOD"));
+    assert_eq!(
+        p.surname.as_deref().map(str::to_uppercase).as_deref(),
+        Some("EXAMPLEWOOD")
+    );
 }
 
 #[tokio::test]
 async fn harrier_reads_are_graded_events() {
-    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = harrier(harrier_grant(&vendor.base_url())).await;
     let query = SearchQuery {
         kind: EntityKind::Event,
@@ -297,7 +373,10 @@ async fn harrier_reads_are_graded_events() {
     assert!(!result.records.is_empty());
     for r in &result.records {
         assert!(matches!(r.entity, Entity::Event(_)), "{r:?}");
-        assert!(r.links.iter().any(|l| l.to.kind == EntityKind::Location), "{r:?}");
+        assert!(
+            r.links.iter().any(|l| l.to.kind == EntityKind::Location),
+            "{r:?}"
+        );
     }
     let all = c
         .search(
@@ -317,9 +396,14 @@ async fn harrier_reads_are_graded_events() {
 
 #[tokio::test]
 async fn harrier_fetch_and_not_found() {
-    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = harrier(harrier_grant(&vendor.base_url())).await;
-    let v = c.fetch(&context(), EntityKind::Object, "VEH-0001").await.unwrap();
+    let v = c
+        .fetch(&context(), EntityKind::Object, "VEH-0001")
+        .await
+        .unwrap();
     assert_eq!(v.source.local_id, "VEH-0001");
     let err = c
         .fetch(&context(), EntityKind::Object, "VEH-9999")
@@ -330,7 +414,9 @@ async fn harrier_fetch_and_not_found() {
 
 #[tokio::test]
 async fn harrier_hotlist_submit_is_idempotent() {
-    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let c = harrier(harrier_grant(&vendor.base_url())).await;
     let mut ctx = context();
     ctx.idempotency_key = Some("hot-0001".into());
@@ -353,12 +439,20 @@ async fn harrier_hotlist_submit_is_idempotent() {
 
 #[tokio::test]
 async fn harrier_bad_token_and_vendor_errors_are_mapped() {
-    let vendor = harrier_anpr_standin::StandIn::start(Default::default()).await.unwrap();
+    let vendor = harrier_anpr_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
     let mut grant = harrier_grant(&vendor.base_url());
     grant.config.insert("token".into(), "wrong".into());
     let c = harrier(grant).await;
-    assert_eq!(c.check(&context()).await.unwrap_err().class(), "unauthorized");
+    assert_eq!(
+        c.check(&context()).await.unwrap_err().class(),
+        "unauthorized"
+    );
 
     let c = harrier(harrier_grant(&vendor.url("/_fault/status/500"))).await;
-    assert_eq!(c.check(&context()).await.unwrap_err().class(), "unavailable");
+    assert_eq!(
+        c.check(&context()).await.unwrap_err().class(),
+        "unavailable"
+    );
 }

@@ -21,7 +21,10 @@ async fn a_missing_file_names_the_path() {
         .err()
         .expect("a missing file cannot load");
     assert!(matches!(err, LoadError::Read { .. }), "{err:?}");
-    assert!(err.to_string().contains("/nonexistent/dir/connector.wasm"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/dir/connector.wasm"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -46,7 +49,10 @@ async fn a_truncated_component_is_invalid() {
     let bytes = std::fs::read(components::KESTREL_RMS).unwrap();
     for cut in [9, 100, bytes.len() / 2, bytes.len() - 1] {
         let err = load(&bytes[..cut]).await;
-        assert!(matches!(err, LoadError::Invalid { .. }), "cut at {cut}: {err:?}");
+        assert!(
+            matches!(err, LoadError::Invalid { .. }),
+            "cut at {cut}: {err:?}"
+        );
     }
 }
 
@@ -74,7 +80,10 @@ async fn a_component_exporting_another_world_says_what_is_missing() {
     assert!(matches!(err, LoadError::WrongWorld { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("interop:connector/connector@0.1.0"), "{text}");
-    assert!(text.contains("example:other/thing@1.0.0"), "lists what it does export: {text}");
+    assert!(
+        text.contains("example:other/thing@1.0.0"),
+        "lists what it does export: {text}"
+    );
 }
 
 #[tokio::test]
@@ -109,7 +118,10 @@ async fn an_interface_with_missing_operations_names_them() {
     .unwrap();
     let err = load(&component).await;
     let text = err.to_string();
-    assert!(text.contains("`check`") && text.contains("`submit`"), "{text}");
+    assert!(
+        text.contains("`check`") && text.contains("`submit`"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

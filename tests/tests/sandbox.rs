@@ -30,7 +30,9 @@ async fn search(c: &Connector, text: &str) -> Result<SearchResult, CallError> {
 
 /// The guest still answers normally: a trap or stop left nothing behind.
 async fn assert_still_serves(c: &Connector) {
-    let ok = search(c, "ok").await.expect("a well-behaved call after a failed one works");
+    let ok = search(c, "ok")
+        .await
+        .expect("a well-behaved call after a failed one works");
     assert_eq!(ok.records.len(), 1);
 }
 
@@ -43,7 +45,11 @@ async fn every_call_gets_a_fresh_instance() {
         .unwrap();
     for _ in 0..5 {
         let result = search_counter(&counter).await;
-        assert_eq!(result.records.len(), 1, "a static counter starts from zero on every call");
+        assert_eq!(
+            result.records.len(),
+            1,
+            "a static counter starts from zero on every call"
+        );
     }
     for _ in 0..3 {
         let report = counter.check(&context()).await.unwrap();
@@ -60,7 +66,13 @@ async fn a_panic_fails_that_call_only_and_says_why() {
     let host = Host::new().unwrap();
     let c = misbehave(&host, Grant::default()).await;
     let err = search(&c, "panic").await.unwrap_err();
-    let CallError::Trap { plugin, operation, kind, guest_message } = &err else {
+    let CallError::Trap {
+        plugin,
+        operation,
+        kind,
+        guest_message,
+    } = &err
+    else {
         panic!("expected a trap, got {err:?}");
     };
     assert_eq!(plugin.id, "guest-misbehave");
@@ -70,7 +82,10 @@ async fn a_panic_fails_that_call_only_and_says_why() {
     let message = guest_message.as_deref().unwrap_or_default();
     assert!(message.contains("deliberate panic"), "{message}");
     let shown = err.to_string();
-    assert!(shown.contains("guest-misbehave") && shown.contains(&plugin.version), "{shown}");
+    assert!(
+        shown.contains("guest-misbehave") && shown.contains(&plugin.version),
+        "{shown}"
+    );
     assert_eq!(err.class(), "trap");
     assert_still_serves(&c).await;
 }
@@ -80,14 +95,26 @@ async fn unreachable_and_stack_overflow_are_named() {
     let host = Host::new().unwrap();
     let c = misbehave(&host, Grant::default()).await;
     let err = search(&c, "unreachable").await.unwrap_err();
-    assert!(matches!(err, CallError::Trap { kind: TrapKind::Unreachable, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            CallError::Trap {
+                kind: TrapKind::Unreachable,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     // Rust keeps large frames on a shadow stack in linear memory: running off its end is an
     // out-of-bounds access; small frames exhaust wasmtime's own stack limit first.
     let err = search(&c, "recurse").await.unwrap_err();
     assert!(
         matches!(
             err,
-            CallError::Trap { kind: TrapKind::StackOverflow | TrapKind::OutOfBounds, .. }
+            CallError::Trap {
+                kind: TrapKind::StackOverflow | TrapKind::OutOfBounds,
+                ..
+            }
         ),
         "{err:?}"
     );
@@ -97,11 +124,13 @@ async fn unreachable_and_stack_overflow_are_named() {
 #[tokio::test]
 async fn an_endless_loop_is_stopped_by_the_cpu_budget() {
     let host = Host::new().unwrap();
-    let mut g = Grant::default();
-    g.limits = Limits {
-        cpu: Duration::from_millis(200),
-        wall_clock: Duration::from_secs(30),
-        ..Limits::default()
+    let g = Grant {
+        limits: Limits {
+            cpu: Duration::from_millis(200),
+            wall_clock: Duration::from_secs(30),
+            ..Limits::default()
+        },
+        ..Grant::default()
     };
     let c = misbehave(&host, g).await;
     let started = Instant::now();
@@ -130,7 +159,9 @@ async fn waiting_on_a_slow_vendor_is_not_charged_to_the_cpu_budget() {
     };
     let c = misbehave(&host, g).await;
     let started = Instant::now();
-    let result = search(&c, "http").await.expect("a slow vendor within the wall clock is fine");
+    let result = search(&c, "http")
+        .await
+        .expect("a slow vendor within the wall clock is fine");
     assert!(started.elapsed() >= Duration::from_millis(1500));
     let record = format!("{:?}", result.records[0]);
     // The stand-in answers 401 (the guest sends no key): what matters is that it answered.
@@ -153,7 +184,10 @@ async fn a_vendor_that_never_answers_hits_the_wall_clock() {
     assert!(matches!(err, CallError::Timeout { .. }), "{err:?}");
     assert_eq!(err.class(), "timeout");
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(1500) && took < Duration::from_secs(6), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(6),
+        "{took:?}"
+    );
 }
 
 #[tokio::test]
@@ -161,26 +195,34 @@ async fn a_spinning_guest_cannot_outlast_the_wall_clock() {
     // A CPU budget larger than the wall clock: only the timeout can stop it, and it must,
     // because the guest yields to the runtime on every epoch tick.
     let host = Host::new().unwrap();
-    let mut g = Grant::default();
-    g.limits = Limits {
-        cpu: Duration::from_secs(600),
-        wall_clock: Duration::from_millis(800),
-        ..Limits::default()
+    let g = Grant {
+        limits: Limits {
+            cpu: Duration::from_secs(600),
+            wall_clock: Duration::from_millis(800),
+            ..Limits::default()
+        },
+        ..Grant::default()
     };
     let c = misbehave(&host, g).await;
     let started = Instant::now();
     let err = search(&c, "loop").await.unwrap_err();
     assert!(matches!(err, CallError::Timeout { .. }), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn growing_past_the_memory_cap_fails_the_call_and_the_host_lives_on() {
     let host = Host::new().unwrap();
-    let mut g = Grant::default();
-    g.limits = Limits {
-        memory_bytes: 32 << 20,
-        ..Limits::default()
+    let g = Grant {
+        limits: Limits {
+            memory_bytes: 32 << 20,
+            ..Limits::default()
+        },
+        ..Grant::default()
     };
     let c = misbehave(&host, g).await;
     let err = search(&c, "grow").await.unwrap_err();
@@ -206,7 +248,10 @@ async fn http_to_an_origin_outside_the_grant_is_an_error_the_guest_sees() {
     let CallError::Connector { error, .. } = &err else {
         panic!("a denial must reach the guest as an error, not stop the call: {err:?}");
     };
-    assert!(format!("{error:?}").to_lowercase().contains("denied"), "{error:?}");
+    assert!(
+        format!("{error:?}").to_lowercase().contains("denied"),
+        "{error:?}"
+    );
     assert_eq!(vendor.counters().requests, 0, "nothing reached the vendor");
 }
 

@@ -63,7 +63,11 @@ impl HostPattern {
         if host.is_empty() {
             return Err(format!("`{text}`: no host name"));
         }
-        if host.contains('*') && !(host.starts_with("*.") && !host[2..].contains('*')) {
+        let wildcard_ok = match host.strip_prefix("*.") {
+            Some(domain) => !domain.contains('*') && !domain.is_empty(),
+            None => !host.contains('*'),
+        };
+        if !wildcard_ok {
             return Err(format!(
                 "`{text}`: a wildcard may only be a leading `*.` (e.g. `*.vendor.example`)"
             ));
@@ -242,7 +246,10 @@ impl WasiHttpHooks for OutboundHooks {
         tracing::debug!(plugin = %self.plugin, "outbound HTTP {} {uri}", request.method());
         // The guest may ask for shorter timeouts, never longer ones.
         let options = RequestOptions {
-            connect_timeout: Some(shorter(options.and_then(|o| o.connect_timeout), CONNECT_TIMEOUT)),
+            connect_timeout: Some(shorter(
+                options.and_then(|o| o.connect_timeout),
+                CONNECT_TIMEOUT,
+            )),
             first_byte_timeout: Some(shorter(
                 options.and_then(|o| o.first_byte_timeout),
                 FIRST_BYTE_TIMEOUT,

@@ -113,7 +113,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         allow: AllowList::new(args.allow_host.clone()),
     };
     let input = read_input(args.input.as_deref()).await?;
-    let needs_input = matches!(args.operation, Operation::Search | Operation::Fetch | Operation::Submit);
+    let needs_input = matches!(
+        args.operation,
+        Operation::Search | Operation::Fetch | Operation::Submit
+    );
     if !needs_input && input.is_some() {
         bail!("this operation takes no --input");
     }
@@ -157,7 +160,10 @@ async fn read_input(input: Option<&str>) -> anyhow::Result<Option<String>> {
         Some("@-") => {
             use tokio::io::AsyncReadExt;
             let mut s = String::new();
-            tokio::io::stdin().read_to_string(&mut s).await.context("reading --input from stdin")?;
+            tokio::io::stdin()
+                .read_to_string(&mut s)
+                .await
+                .context("reading --input from stdin")?;
             Some(s)
         }
         Some(s) if s.starts_with('@') => Some(
@@ -184,7 +190,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> anyhow:
 fn parse_search(text: &str) -> anyhow::Result<SearchQuery> {
     let mut value: serde_json::Value = parse_json(text, "JSON")?;
     let Some(object) = value.as_object_mut() else {
-        bail!("--input for search must be a JSON object like {{\"kind\":\"Person\",\"text\":\"…\"}}");
+        bail!(
+            "--input for search must be a JSON object like {{\"kind\":\"Person\",\"text\":\"…\"}}"
+        );
     };
     object.entry("text").or_insert(serde_json::Value::Null);
     object.entry("keys").or_insert(serde_json::json!([]));
@@ -216,11 +224,15 @@ mod tests {
 
     #[test]
     fn bad_json_names_line_and_column() {
-        let err = parse_search("{\n\"kind\": Person}").unwrap_err().to_string();
+        let err = parse_search("{\n\"kind\": Person}")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2"), "{err}");
         let err = parse_search("[1]").unwrap_err().to_string();
         assert!(err.contains("JSON object"), "{err}");
-        let err = parse_search(r#"{"kind":"Persons"}"#).unwrap_err().to_string();
+        let err = parse_search(r#"{"kind":"Persons"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a search query"), "{err}");
     }
 }

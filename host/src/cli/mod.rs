@@ -37,13 +37,16 @@ enum Command {
     /// Show a component's imports, exports and `describe` answer.
     Inspect(inspect::Args),
     /// Call one operation of a connector in the sandbox and print its answer as JSON.
-    Call(call::Args),
+    Call(Box<call::Args>),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -53,7 +56,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Inspect(args) => inspect::run(args).await,
-            Command::Call(args) => call::run(args).await,
+            Command::Call(args) => call::run(*args).await,
         }
     });
     match result {
