@@ -70,10 +70,23 @@ fn benches(c: &mut Criterion) {
     let mut linker: Linker<Bare> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).expect("wasi");
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).expect("http");
-    // describe calls neither log nor config.
+    // describe calls neither log nor config: minimal stand-ins satisfy the imports.
     linker
-        .define_unknown_imports_as_traps(&component)
-        .expect("stubs");
+        .instance("interop:connector/types@0.1.0")
+        .expect("types");
+    linker
+        .instance("interop:connector/log@0.1.0")
+        .and_then(|mut i| i.func_new("log", |_, _, _, _| Ok(())))
+        .expect("log");
+    linker
+        .instance("interop:connector/config@0.1.0")
+        .and_then(|mut i| {
+            i.func_new("get", |_, _, _, results| {
+                results[0] = Val::Option(None);
+                Ok(())
+            })
+        })
+        .expect("config");
     let pre = linker.instantiate_pre(&component).expect("pre");
     let (_, iface) = component
         .get_export(None, "interop:connector/connector@0.1.0")

@@ -220,7 +220,14 @@ impl Person {
             pnc_id: None,
             cro_number: None,
             description: None,
+            warning_markers: Vec::new(),
         }
+    }
+
+    /// Adds an officer-safety warning marker held by the vendor (e.g. `VIOLENT`).
+    pub fn warning_marker(mut self, marker: impl Into<String>) -> Self {
+        self.warning_markers.push(marker.into());
+        self
     }
 
     /// Adds a given name (DS_031), one name per call.

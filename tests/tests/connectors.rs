@@ -109,6 +109,11 @@ async fn kestrel_person_search_maps_a_nominal_into_pole() {
     );
     assert!(p.date_of_birth_known);
     assert_eq!(p.gender, Some(Gender::Male));
+    assert_eq!(
+        p.warning_markers,
+        vec!["VIOLENT".to_string()],
+        "officer-safety markers travel"
+    );
     assert!(
         record
             .links

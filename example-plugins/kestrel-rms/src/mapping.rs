@@ -63,6 +63,9 @@ pub struct Nominal {
     pub addresses: Vec<Address>,
     #[serde(default)]
     pub phones: Vec<String>,
+    /// Warning markers, e.g. `VIOLENT`.
+    #[serde(default)]
+    pub markers: Vec<String>,
     pub protective_marking: String,
 }
 
@@ -230,6 +233,9 @@ pub fn person_record(n: &Nominal, force: &str) -> Result<PoleRecord, ConnectorEr
     }
     if let Some(pnc) = present(&n.pnc_ref) {
         person = person.pnc_id(pnc);
+    }
+    for marker in n.markers.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
+        person = person.warning_marker(marker);
     }
     let handling = handling(&n.protective_marking, &n.nominal_id)?;
     let mut record = PoleRecord::new(Source::new(force, SYSTEM, &n.nominal_id), handling, person);
