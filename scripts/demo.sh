@@ -17,19 +17,23 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-# Start a stand-in on a free loopback port and wait for its "listening on URL" line.
+# Start a stand-in on a free loopback port (in this shell, so cleanup can stop it).
 start() {
-  local name=$1 out="$work/$1.out"
-  "$bin/$name" --listen 127.0.0.1:0 >"$out" 2>"$work/$name.err" &
+  "$bin/$1" --listen 127.0.0.1:0 >"$work/$1.out" 2>"$work/$1.err" &
   pids+=($!)
+}
+# Wait for a stand-in's "listening on URL" line and print the URL.
+url_of() {
   for _ in $(seq 100); do
-    if grep -q '^listening on ' "$out" 2>/dev/null; then sed -n 's/^listening on //p' "$out"; return; fi
+    if grep -q '^listening on ' "$work/$1.out" 2>/dev/null; then sed -n 's/^listening on //p' "$work/$1.out"; return; fi
     sleep 0.1
   done
-  echo "error: $name did not start; its stderr:" >&2; cat "$work/$name.err" >&2; exit 1
+  echo "error: $1 did not start; its stderr:" >&2; cat "$work/$1.err" >&2; exit 1
 }
-kestrel=$(start kestrel-rms-standin)
-harrier=$(start harrier-anpr-standin)
+start kestrel-rms-standin
+start harrier-anpr-standin
+kestrel=$(url_of kestrel-rms-standin)
+harrier=$(url_of harrier-anpr-standin)
 echo "==> Kestrel RMS stand-in at $kestrel, Harrier ANPR stand-in at $harrier"
 
 kestrel_call() {

@@ -14,8 +14,10 @@ use crate::plugin::{EPOCH_TICK, InstanceState};
 /// gateway fanning out a search to a dozen connectors for a few hundred officers stays well
 /// under it. Each slot reserves address space, not memory.
 const POOL_INSTANCES: u32 = 1_000;
-/// Linear memories across the pool: Rust connectors have one, language runtimes a few.
-const POOL_MEMORIES: u32 = 2_000;
+/// Linear memories across the pool: Rust connectors have one, language runtimes a few. Each slot
+/// reserves (but does not commit) 4 GiB of address space plus guard: a thousand is a few TiB of
+/// the 128 TiB a process has.
+const POOL_MEMORIES: u32 = 1_000;
 /// Tables across the pool, likewise.
 const POOL_TABLES: u32 = 4_000;
 /// Core instances across the pool (a component has one per core module it instantiates).
@@ -31,12 +33,13 @@ const MAX_CORE_INSTANCE_SIZE: usize = 4 << 20;
 
 /// Builds and holds the engine; loads connectors (see [`Host::load_file`]).
 ///
-/// One `Host` serves any number of connectors; create it once.
+/// One `Host` serves any number of connectors; create it once. Connectors it loaded keep
+/// working (budgets included) after it is dropped.
 #[derive(Clone)]
 pub struct Host {
     engine: Engine,
     linker: Arc<Linker<InstanceState>>,
-    _ticker: Arc<EpochTicker>,
+    ticker: Arc<EpochTicker>,
 }
 
 impl Host {
@@ -52,7 +55,7 @@ impl Host {
         Ok(Host {
             engine,
             linker: Arc::new(linker),
-            _ticker: Arc::new(ticker),
+            ticker: Arc::new(ticker),
         })
     }
 
@@ -63,6 +66,10 @@ impl Host {
 
     pub(crate) fn linker(&self) -> &Linker<InstanceState> {
         &self.linker
+    }
+
+    pub(crate) fn ticker(&self) -> Arc<EpochTicker> {
+        self.ticker.clone()
     }
 }
 
@@ -100,7 +107,7 @@ pub(crate) fn engine_config() -> Config {
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
-struct EpochTicker {
+pub(crate) struct EpochTicker {
     stop: Arc<std::sync::atomic::AtomicBool>,
 }
 

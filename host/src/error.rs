@@ -87,6 +87,14 @@ pub enum LoadError {
         /// What is wrong.
         reason: String,
     },
+    /// `describe` answered, but with an id, version or contract version the host refuses.
+    #[error("{name}: `describe` answer refused: {reason}")]
+    Description {
+        /// Where the bytes came from.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `describe` failed, so the connector cannot say what it is.
     #[error("{name}: `describe` failed while loading: {source}")]
     Describe {
@@ -138,7 +146,7 @@ impl fmt::Display for TrapKind {
 #[non_exhaustive]
 pub enum CallError {
     /// The connector returned an error from the contract's `connector-error` variant.
-    #[error("{plugin}: {operation}: {error}")]
+    #[error("{plugin}: {operation}: {}", connector_error_text(error))]
     Connector {
         /// Which plugin.
         plugin: PluginLabel,
@@ -233,4 +241,20 @@ impl CallError {
     pub fn is_sandbox_stop(&self) -> bool {
         !matches!(self, CallError::Connector { .. } | CallError::Host { .. })
     }
+}
+
+/// The connector's error as a person reads it: its class, then its message.
+fn connector_error_text(error: &ConnectorError) -> String {
+    let (class, message) = match error {
+        ConnectorError::InvalidInput(m) => ("invalid input", m),
+        ConnectorError::NotFound(m) => ("not found", m),
+        ConnectorError::Unauthorized(m) => ("unauthorized", m),
+        ConnectorError::Unavailable(m) => ("unavailable", m),
+        ConnectorError::Internal(m) => ("internal error", m),
+    };
+    // The message comes from the guest: keep it to one safe line.
+    format!(
+        "{class}: {}",
+        crate::capabilities::log::neutralise(message, 1024)
+    )
 }

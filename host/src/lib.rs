@@ -75,4 +75,4 @@ pub use capabilities::http::{AllowList, HostPattern};
 pub use engine::Host;
 pub use error::{CallError, LoadError, PluginLabel, TrapKind};
 pub use limits::Limits;
-pub use plugin::{CONTRACT_VERSION, Connector, Grant};
+pub use plugin::{CONTRACT_VERSION, Connector, Grant, MAX_SEARCH_LIMIT};

@@ -54,15 +54,21 @@ impl Default for Limits {
 /// be reported as "out of memory budget" rather than a bare `unreachable`.
 pub(crate) struct MemoryGuard {
     cap: usize,
+    /// Bytes held by all the instance's memories together.
+    total: usize,
     denied: Option<usize>,
 }
 
 impl MemoryGuard {
     pub(crate) fn new(cap: usize) -> Self {
-        MemoryGuard { cap, denied: None }
+        MemoryGuard {
+            cap,
+            total: 0,
+            denied: None,
+        }
     }
 
-    /// The size of the first growth request refused, if any.
+    /// The total size the first refused growth would have reached, if any.
     pub(crate) fn denied(&self) -> Option<usize> {
         self.denied
     }
@@ -71,14 +77,17 @@ impl MemoryGuard {
 impl ResourceLimiter for MemoryGuard {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.cap {
-            self.denied.get_or_insert(desired);
+        // The cap is on all memories together: a component with several memories shares it.
+        let total = self.total.saturating_add(desired.saturating_sub(current));
+        if total > self.cap {
+            self.denied.get_or_insert(total);
             return Ok(false);
         }
+        self.total = total;
         Ok(true)
     }
 
@@ -116,10 +125,14 @@ pub(crate) const MAX_TABLES: usize = 16;
 pub(crate) const MAX_MEMORIES: usize = 8;
 
 /// Charges time to the guest only while guest code runs, using the store's call hooks.
+///
+/// When an epoch tick makes the guest yield to the async runtime, the clock is paused until the
+/// guest is polled again, so time other tasks spend on the runtime is not charged to it.
 #[derive(Debug)]
 pub(crate) struct GuestClock {
     running_since: Option<Instant>,
     spent: Duration,
+    suspended: bool,
 }
 
 impl GuestClock {
@@ -127,6 +140,22 @@ impl GuestClock {
         GuestClock {
             running_since: None,
             spent: Duration::ZERO,
+            suspended: false,
+        }
+    }
+
+    /// The guest is being suspended (yielding to the runtime) while in guest code.
+    pub(crate) fn suspend(&mut self) {
+        if let Some(since) = self.running_since.take() {
+            self.spent += since.elapsed();
+            self.suspended = true;
+        }
+    }
+
+    /// The guest is resumed after [`GuestClock::suspend`].
+    pub(crate) fn resume(&mut self) {
+        if std::mem::take(&mut self.suspended) {
+            self.running_since = Some(Instant::now());
         }
     }
 
@@ -180,5 +209,39 @@ mod tests {
         assert_eq!(guard.denied(), Some(2 << 20));
         assert!(!guard.memory_growing(1 << 20, 3 << 20, None).unwrap());
         assert_eq!(guard.denied(), Some(2 << 20), "the first refusal is kept");
+    }
+
+    #[test]
+    fn memory_cap_covers_all_memories_together() {
+        let mut guard = MemoryGuard::new(4 << 20);
+        // Two memories of 2 MiB each fit; a third does not.
+        assert!(guard.memory_growing(0, 2 << 20, None).unwrap());
+        assert!(guard.memory_growing(0, 2 << 20, None).unwrap());
+        assert!(!guard.memory_growing(0, 64 << 10, None).unwrap());
+        assert_eq!(guard.denied(), Some((4 << 20) + (64 << 10)));
+    }
+
+    #[test]
+    fn a_suspended_guest_is_not_charged() {
+        let mut clock = GuestClock::new();
+        clock.on_hook(CallHook::CallingWasm);
+        std::thread::sleep(Duration::from_millis(5));
+        clock.suspend();
+        let at_suspend = clock.spent();
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(
+            clock.spent(),
+            at_suspend,
+            "time away from the guest is not charged"
+        );
+        clock.resume();
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(clock.spent() > at_suspend);
+        // resume without suspend changes nothing
+        clock.on_hook(CallHook::ReturningFromWasm);
+        let done = clock.spent();
+        clock.resume();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(clock.spent(), done);
     }
 }

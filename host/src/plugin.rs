@@ -19,6 +19,10 @@ use crate::types::{
     SearchQuery, SearchResult, Submission,
 };
 
+/// Most records one search may return, whatever limit the caller asks for: a page an officer
+/// can read, and a bound on what one call moves across the sandbox boundary.
+pub const MAX_SEARCH_LIMIT: u32 = 500;
+
 /// The contract version this host implements, and the export every connector must provide.
 pub const CONTRACT_VERSION: &str = "0.1.0";
 const CONNECTOR_EXPORT: &str = "interop:connector/connector";
@@ -43,7 +47,7 @@ pub(crate) struct InstanceState {
     pub(crate) log: LogState,
     pub(crate) config: ConfigState,
     memory: MemoryGuard,
-    clock: GuestClock,
+    clock: SharedClock,
     output: CapturedOutput,
 }
 
@@ -63,6 +67,26 @@ struct Loaded {
     config: Arc<BTreeMap<String, String>>,
     allow: Arc<AllowList>,
     engine: wasmtime::Engine,
+    /// Keeps the epoch ticking (and so CPU budgets and yields working) while this connector
+    /// lives, even after the `Host` that loaded it is dropped.
+    _ticker: Arc<crate::engine::EpochTicker>,
+}
+
+/// The guest clock, shared between the store's hooks and the future that resumes a yielded guest.
+#[derive(Clone)]
+struct SharedClock(Arc<std::sync::Mutex<GuestClock>>);
+
+impl Default for SharedClock {
+    fn default() -> Self {
+        SharedClock(Arc::new(std::sync::Mutex::new(GuestClock::new())))
+    }
+}
+
+impl SharedClock {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GuestClock> {
+        // A panic while holding this lock cannot leave the clock inconsistent: keep using it.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// The CPU budget ran out; raised from the epoch callback, recognised when the call unwinds.
@@ -209,6 +233,7 @@ impl Host {
             config: Arc::new(grant.config),
             allow: Arc::new(grant.allow),
             engine: self.engine().clone(),
+            _ticker: self.ticker(),
         };
         let info = loaded
             .run(Request::Describe)
@@ -218,6 +243,10 @@ impl Host {
                 name: name.to_string(),
                 source: Box::new(e),
             })?;
+        check_description(&info).map_err(|reason| LoadError::Description {
+            name: name.to_string(),
+            reason,
+        })?;
         loaded.label = PluginLabel {
             id: info.id.clone(),
             version: info.version.clone(),
@@ -331,6 +360,41 @@ fn check_world(
     Ok(())
 }
 
+/// The id and version name the plugin in every log line, error and audit record: keep them to
+/// safe, short text. The contract version must be one this host speaks.
+fn check_description(info: &ConnectorInfo) -> Result<(), String> {
+    let id_ok = (1..=64).contains(&info.id.len())
+        && info.id.starts_with(|c: char| c.is_ascii_lowercase())
+        && info
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !id_ok {
+        return Err(format!(
+            "id {:?} must be 1–64 characters of a–z, 0–9 and `-`, starting with a letter",
+            crate::capabilities::log::neutralise(&info.id, 80)
+        ));
+    }
+    let version_ok = (1..=64).contains(&info.version.len())
+        && info
+            .version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
+    if !version_ok {
+        return Err(format!(
+            "version {:?} must be 1–64 characters of letters, digits, `.`, `-` and `+` (semver)",
+            crate::capabilities::log::neutralise(&info.version, 80)
+        ));
+    }
+    if !compatible(&info.contract_version) {
+        return Err(format!(
+            "it says it was built against contract version {:?}; this host supports 0.1.x",
+            crate::capabilities::log::neutralise(&info.contract_version, 80)
+        ));
+    }
+    Ok(())
+}
+
 /// Semver-compatible with the host's contract: same major, and for 0.x the same minor.
 fn compatible(version: &str) -> bool {
     let mut parts = version.split('.');
@@ -375,8 +439,8 @@ impl Connector {
         self.inner.flatten("check", expect_answer!(answer, Check))
     }
 
-    /// Search the vendor system. At most `query.limit` records come back: more is refused as a
-    /// connector bug.
+    /// Search the vendor system. At most `query.limit` records come back (and never more than
+    /// [`MAX_SEARCH_LIMIT`]: a larger limit is lowered); more is refused as a connector bug.
     ///
     /// # Errors
     /// [`CallError::Connector`] with the connector's answer, or a sandbox stop.
@@ -385,6 +449,16 @@ impl Connector {
         ctx: &RequestContext,
         query: &SearchQuery,
     ) -> Result<SearchResult, CallError> {
+        let lowered;
+        let query = if query.limit > MAX_SEARCH_LIMIT {
+            lowered = SearchQuery {
+                limit: MAX_SEARCH_LIMIT,
+                ..query.clone()
+            };
+            &lowered
+        } else {
+            query
+        };
         let answer = self.inner.run(Request::Search(ctx, query)).await?;
         let result = self
             .inner
@@ -454,24 +528,35 @@ impl Loaded {
             log: LogState::new(label),
             config: ConfigState::new(self.config.clone()),
             memory: MemoryGuard::new(self.limits.memory_bytes),
-            clock: GuestClock::new(),
+            clock: SharedClock::default(),
             output,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.memory);
         let budget = self.limits.cpu;
-        store.call_hook(|mut ctx, hook| {
-            ctx.data_mut().clock.on_hook(hook);
+        store.call_hook(|ctx, hook| {
+            ctx.data().clock.lock().on_hook(hook);
             Ok(())
         });
         // Every epoch tick that lands while guest code runs comes here: charge the guest clock,
         // stop the call if the budget is spent, otherwise yield to the async runtime so a
-        // spinning guest never starves other tasks or its own timeout.
+        // spinning guest never starves other tasks or its own timeout. The clock is paused
+        // while the guest is parked, so time other tasks use is not charged to it.
         store.epoch_deadline_callback(move |ctx| {
-            if ctx.data().clock.spent() > budget {
+            let clock = ctx.data().clock.clone();
+            let mut guard = clock.lock();
+            if guard.spent() > budget {
                 return Err(wasmtime::Error::new(CpuBudgetExhausted));
             }
-            Ok(UpdateDeadline::Yield(1))
+            guard.suspend();
+            drop(guard);
+            Ok(UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(async move {
+                    tokio::task::yield_now().await;
+                    clock.lock().resume();
+                }),
+            ))
         });
         store.set_epoch_deadline(1);
         store
@@ -524,13 +609,8 @@ impl Loaded {
                 budget: self.limits.cpu,
             };
         }
-        let Some(trap) = error.downcast_ref::<wasmtime::Trap>() else {
-            return CallError::Host {
-                plugin,
-                operation,
-                reason: format!("{error:#}"),
-            };
-        };
+        // A refused growth explains a trap that follows it, and an instantiation that failed
+        // because the component's initial memory is over the cap.
         if let Some(asked) = store.data().memory.denied() {
             return CallError::Memory {
                 plugin,
@@ -539,6 +619,13 @@ impl Loaded {
                 asked,
             };
         }
+        let Some(trap) = error.downcast_ref::<wasmtime::Trap>() else {
+            return CallError::Host {
+                plugin,
+                operation,
+                reason: format!("{error:#}"),
+            };
+        };
         let panic = panic_message(output);
         let kind = match trap {
             _ if panic.is_some() => TrapKind::Panic,
@@ -611,6 +698,38 @@ mod tests {
             Err(LoadError::CoreModule { .. })
         ));
         assert!(check_header("x", b"\0asm\x0d\0\x01\0").is_ok());
+    }
+
+    fn info(id: &str, version: &str, contract: &str) -> ConnectorInfo {
+        ConnectorInfo {
+            id: id.into(),
+            name: "n".into(),
+            vendor: "v".into(),
+            version: version.into(),
+            contract_version: contract.into(),
+            description: String::new(),
+            entity_kinds: vec![],
+            operations: vec![],
+            config: vec![],
+            max_classification: crate::types::Classification::Official,
+        }
+    }
+
+    #[test]
+    fn descriptions_are_checked() {
+        assert!(check_description(&info("kestrel-rms", "1.2.3-beta+7", "0.1.0")).is_ok());
+        for (id, version, contract) in [
+            ("Kestrel", "1.0.0", "0.1.0"),
+            ("x\u{1b}[31m", "1.0.0", "0.1.0"),
+            ("", "1.0.0", "0.1.0"),
+            ("1abc", "1.0.0", "0.1.0"),
+            ("ok", "1.0 \n", "0.1.0"),
+            ("ok", "", "0.1.0"),
+            ("ok", "1.0.0", "0.2.0"),
+        ] {
+            let err = check_description(&info(id, version, contract)).unwrap_err();
+            assert!(!err.chars().any(|c| c.is_control()), "{err}");
+        }
     }
 
     #[test]

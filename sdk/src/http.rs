@@ -1,7 +1,9 @@
 //! A small blocking HTTP client over the host's `wasi:http/outgoing-handler`.
 //!
-//! The host decides which origins a connector may call (by the `endpoint` configuration the
-//! force granted); a call anywhere else fails with [`HttpError::Denied`].
+//! The host decides which origins a connector may call (the force's grant; typically the origin
+//! of the `endpoint` configuration value it gave); a call anywhere else fails with
+//! [`HttpError::Denied`]. The host also caps each request's timeouts (5 s to connect, 8 s to the
+//! first byte, 5 s between bytes): a connector may ask for shorter ones, never longer.
 //!
 //! ```no_run
 //! use interop_sdk::http::Request;
@@ -30,10 +32,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Default time from sending the request to the first response byte: a search in a large RMS
 /// can take seconds, but an officer waiting longer than this is better told it is unavailable.
-pub const DEFAULT_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(20);
+pub const DEFAULT_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Default longest pause between two chunks of the response body.
-pub const DEFAULT_BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Bytes written to the request body stream per call; `wasi:io` guarantees 4096.
 const WRITE_CHUNK: usize = 4096;

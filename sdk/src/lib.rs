@@ -253,8 +253,10 @@ fn unsupported(operation: &str) -> ConnectorError {
 /// ```
 ///
 /// In a wasm build it also stamps the contract and SDK versions into the core module as the
-/// custom sections `interop:contract-version` and `interop:sdk-version` (UTF-8 text), so the
-/// host can check them before compiling the component.
+/// custom sections `interop:contract-version` and `interop:sdk-version` (UTF-8 text), so a host
+/// can check them before compiling the component. (This host checks the export's interface
+/// version and `describe`'s contract version today; reading the sections comes with contract
+/// versioning.)
 #[macro_export]
 macro_rules! export_connector {
     ($connector:ty) => {

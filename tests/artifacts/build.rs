@@ -32,7 +32,14 @@ fn main() {
         .and_then(Path::parent)
         .expect("tests/artifacts sits two levels below the workspace root")
         .to_path_buf();
-    for watched in ["wit", "sdk", "example-plugins", "tests/guests"] {
+    for watched in [
+        "wit",
+        "sdk",
+        "example-plugins",
+        "tests/guests",
+        "Cargo.lock",
+        "Cargo.toml",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     let target_dir = env::var_os("CARGO_TARGET_DIR")
@@ -46,6 +53,7 @@ fn main() {
     cmd.current_dir(&root)
         .arg("build")
         .arg("--release")
+        .arg("--locked")
         .arg("--target=wasm32-wasip2")
         .arg("--target-dir")
         .arg(&target_dir);
@@ -67,7 +75,7 @@ fn main() {
         .expect("could not run cargo to build the wasm test components");
     if !status.success() {
         panic!(
-            "building the wasm components failed (see above). Is the target installed? Run `rustup target add wasm32-wasip2`."
+            "building the wasm components failed (see above). If it says the target is missing, run `rustup target add wasm32-wasip2`."
         );
     }
 

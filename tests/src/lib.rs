@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use interop_host::types::{Classification, RequestContext};
-use interop_host::{AllowList, Grant, HostPattern, Limits};
+use std::sync::LazyLock;
+
+use interop_host::{AllowList, Grant, Host, HostPattern, Limits};
 
 pub use interop_test_artifacts as components;
 
@@ -12,6 +14,13 @@ pub use interop_test_artifacts as components;
 pub const KESTREL_KEY: &str = kestrel_rms_standin::DEFAULT_API_KEY;
 /// The Harrier ANPR stand-in's token in the demo configuration.
 pub const HARRIER_TOKEN: &str = harrier_anpr_standin::DEFAULT_API_KEY;
+
+/// One host for every test in a binary, as a real process would have: each `Host` reserves
+/// address space for its whole instance pool.
+pub fn host() -> &'static Host {
+    static HOST: LazyLock<Host> = LazyLock::new(|| Host::new().expect("the host starts"));
+    &HOST
+}
 
 /// A request context for tests: an investigator with OFFICIAL clearance.
 pub fn context() -> RequestContext {

@@ -5,7 +5,7 @@ use interop_host::types::{
     Classification, ConfigKind, ConnectorError, Entity, EntityKind, EventKind, Gender, Handling,
     NameAndBirth, Operation, PoleObject, SearchKey, SearchQuery, Submission, Vehicle,
 };
-use interop_host::{CallError, Connector, Grant, Host};
+use interop_host::{CallError, Connector, Grant};
 use interop_tests::{components, context, harrier_grant, kestrel_grant};
 
 fn person_query(surname: &str, dob: Option<&str>, limit: u32) -> SearchQuery {
@@ -30,16 +30,14 @@ fn connector_error(err: CallError) -> ConnectorError {
 }
 
 async fn kestrel(grant: Grant) -> Connector {
-    Host::new()
-        .unwrap()
+    interop_tests::host()
         .load_file(components::KESTREL_RMS, grant)
         .await
         .unwrap()
 }
 
 async fn harrier(grant: Grant) -> Connector {
-    Host::new()
-        .unwrap()
+    interop_tests::host()
         .load_file(components::HARRIER_ANPR, grant)
         .await
         .unwrap()
@@ -290,6 +288,12 @@ async fn kestrel_vendor_failures_are_unavailable() {
     let err = c.check(&context()).await.unwrap_err();
     assert_eq!(err.class(), "unavailable", "{err}");
 
+    // A vendor that accepts the request and never answers: the host's first-byte timeout ends
+    // the request, inside the call's wall clock, and the connector reports it as unavailable.
+    let c = kestrel(kestrel_grant(&vendor.url("/_fault/hang"))).await;
+    let err = c.check(&context()).await.unwrap_err();
+    assert_eq!(err.class(), "unavailable", "{err}");
+
     // Nothing listens on the port any more.
     let gone = vendor.base_url();
     vendor.shutdown().await;
@@ -376,6 +380,10 @@ async fn harrier_reads_are_graded_events() {
     };
     let result = c.search(&context(), &query).await.unwrap();
     assert!(!result.records.is_empty());
+    assert!(
+        result.records.iter().any(|r| r.handling.grading.is_some()),
+        "graded reads carry their 3x5x2 grading: {result:?}"
+    );
     for r in &result.records {
         assert!(matches!(r.entity, Entity::Event(_)), "{r:?}");
         assert!(

@@ -5,7 +5,7 @@ use interop_host::{Grant, Host, LoadError};
 use interop_tests::components;
 
 async fn load(bytes: &[u8]) -> LoadError {
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     match host.load("bad.wasm", bytes, Grant::default()).await {
         Ok(c) => panic!("loaded {:?} as a connector", c.label()),
         Err(e) => e,
@@ -14,7 +14,7 @@ async fn load(bytes: &[u8]) -> LoadError {
 
 #[tokio::test]
 async fn a_missing_file_names_the_path() {
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     let err = host
         .load_file("/nonexistent/dir/connector.wasm", Grant::default())
         .await

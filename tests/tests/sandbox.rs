@@ -38,7 +38,7 @@ async fn assert_still_serves(c: &Connector) {
 
 #[tokio::test]
 async fn every_call_gets_a_fresh_instance() {
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     let counter = host
         .load_file(components::GUEST_COUNTER, Grant::default())
         .await
@@ -63,7 +63,7 @@ async fn search_counter(c: &Connector) -> SearchResult {
 
 #[tokio::test]
 async fn a_panic_fails_that_call_only_and_says_why() {
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     let c = misbehave(&host, Grant::default()).await;
     let err = search(&c, "panic").await.unwrap_err();
     let CallError::Trap {
@@ -92,7 +92,7 @@ async fn a_panic_fails_that_call_only_and_says_why() {
 
 #[tokio::test]
 async fn unreachable_and_stack_overflow_are_named() {
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     let c = misbehave(&host, Grant::default()).await;
     let err = search(&c, "unreachable").await.unwrap_err();
     assert!(
@@ -123,7 +123,7 @@ async fn unreachable_and_stack_overflow_are_named() {
 
 #[tokio::test]
 async fn an_endless_loop_is_stopped_by_the_cpu_budget() {
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     let g = Grant {
         limits: Limits {
             cpu: Duration::from_millis(200),
@@ -146,9 +146,27 @@ async fn an_endless_loop_is_stopped_by_the_cpu_budget() {
 }
 
 #[tokio::test]
+async fn budgets_hold_after_the_host_is_dropped() {
+    let connector = {
+        let short_lived = Host::new().unwrap();
+        let g = Grant {
+            limits: Limits {
+                cpu: Duration::from_millis(200),
+                wall_clock: Duration::from_secs(30),
+                ..Limits::default()
+            },
+            ..Grant::default()
+        };
+        misbehave(&short_lived, g).await
+    };
+    let err = search(&connector, "loop").await.unwrap_err();
+    assert!(matches!(err, CallError::CpuBudget { .. }), "{err:?}");
+}
+
+#[tokio::test]
 async fn waiting_on_a_slow_vendor_is_not_charged_to_the_cpu_budget() {
     let vendor = StandIn::start(Config::default()).await.unwrap();
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     // The vendor takes 1.5 s to answer; the guest may only compute for 300 ms.
     let slow = vendor.url("/_fault/delay/1500/api/v2/status");
     let mut g = grant(&slow, &[]);
@@ -172,7 +190,7 @@ async fn waiting_on_a_slow_vendor_is_not_charged_to_the_cpu_budget() {
 #[tokio::test]
 async fn a_vendor_that_never_answers_hits_the_wall_clock() {
     let vendor = StandIn::start(Config::default()).await.unwrap();
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     let mut g = grant(&vendor.url("/_fault/hang/api/v2/status"), &[]);
     g.limits = Limits {
         wall_clock: Duration::from_millis(1500),
@@ -194,7 +212,7 @@ async fn a_vendor_that_never_answers_hits_the_wall_clock() {
 async fn a_spinning_guest_cannot_outlast_the_wall_clock() {
     // A CPU budget larger than the wall clock: only the timeout can stop it, and it must,
     // because the guest yields to the runtime on every epoch tick.
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     let g = Grant {
         limits: Limits {
             cpu: Duration::from_secs(600),
@@ -216,7 +234,7 @@ async fn a_spinning_guest_cannot_outlast_the_wall_clock() {
 
 #[tokio::test]
 async fn growing_past_the_memory_cap_fails_the_call_and_the_host_lives_on() {
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     let g = Grant {
         limits: Limits {
             memory_bytes: 32 << 20,
@@ -237,7 +255,7 @@ async fn growing_past_the_memory_cap_fails_the_call_and_the_host_lives_on() {
 #[tokio::test]
 async fn http_to_an_origin_outside_the_grant_is_an_error_the_guest_sees() {
     let vendor = StandIn::start(Config::default()).await.unwrap();
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     // base_url names the stand-in, but the grant allows another port only.
     let mut g = grant(&vendor.url("/api/v2/status"), &[]);
     g.allow = interop_host::AllowList::new(vec![
@@ -257,7 +275,7 @@ async fn http_to_an_origin_outside_the_grant_is_an_error_the_guest_sees() {
 
 #[tokio::test]
 async fn concurrent_calls_do_not_share_state() {
-    let host = Host::new().unwrap();
+    let host = interop_tests::host();
     let counter = host
         .load_file(components::GUEST_COUNTER, Grant::default())
         .await

@@ -17,8 +17,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::plugin::InstanceState;
 
-/// Most bytes of guest stdout and stderr kept per call. A panic message with its location fits
-/// many times over; what is written past it is discarded, not an error to the guest.
+/// Most bytes of guest stdout and stderr kept per call: the last ones written, since a panic
+/// message comes last. It fits many times over; older output is discarded, never an error to
+/// the guest.
 pub(crate) const MAX_CAPTURED_OUTPUT: usize = 16 * 1024;
 
 /// Most bytes one `get-random-bytes` call may ask for: a guest seeding a hash map wants
@@ -50,7 +51,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Res
     wasmtime_wasi::p2::add_to_linker_async(linker)
 }
 
-/// Guest stdout and stderr, interleaved, first [`MAX_CAPTURED_OUTPUT`] bytes kept.
+/// Guest stdout and stderr, interleaved, last [`MAX_CAPTURED_OUTPUT`] bytes kept.
 #[derive(Clone, Default)]
 pub(crate) struct CapturedOutput {
     buffer: Arc<Mutex<Vec<u8>>>,
@@ -65,8 +66,10 @@ impl CapturedOutput {
 
     fn append(&self, bytes: &[u8]) {
         let mut buffer = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
-        let room = MAX_CAPTURED_OUTPUT.saturating_sub(buffer.len());
-        buffer.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        let bytes = &bytes[bytes.len().saturating_sub(MAX_CAPTURED_OUTPUT)..];
+        let overflow = (buffer.len() + bytes.len()).saturating_sub(MAX_CAPTURED_OUTPUT);
+        buffer.drain(..overflow);
+        buffer.extend_from_slice(bytes);
     }
 }
 
@@ -89,7 +92,7 @@ impl AsyncWrite for CapturedOutput {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.append(buf);
-        // Everything is accepted: past the cap the bytes are dropped, so a chatty guest is never
+        // Everything is accepted: past the cap old bytes are dropped, so a chatty guest is never
         // blocked or failed by its own output.
         Poll::Ready(Ok(buf.len()))
     }
@@ -108,12 +111,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn captured_output_keeps_a_bounded_prefix() {
+    fn captured_output_keeps_the_last_bytes() {
         let out = CapturedOutput::default();
         out.append(b"hello ");
         out.append(&vec![b'x'; MAX_CAPTURED_OUTPUT * 2]);
+        out.append(b"panicked at the end");
         let text = out.text();
-        assert!(text.starts_with("hello xx"));
+        assert!(text.ends_with("xxpanicked at the end"), "the tail survives");
+        assert!(!text.contains("hello"));
         assert_eq!(text.len(), MAX_CAPTURED_OUTPUT);
+        let small = CapturedOutput::default();
+        small.append(b"a");
+        small.append(b"b");
+        assert_eq!(small.text(), "ab");
     }
 }

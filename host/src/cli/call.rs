@@ -102,10 +102,21 @@ struct FetchInput {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    let memory_bytes = args
+        .memory_mib
+        .checked_mul(1 << 20)
+        .filter(|&b| b <= Limits::MAX_MEMORY_BYTES)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--memory-mib {} is over the host's maximum of {} MiB",
+                args.memory_mib,
+                Limits::MAX_MEMORY_BYTES >> 20
+            )
+        })?;
     let host = Host::new()?;
     let grant = Grant {
         limits: Limits {
-            memory_bytes: args.memory_mib << 20,
+            memory_bytes,
             cpu: Duration::from_millis(args.cpu_ms),
             wall_clock: Duration::from_millis(args.timeout_ms),
         },
