@@ -1,7 +1,7 @@
 //! Components that are not connectors are refused with a message saying what is wrong, and
 //! never a panic.
 
-use interop_host::{Grant, Host, LoadError};
+use interop_host::{Grant, LoadError};
 use interop_tests::components;
 
 async fn load(bytes: &[u8]) -> LoadError {

@@ -64,7 +64,7 @@ async fn search_counter(c: &Connector) -> SearchResult {
 #[tokio::test]
 async fn a_panic_fails_that_call_only_and_says_why() {
     let host = interop_tests::host();
-    let c = misbehave(&host, Grant::default()).await;
+    let c = misbehave(host, Grant::default()).await;
     let err = search(&c, "panic").await.unwrap_err();
     let CallError::Trap {
         plugin,
@@ -93,7 +93,7 @@ async fn a_panic_fails_that_call_only_and_says_why() {
 #[tokio::test]
 async fn unreachable_and_stack_overflow_are_named() {
     let host = interop_tests::host();
-    let c = misbehave(&host, Grant::default()).await;
+    let c = misbehave(host, Grant::default()).await;
     let err = search(&c, "unreachable").await.unwrap_err();
     assert!(
         matches!(
@@ -132,7 +132,7 @@ async fn an_endless_loop_is_stopped_by_the_cpu_budget() {
         },
         ..Grant::default()
     };
-    let c = misbehave(&host, g).await;
+    let c = misbehave(host, g).await;
     let started = Instant::now();
     let err = search(&c, "loop").await.unwrap_err();
     assert!(matches!(err, CallError::CpuBudget { .. }), "{err:?}");
@@ -175,7 +175,7 @@ async fn waiting_on_a_slow_vendor_is_not_charged_to_the_cpu_budget() {
         wall_clock: Duration::from_secs(20),
         ..Limits::default()
     };
-    let c = misbehave(&host, g).await;
+    let c = misbehave(host, g).await;
     let started = Instant::now();
     let result = search(&c, "http")
         .await
@@ -196,7 +196,7 @@ async fn a_vendor_that_never_answers_hits_the_wall_clock() {
         wall_clock: Duration::from_millis(1500),
         ..Limits::default()
     };
-    let c = misbehave(&host, g).await;
+    let c = misbehave(host, g).await;
     let started = Instant::now();
     let err = search(&c, "http").await.unwrap_err();
     assert!(matches!(err, CallError::Timeout { .. }), "{err:?}");
@@ -221,7 +221,7 @@ async fn a_spinning_guest_cannot_outlast_the_wall_clock() {
         },
         ..Grant::default()
     };
-    let c = misbehave(&host, g).await;
+    let c = misbehave(host, g).await;
     let started = Instant::now();
     let err = search(&c, "loop").await.unwrap_err();
     assert!(matches!(err, CallError::Timeout { .. }), "{err:?}");
@@ -242,7 +242,7 @@ async fn growing_past_the_memory_cap_fails_the_call_and_the_host_lives_on() {
         },
         ..Grant::default()
     };
-    let c = misbehave(&host, g).await;
+    let c = misbehave(host, g).await;
     let err = search(&c, "grow").await.unwrap_err();
     let CallError::Memory { cap, asked, .. } = err else {
         panic!("expected the memory cap, got {err:?}");
@@ -261,7 +261,7 @@ async fn http_to_an_origin_outside_the_grant_is_an_error_the_guest_sees() {
     g.allow = interop_host::AllowList::new(vec![
         interop_host::HostPattern::parse("http://127.0.0.1:1").unwrap(),
     ]);
-    let c = misbehave(&host, g).await;
+    let c = misbehave(host, g).await;
     let err = search(&c, "http").await.unwrap_err();
     let CallError::Connector { error, .. } = &err else {
         panic!("a denial must reach the guest as an error, not stop the call: {err:?}");
