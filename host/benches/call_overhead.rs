@@ -5,13 +5,13 @@
 //! - `describe/interop-host`: a fresh instance + `describe` through [`Connector::describe`]:
 //!   budgets, call hooks, captured output, the capability state.
 //! - `describe/bare-wasmtime`: the same component on a default pooling engine, an `InstancePre`
-//!   instantiated into a store holding only a WASI context, and the same export called through
-//!   wasmtime's dynamic API. The ratio of the two is our overhead.
+//!   instantiated into a store holding only a WASI context, and the same export called as a typed
+//!   function lifting the same `ConnectorInfo`. The ratio of the two is our overhead.
 //! - `search/kestrel-rms`: a person search through the Kestrel connector against its stand-in
 //!   on loopback: the whole path an officer's query takes through one connector.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use interop_host::types::{Classification, EntityKind, RequestContext, SearchQuery};
+use interop_host::types::{Classification, ConnectorInfo, EntityKind, RequestContext, SearchQuery};
 use interop_host::{AllowList, Grant, Host, HostPattern};
 use wasmtime::component::{Component, Linker, ResourceTable, Val};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
@@ -56,7 +56,10 @@ fn benches(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("runtime");
-    let path = interop_test_artifacts::KESTREL_RMS;
+    // INTEROP_BENCH_COMPONENT=path/to/other.wasm compares another connector's describe.
+    let describe_path = std::env::var("INTEROP_BENCH_COMPONENT")
+        .unwrap_or_else(|_| interop_test_artifacts::KESTREL_RMS.to_string());
+    let path = describe_path.as_str();
 
     // Ours.
     let host = Host::new().expect("host");
@@ -115,13 +118,10 @@ fn benches(c: &mut Criterion) {
                 .await
                 .expect("instantiate");
             let func = instance
-                .get_func(&mut store, describe)
+                .get_typed_func::<(), (ConnectorInfo,)>(&mut store, describe)
                 .expect("describe func");
-            let mut results = [Val::Bool(false)];
-            func.call_async(&mut store, &[], &mut results)
-                .await
-                .expect("call");
-            results
+            let (info,) = func.call_async(&mut store, ()).await.expect("call");
+            info
         })
     });
     group.finish();
@@ -145,7 +145,9 @@ fn benches(c: &mut Criterion) {
         allow: AllowList::new(vec![HostPattern::from_url(&base).expect("url")]),
         ..Grant::default()
     };
-    let rms = rt.block_on(host.load_file(path, grant)).expect("load");
+    let rms = rt
+        .block_on(host.load_file(interop_test_artifacts::KESTREL_RMS, grant))
+        .expect("load");
     let ctx = RequestContext {
         user_id: "bench".into(),
         role: "investigator".into(),
