@@ -61,11 +61,14 @@ pub fn harrier_grant(base_url: &str) -> Grant {
     grant(base_url, &[("token", HARRIER_TOKEN)])
 }
 
-/// Limits with a short wall clock, for tests that expect a timeout.
-pub fn quick_limits(wall_clock: Duration, cpu: Duration) -> Limits {
-    Limits {
-        wall_clock,
-        cpu,
-        ..Limits::default()
+/// A grant of nothing but these time budgets (default memory cap).
+pub fn timed(cpu: Duration, wall_clock: Duration) -> Grant {
+    Grant {
+        limits: Limits {
+            cpu,
+            wall_clock,
+            ..Limits::default()
+        },
+        ..Grant::default()
     }
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use interop_host::types::{EntityKind, SearchQuery, SearchResult};
 use interop_host::{CallError, Connector, Grant, Host, Limits, TrapKind};
-use interop_tests::{components, context, grant};
+use interop_tests::{components, context, grant, timed};
 use kestrel_rms_standin::{Config, StandIn};
 
 fn query(text: &str) -> SearchQuery {
@@ -124,14 +124,7 @@ async fn unreachable_and_stack_overflow_are_named() {
 #[tokio::test]
 async fn an_endless_loop_is_stopped_by_the_cpu_budget() {
     let host = interop_tests::host();
-    let g = Grant {
-        limits: Limits {
-            cpu: Duration::from_millis(200),
-            wall_clock: Duration::from_secs(30),
-            ..Limits::default()
-        },
-        ..Grant::default()
-    };
+    let g = timed(Duration::from_millis(200), Duration::from_secs(30));
     let c = misbehave(host, g).await;
     let started = Instant::now();
     let err = search(&c, "loop").await.unwrap_err();
@@ -149,14 +142,7 @@ async fn an_endless_loop_is_stopped_by_the_cpu_budget() {
 async fn budgets_hold_after_the_host_is_dropped() {
     let connector = {
         let short_lived = Host::new().unwrap();
-        let g = Grant {
-            limits: Limits {
-                cpu: Duration::from_millis(200),
-                wall_clock: Duration::from_secs(30),
-                ..Limits::default()
-            },
-            ..Grant::default()
-        };
+        let g = timed(Duration::from_millis(200), Duration::from_secs(30));
         misbehave(&short_lived, g).await
     };
     let err = search(&connector, "loop").await.unwrap_err();
@@ -213,14 +199,7 @@ async fn a_spinning_guest_cannot_outlast_the_wall_clock() {
     // A CPU budget larger than the wall clock: only the timeout can stop it, and it must,
     // because the guest yields to the runtime on every epoch tick.
     let host = interop_tests::host();
-    let g = Grant {
-        limits: Limits {
-            cpu: Duration::from_secs(600),
-            wall_clock: Duration::from_millis(800),
-            ..Limits::default()
-        },
-        ..Grant::default()
-    };
+    let g = timed(Duration::from_secs(600), Duration::from_millis(800));
     let c = misbehave(host, g).await;
     let started = Instant::now();
     let err = search(&c, "loop").await.unwrap_err();
