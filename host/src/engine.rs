@@ -39,7 +39,7 @@ const MAX_CORE_INSTANCE_SIZE: usize = 4 << 20;
 pub struct Host {
     engine: Engine,
     linker: Arc<Linker<InstanceState>>,
-    ticker: Arc<EpochTicker>,
+    _ticker: Arc<EpochTicker>,
 }
 
 impl Host {
@@ -55,7 +55,7 @@ impl Host {
         Ok(Host {
             engine,
             linker: Arc::new(linker),
-            ticker: Arc::new(ticker),
+            _ticker: Arc::new(ticker),
         })
     }
 
@@ -66,10 +66,6 @@ impl Host {
 
     pub(crate) fn linker(&self) -> &Linker<InstanceState> {
         &self.linker
-    }
-
-    pub(crate) fn ticker(&self) -> Arc<EpochTicker> {
-        self.ticker.clone()
     }
 }
 
@@ -107,7 +103,7 @@ pub(crate) fn engine_config() -> Config {
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
-pub(crate) struct EpochTicker {
+struct EpochTicker {
     stop: Arc<std::sync::atomic::AtomicBool>,
 }
 

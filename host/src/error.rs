@@ -221,13 +221,7 @@ impl CallError {
     /// `trap`, `cpu-budget`, `timeout`, `memory`, `host`.
     pub fn class(&self) -> &'static str {
         match self {
-            CallError::Connector { error, .. } => match error {
-                ConnectorError::InvalidInput(_) => "invalid-input",
-                ConnectorError::NotFound(_) => "not-found",
-                ConnectorError::Unauthorized(_) => "unauthorized",
-                ConnectorError::Unavailable(_) => "unavailable",
-                ConnectorError::Internal(_) => "internal",
-            },
+            CallError::Connector { error, .. } => connector_error_parts(error).0,
             CallError::Trap { .. } => "trap",
             CallError::CpuBudget { .. } => "cpu-budget",
             CallError::Timeout { .. } => "timeout",
@@ -243,15 +237,20 @@ impl CallError {
     }
 }
 
-/// The connector's error as a person reads it: its class, then its message.
-fn connector_error_text(error: &ConnectorError) -> String {
-    let (class, message) = match error {
-        ConnectorError::InvalidInput(m) => ("invalid input", m),
-        ConnectorError::NotFound(m) => ("not found", m),
+/// A connector error's class (as [`CallError::class`] names it) and its message.
+fn connector_error_parts(error: &ConnectorError) -> (&'static str, &str) {
+    match error {
+        ConnectorError::InvalidInput(m) => ("invalid-input", m),
+        ConnectorError::NotFound(m) => ("not-found", m),
         ConnectorError::Unauthorized(m) => ("unauthorized", m),
         ConnectorError::Unavailable(m) => ("unavailable", m),
-        ConnectorError::Internal(m) => ("internal error", m),
-    };
+        ConnectorError::Internal(m) => ("internal", m),
+    }
+}
+
+/// The connector's error as a person reads it: its class, then its message.
+fn connector_error_text(error: &ConnectorError) -> String {
+    let (class, message) = connector_error_parts(error);
     // The message comes from the guest: keep it to one safe line.
     format!(
         "{class}: {}",

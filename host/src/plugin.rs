@@ -66,10 +66,10 @@ struct Loaded {
     limits: Limits,
     config: Arc<BTreeMap<String, String>>,
     allow: Arc<AllowList>,
-    engine: wasmtime::Engine,
-    /// Keeps the epoch ticking (and so CPU budgets and yields working) while this connector
-    /// lives, even after the `Host` that loaded it is dropped.
-    _ticker: Arc<crate::engine::EpochTicker>,
+    /// The host that loaded it: its engine, and its epoch ticker, which must keep ticking (so
+    /// CPU budgets and yields work) while this connector lives, even if the caller drops the
+    /// `Host`.
+    host: Host,
 }
 
 /// The guest clock, shared between the store's hooks and the future that resumes a yielded guest.
@@ -232,8 +232,7 @@ impl Host {
             limits: grant.limits,
             config: Arc::new(grant.config),
             allow: Arc::new(grant.allow),
-            engine: self.engine().clone(),
-            _ticker: self.ticker(),
+            host: self.clone(),
         };
         let info = loaded
             .run(Request::Describe)
@@ -531,7 +530,7 @@ impl Loaded {
             clock: SharedClock::default(),
             output,
         };
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(self.host.engine(), state);
         store.limiter(|s| &mut s.memory);
         let budget = self.limits.cpu;
         store.call_hook(|ctx, hook| {
