@@ -203,6 +203,30 @@ pub enum CallError {
         /// The size it asked for.
         asked: usize,
     },
+    /// The call moved more bytes across the sandbox boundary than its cap allows.
+    #[error(
+        "{plugin}: {operation} stopped: moved more than its cap of {cap} bytes across the sandbox boundary"
+    )]
+    Boundary {
+        /// Which plugin.
+        plugin: PluginLabel,
+        /// Which operation.
+        operation: &'static str,
+        /// The cap.
+        cap: u64,
+    },
+    /// The connector already runs as many calls as its policy allows; this one was not started.
+    #[error(
+        "{plugin}: {operation} refused: {limit} calls already running, the most its policy allows; retry shortly"
+    )]
+    Overloaded {
+        /// Which plugin.
+        plugin: PluginLabel,
+        /// Which operation.
+        operation: &'static str,
+        /// The policy's `max_concurrent`.
+        limit: u32,
+    },
     /// The host failed to run the call (instantiation failed, say). Not the guest's fault.
     #[error("{plugin}: {operation}: host failure: {reason}")]
     Host {
@@ -218,7 +242,7 @@ pub enum CallError {
 impl CallError {
     /// A short, stable class for metrics, audit and status reports: `invalid-input`,
     /// `not-found`, `unauthorized`, `unavailable`, `internal` (the connector's own errors), or
-    /// `trap`, `cpu-budget`, `timeout`, `memory`, `host`.
+    /// `trap`, `cpu-budget`, `timeout`, `memory`, `boundary`, `overloaded`, `host`.
     pub fn class(&self) -> &'static str {
         match self {
             CallError::Connector { error, .. } => connector_error_parts(error).0,
@@ -226,14 +250,19 @@ impl CallError {
             CallError::CpuBudget { .. } => "cpu-budget",
             CallError::Timeout { .. } => "timeout",
             CallError::Memory { .. } => "memory",
+            CallError::Boundary { .. } => "boundary",
+            CallError::Overloaded { .. } => "overloaded",
             CallError::Host { .. } => "host",
         }
     }
 
     /// True when the sandbox stopped the call (trap, budget, timeout), as opposed to the
-    /// connector answering with an error.
+    /// connector answering with an error, the host failing, or the call never starting.
     pub fn is_sandbox_stop(&self) -> bool {
-        !matches!(self, CallError::Connector { .. } | CallError::Host { .. })
+        !matches!(
+            self,
+            CallError::Connector { .. } | CallError::Host { .. } | CallError::Overloaded { .. }
+        )
     }
 }
 

@@ -26,6 +26,12 @@ pub struct Limits {
     pub cpu: Duration,
     /// Most time the whole call may take, guest code and host calls together.
     pub wall_clock: Duration,
+    /// Most bytes one call may move across the sandbox boundary, both ways together:
+    /// arguments and answer, configuration values, log lines, HTTP bodies.
+    pub boundary_bytes: u64,
+    /// Most calls of this connector that may run at once; one more is refused at once with
+    /// [`crate::CallError::Overloaded`], never queued.
+    pub max_concurrent: u32,
 }
 
 impl Limits {
@@ -46,6 +52,12 @@ impl Default for Limits {
             // Vendor systems answer in well under a second when healthy; ten gives slow ones
             // room while an officer is still waiting for the screen.
             wall_clock: Duration::from_secs(10),
+            // A page of 500 records is well under a MiB of POLE data, and a vendor response a
+            // few MiB; 16 MiB leaves room for a document fetched whole.
+            boundary_bytes: 16 << 20,
+            // An officer's search fans out one call per connector; sixteen at once serves a busy
+            // custody suite, and stops one runaway client from holding every instance slot.
+            max_concurrent: 16,
         }
     }
 }
@@ -123,6 +135,56 @@ pub(crate) const MAX_CORE_INSTANCES: usize = 64;
 /// Tables and memories per component: the same runtimes use a few of each.
 pub(crate) const MAX_TABLES: usize = 16;
 pub(crate) const MAX_MEMORIES: usize = 8;
+
+/// Counts the bytes one call moves across the sandbox boundary, both ways: arguments and
+/// answers, configuration values, log lines, HTTP request and response bodies. Shared by every
+/// capability of the call; once the cap is passed every further charge fails, and the call ends
+/// with [`crate::CallError::Boundary`].
+#[derive(Debug, Clone)]
+pub(crate) struct BoundaryMeter(std::sync::Arc<MeterInner>);
+
+#[derive(Debug)]
+struct MeterInner {
+    cap: u64,
+    used: std::sync::atomic::AtomicU64,
+    exceeded: std::sync::atomic::AtomicBool,
+}
+
+impl BoundaryMeter {
+    pub(crate) fn new(cap: u64) -> Self {
+        BoundaryMeter(std::sync::Arc::new(MeterInner {
+            cap,
+            used: std::sync::atomic::AtomicU64::new(0),
+            exceeded: std::sync::atomic::AtomicBool::new(false),
+        }))
+    }
+
+    /// Charge `bytes`; `false` when that takes the call over its cap (the call must then fail).
+    pub(crate) fn charge(&self, bytes: u64) -> bool {
+        use std::sync::atomic::Ordering;
+        let before = self.0.used.fetch_add(bytes, Ordering::Relaxed);
+        if before.saturating_add(bytes) > self.0.cap {
+            self.0.exceeded.store(true, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Bytes charged so far.
+    pub(crate) fn used(&self) -> u64 {
+        self.0.used.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The cap.
+    pub(crate) fn cap(&self) -> u64 {
+        self.0.cap
+    }
+
+    /// Has any charge been refused?
+    pub(crate) fn exceeded(&self) -> bool {
+        self.0.exceeded.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
 
 /// Charges time to the guest only while guest code runs, using the store's call hooks.
 ///
@@ -219,6 +281,18 @@ mod tests {
         assert!(guard.memory_growing(0, 2 << 20, None).unwrap());
         assert!(!guard.memory_growing(0, 64 << 10, None).unwrap());
         assert_eq!(guard.denied(), Some((4 << 20) + (64 << 10)));
+    }
+
+    #[test]
+    fn boundary_meter_refuses_past_cap() {
+        let meter = BoundaryMeter::new(100);
+        assert!(meter.charge(60));
+        assert!(meter.charge(40));
+        assert!(!meter.exceeded());
+        assert!(!meter.clone().charge(1), "a clone shares the count");
+        assert!(meter.exceeded());
+        assert_eq!(meter.used(), 101);
+        assert_eq!(meter.cap(), 100);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::capabilities::http::{AllowList, HttpState};
 use crate::capabilities::{self, config::ConfigState, log::LogState, wasi::CapturedOutput};
 use crate::engine::Host;
 use crate::error::{CallError, LoadError, PluginLabel, TrapKind};
-use crate::limits::{GuestClock, Limits, MemoryGuard};
+use crate::limits::{BoundaryMeter, GuestClock, Limits, MemoryGuard};
 use crate::types::{
     CheckReport, ConnectorError, ConnectorInfo, EntityKind, PoleRecord, Receipt, RequestContext,
     SearchQuery, SearchResult, Submission,
@@ -46,10 +46,16 @@ pub(crate) struct InstanceState {
     pub(crate) http: HttpState,
     pub(crate) log: LogState,
     pub(crate) config: ConfigState,
+    pub(crate) boundary: BoundaryMeter,
     memory: MemoryGuard,
     clock: SharedClock,
     output: CapturedOutput,
 }
+
+/// Most resource handles (HTTP requests, streams, pollables…) one instance may hold at once. A
+/// connector making a few HTTP calls holds tens; a language runtime a few hundred. A guest
+/// creating handles in a loop stops here instead of growing a host table without end.
+const MAX_RESOURCE_HANDLES: usize = 10_000;
 
 /// A loaded connector: compiled once, instantiated afresh for every call.
 ///
@@ -66,6 +72,8 @@ struct Loaded {
     limits: Limits,
     config: Arc<BTreeMap<String, String>>,
     allow: Arc<AllowList>,
+    /// One permit per call that may run at once (the grant's `max_concurrent`).
+    permits: Arc<tokio::sync::Semaphore>,
     /// The host that loaded it: its engine, and its epoch ticker, which must keep ticking (so
     /// CPU budgets and yields work) while this connector lives, even if the caller drops the
     /// `Host`.
@@ -146,6 +154,49 @@ impl Request<'_> {
                 Answer::Submit(guest.call_submit(store, ctx, item).await?)
             }
         })
+    }
+}
+
+/// Bytes a value takes in JSON: what the boundary meter charges for arguments and answers. It
+/// tracks the size of the strings and lists the canonical ABI copies, within a small factor.
+fn wire_size<T: serde::Serialize + ?Sized>(value: &T) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Serialising plain data into a counter cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+impl Request<'_> {
+    fn wire_size(&self) -> u64 {
+        match self {
+            Request::Describe => 0,
+            Request::Check(ctx) => wire_size(ctx),
+            Request::Search(ctx, q) => wire_size(ctx) + wire_size(q),
+            Request::Fetch(ctx, _, id) => wire_size(ctx) + id.len() as u64,
+            Request::Submit(ctx, item) => wire_size(ctx) + wire_size(item),
+        }
+    }
+}
+
+impl Answer {
+    fn wire_size(&self) -> u64 {
+        match self {
+            Answer::Describe(a) => wire_size(a),
+            Answer::Check(a) => wire_size(a),
+            Answer::Search(a) => wire_size(a),
+            Answer::Fetch(a) => wire_size(a),
+            Answer::Submit(a) => wire_size(a),
+        }
     }
 }
 
@@ -232,6 +283,9 @@ impl Host {
             limits: grant.limits,
             config: Arc::new(grant.config),
             allow: Arc::new(grant.allow),
+            permits: Arc::new(tokio::sync::Semaphore::new(
+                grant.limits.max_concurrent.max(1) as usize,
+            )),
             host: self.clone(),
         };
         let info = loaded
@@ -520,18 +574,25 @@ impl Loaded {
     fn new_store(&self) -> Store<InstanceState> {
         let label = self.label.to_string();
         let output = CapturedOutput::default();
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(MAX_RESOURCE_HANDLES);
+        let boundary = BoundaryMeter::new(self.limits.boundary_bytes);
         let state = InstanceState {
-            table: ResourceTable::new(),
+            table,
             wasi: capabilities::wasi::context(&output),
             http: HttpState::new(label.clone(), self.allow.clone()),
-            log: LogState::new(label),
-            config: ConfigState::new(self.config.clone()),
+            log: LogState::new(label, boundary.clone()),
+            config: ConfigState::new(self.config.clone(), boundary.clone()),
+            boundary,
             memory: MemoryGuard::new(self.limits.memory_bytes),
             clock: SharedClock::default(),
             output,
         };
         let mut store = Store::new(self.host.engine(), state);
         store.limiter(|s| &mut s.memory);
+        // wasmtime's own per-transfer bound: no single import call, and no answer, may copy more
+        // than the call's whole boundary cap out of the guest. The meter adds up the transfers.
+        store.set_hostcall_fuel(usize::try_from(self.limits.boundary_bytes).unwrap_or(usize::MAX));
         let budget = self.limits.cpu;
         store.call_hook(|ctx, hook| {
             ctx.data().clock.lock().on_hook(hook);
@@ -564,7 +625,15 @@ impl Loaded {
     /// Run one export in a fresh instance, under every budget, and classify any failure.
     async fn run(&self, request: Request<'_>) -> Result<Answer, CallError> {
         let operation = request.operation();
+        let Ok(_permit) = self.permits.try_acquire() else {
+            return Err(CallError::Overloaded {
+                plugin: self.label.clone(),
+                operation,
+                limit: self.limits.max_concurrent,
+            });
+        };
         let mut store = self.new_store();
+        store.data().boundary.charge(request.wire_size());
         let outcome = {
             let store = &mut store;
             let pre = &self.pre;
@@ -582,8 +651,15 @@ impl Loaded {
                 tracing::debug!(target: "interop::guest", plugin = %self.label, "output: {}", capabilities::log::neutralise(line, 1024));
             }
         }
+        let boundary = &store.data().boundary;
+        tracing::trace!(plugin = %self.label, operation, "{} bytes crossed the boundary", boundary.used());
         match outcome {
-            Ok(Ok(value)) => Ok(value),
+            Ok(Ok(value)) if boundary.charge(value.wire_size()) => Ok(value),
+            Ok(Ok(_)) => Err(CallError::Boundary {
+                plugin: self.label.clone(),
+                operation,
+                cap: boundary.cap(),
+            }),
             Ok(Err(error)) => Err(self.classify(operation, error, &store, &output)),
             Err(_elapsed) => Err(CallError::Timeout {
                 plugin: self.label.clone(),
@@ -601,6 +677,16 @@ impl Loaded {
         output: &str,
     ) -> CallError {
         let plugin = self.label.clone();
+        // wasmtime's hostcall fuel error is private: recognise it by its text.
+        if store.data().boundary.exceeded()
+            || format!("{error:#}").contains("fuel allocated for hostcalls has been exhausted")
+        {
+            return CallError::Boundary {
+                plugin,
+                operation,
+                cap: self.limits.boundary_bytes,
+            };
+        }
         if error.downcast_ref::<CpuBudgetExhausted>().is_some() {
             return CallError::CpuBudget {
                 plugin,

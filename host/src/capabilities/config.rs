@@ -6,16 +6,18 @@ use std::sync::Arc;
 use wasmtime::component::{HasData, Linker};
 
 use crate::bindings::config;
+use crate::limits::BoundaryMeter;
 use crate::plugin::InstanceState;
 
 /// Per-call view of the granted configuration.
 pub(crate) struct ConfigState {
     values: Arc<BTreeMap<String, String>>,
+    boundary: BoundaryMeter,
 }
 
 impl ConfigState {
-    pub(crate) fn new(values: Arc<BTreeMap<String, String>>) -> Self {
-        ConfigState { values }
+    pub(crate) fn new(values: Arc<BTreeMap<String, String>>, boundary: BoundaryMeter) -> Self {
+        ConfigState { values, boundary }
     }
 }
 
@@ -30,6 +32,13 @@ pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Res
 
 impl config::Host for &mut ConfigState {
     async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.values.get(&key).cloned())
+        let value = self.values.get(&key).cloned();
+        let bytes = key.len() + value.as_ref().map_or(0, String::len);
+        if !self.boundary.charge(bytes as u64) {
+            return Err(wasmtime::Error::msg(
+                "config read over the call's boundary byte cap",
+            ));
+        }
+        Ok(value)
     }
 }

@@ -14,14 +14,16 @@ const MAX_BYTES_PER_CALL: usize = 256 * 1024;
 /// Per-call log state.
 pub(crate) struct LogState {
     plugin: String,
+    boundary: crate::limits::BoundaryMeter,
     written: usize,
     dropped: bool,
 }
 
 impl LogState {
-    pub(crate) fn new(plugin: String) -> Self {
+    pub(crate) fn new(plugin: String, boundary: crate::limits::BoundaryMeter) -> Self {
         LogState {
             plugin,
+            boundary,
             written: 0,
             dropped: false,
         }
@@ -39,6 +41,12 @@ pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Res
 
 impl log::Host for &mut LogState {
     async fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
+        // Every line crosses the boundary, kept or not; a refused charge fails the call.
+        if !self.boundary.charge(message.len() as u64) {
+            return Err(wasmtime::Error::msg(
+                "log line over the call's boundary byte cap",
+            ));
+        }
         if self.written >= MAX_BYTES_PER_CALL {
             if !self.dropped {
                 self.dropped = true;

@@ -119,6 +119,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             memory_bytes,
             cpu: Duration::from_millis(args.cpu_ms),
             wall_clock: Duration::from_millis(args.timeout_ms),
+            ..Limits::default()
         },
         config: args.config.iter().cloned().collect(),
         allow: AllowList::new(args.allow_host.clone()),
