@@ -69,6 +69,7 @@ mod error;
 pub mod inspect;
 mod limits;
 mod plugin;
+pub mod policy;
 pub mod types;
 
 pub use capabilities::http::{AllowList, HostPattern};

@@ -37,6 +37,11 @@ pub struct Grant {
     pub config: BTreeMap<String, String>,
     /// Origins the connector may call over HTTP.
     pub allow: AllowList,
+    /// Private addresses (loopback, RFC 1918, …) those origins may resolve to; every other
+    /// non-public address is refused.
+    pub private: Vec<ipnet::IpNet>,
+    /// Read-only directories the connector may read.
+    pub filesystem: Vec<crate::policy::Preopen>,
 }
 
 /// Per-call store data: each capability's slice, the budgets' bookkeeping, the guest's output.
@@ -72,6 +77,8 @@ struct Loaded {
     limits: Limits,
     config: Arc<BTreeMap<String, String>>,
     allow: Arc<AllowList>,
+    private: Arc<Vec<ipnet::IpNet>>,
+    filesystem: Arc<Vec<crate::policy::Preopen>>,
     /// One permit per call that may run at once (the grant's `max_concurrent`).
     permits: Arc<tokio::sync::Semaphore>,
     /// The host that loaded it: its engine, and its epoch ticker, which must keep ticking (so
@@ -242,6 +249,9 @@ impl Host {
 
     /// Load a connector from component bytes; `name` says where they came from, for errors.
     ///
+    /// The grant is enforced as given; [`Host::load_with_policy`] computes it from a policy and
+    /// what the connector declares.
+    ///
     /// # Errors
     /// A [`LoadError`] saying what is wrong with the component.
     pub async fn load(
@@ -250,21 +260,72 @@ impl Host {
         bytes: &[u8],
         grant: Grant,
     ) -> Result<Connector, LoadError> {
-        if grant.limits.memory_bytes > Limits::MAX_MEMORY_BYTES {
-            return Err(LoadError::Grant {
-                name: name.to_string(),
-                reason: format!(
-                    "memory cap of {} bytes is over the host's maximum of {} bytes",
-                    grant.limits.memory_bytes,
-                    Limits::MAX_MEMORY_BYTES
-                ),
-            });
-        }
         let component = self.compile(name, bytes).await?;
-        check_world(self.engine(), name, &component)?;
+        self.load_component(name, &component, grant).await
+    }
+
+    /// Load a connector under a force's policy: compile it, ask it to describe itself with
+    /// nothing granted, then enforce the effective grant (what it declares ∩ what the policy
+    /// grants). The review says what was granted, dropped and why.
+    ///
+    /// # Errors
+    /// A [`LoadError`]: a bad component, a policy written for another connector, a secret that
+    /// cannot be read, a preopened directory that does not exist.
+    pub async fn load_with_policy(
+        &self,
+        path: impl AsRef<Path>,
+        policy: &crate::policy::Policy,
+    ) -> Result<(Connector, crate::policy::effective::Review), LoadError> {
+        let path = path.as_ref();
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|source| LoadError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+        let name = path.display().to_string();
+        let component = self.compile(&name, &bytes).await?;
+        let bare = Grant {
+            limits: policy.limits.limits(),
+            ..Grant::default()
+        };
+        let connector = self.load_component(&name, &component, bare).await?;
+        let shape = crate::inspect::shape(self.engine(), &component);
+        let review =
+            crate::policy::effective::review(&name, policy, connector.info(), &shape, None);
+        let refuse = |reason: String| LoadError::Grant {
+            name: name.clone(),
+            reason,
+        };
+        if let Some(f) = review
+            .findings
+            .iter()
+            .find(|f| matches!(f.code, "wrong-connector" | "filesystem-missing"))
+        {
+            return Err(refuse(format!("{}: {}", policy.source, f.message)));
+        }
+        let grant = review
+            .effective
+            .grant()
+            .map_err(|e| refuse(format!("{}: {e}", policy.source)))?;
+        let connector = connector.with_grant(grant).map_err(refuse)?;
+        Ok((connector, review))
+    }
+
+    async fn load_component(
+        &self,
+        name: &str,
+        component: &Component,
+        grant: Grant,
+    ) -> Result<Connector, LoadError> {
+        check_grant(&grant).map_err(|reason| LoadError::Grant {
+            name: name.to_string(),
+            reason,
+        })?;
+        check_world(self.engine(), name, component)?;
         let pre = self
             .linker()
-            .instantiate_pre(&component)
+            .instantiate_pre(component)
             .map_err(|e| LoadError::Link {
                 name: name.to_string(),
                 reason: format!("{e:#}"),
@@ -273,21 +334,15 @@ impl Host {
             name: name.to_string(),
             reason: format!("{e:#}"),
         })?;
-        let mut loaded = Loaded {
+        let mut loaded = Loaded::new(
             pre,
-            label: PluginLabel {
+            PluginLabel {
                 id: name.to_string(),
                 version: String::new(),
             },
-            info: None,
-            limits: grant.limits,
-            config: Arc::new(grant.config),
-            allow: Arc::new(grant.allow),
-            permits: Arc::new(tokio::sync::Semaphore::new(
-                grant.limits.max_concurrent.max(1) as usize,
-            )),
-            host: self.clone(),
-        };
+            grant,
+            self.clone(),
+        );
         let info = loaded
             .run(Request::Describe)
             .await
@@ -331,6 +386,26 @@ impl Host {
                 reason: format!("{e:#}"),
             })
     }
+}
+
+/// Refuse a grant the host cannot honour, before anything runs.
+fn check_grant(grant: &Grant) -> Result<(), String> {
+    if grant.limits.memory_bytes > Limits::MAX_MEMORY_BYTES {
+        return Err(format!(
+            "memory cap of {} bytes is over the host's maximum of {} bytes",
+            grant.limits.memory_bytes,
+            Limits::MAX_MEMORY_BYTES
+        ));
+    }
+    for dir in &grant.filesystem {
+        if !dir.path.is_dir() {
+            return Err(format!(
+                "{} is not a directory; it cannot be preopened",
+                dir.path.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Tell "not wasm" and "core module" apart from a broken component, before the compiler does.
@@ -474,6 +549,25 @@ impl Connector {
         self.inner.limits
     }
 
+    /// The same compiled connector under another grant (its `describe` answer is kept). Calls
+    /// already running keep the grant they started with.
+    ///
+    /// # Errors
+    /// When the host cannot honour the grant (see [`Host::load`]).
+    pub fn with_grant(&self, grant: Grant) -> Result<Connector, String> {
+        check_grant(&grant)?;
+        let mut loaded = Loaded::new(
+            self.inner.pre.clone(),
+            self.inner.label.clone(),
+            grant,
+            self.inner.host.clone(),
+        );
+        loaded.info = self.inner.info.clone();
+        Ok(Connector {
+            inner: Arc::new(loaded),
+        })
+    }
+
     /// Ask the connector to describe itself again, in a fresh instance.
     ///
     /// # Errors
@@ -559,6 +653,28 @@ impl Connector {
 }
 
 impl Loaded {
+    fn new(
+        pre: bindings::ConnectorWorldPre<InstanceState>,
+        label: PluginLabel,
+        grant: Grant,
+        host: Host,
+    ) -> Loaded {
+        Loaded {
+            pre,
+            label,
+            info: None,
+            limits: grant.limits,
+            config: Arc::new(grant.config),
+            allow: Arc::new(grant.allow),
+            private: Arc::new(grant.private),
+            filesystem: Arc::new(grant.filesystem),
+            permits: Arc::new(tokio::sync::Semaphore::new(
+                grant.limits.max_concurrent.max(1) as usize,
+            )),
+            host,
+        }
+    }
+
     fn flatten<T>(
         &self,
         operation: &'static str,
@@ -579,7 +695,7 @@ impl Loaded {
         let boundary = BoundaryMeter::new(self.limits.boundary_bytes);
         let state = InstanceState {
             table,
-            wasi: capabilities::wasi::context(&output),
+            wasi: capabilities::wasi::context(&output, &self.filesystem),
             http: HttpState::new(label.clone(), self.allow.clone()),
             log: LogState::new(label, boundary.clone()),
             config: ConfigState::new(self.config.clone(), boundary.clone()),

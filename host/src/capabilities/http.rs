@@ -105,6 +105,16 @@ impl HostPattern {
         })
     }
 
+    /// The host name or address (`*.` prefix for a wildcard), lowercase, IPv6 without brackets.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The scheme, if the pattern names one.
+    pub fn scheme(&self) -> Option<&str> {
+        self.scheme.as_deref()
+    }
+
     /// Does a request to `scheme://host:port` fall under this pattern?
     pub fn matches(&self, scheme: &str, host: &str, port: u16) -> bool {
         if let Some(s) = &self.scheme
@@ -192,6 +202,19 @@ impl AllowList {
     pub fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
         self.patterns.iter().any(|p| p.matches(scheme, host, port))
     }
+}
+
+/// Why an address is not on the public internet, or `None` if it is.
+pub fn classify(ip: std::net::IpAddr) -> Option<&'static str> {
+    // Placeholder until the hardened client lands.
+    (ip.is_loopback() || ip.is_unspecified())
+        .then_some("loopback")
+        .or_else(|| match ip {
+            std::net::IpAddr::V4(v4) => {
+                (v4.is_private() || v4.is_link_local()).then_some("private")
+            }
+            std::net::IpAddr::V6(_) => None,
+        })
 }
 
 /// Per-call HTTP state: the wasi-http context and our hooks.

@@ -13,7 +13,9 @@ use std::task::{Context, Poll};
 use tokio::io::AsyncWrite;
 use wasmtime::component::Linker;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::policy::Preopen;
 
 use crate::plugin::InstanceState;
 
@@ -26,16 +28,24 @@ pub(crate) const MAX_CAPTURED_OUTPUT: usize = 16 * 1024;
 /// dozens, and a request for gigabytes would be a way to make the host allocate.
 const MAX_RANDOM_BYTES: u64 = 64 * 1024;
 
-/// Build the WASI context for one call: nothing ambient, output captured in `output`.
-pub(crate) fn context(output: &CapturedOutput) -> WasiCtx {
-    WasiCtxBuilder::new()
+/// Build the WASI context for one call: nothing ambient, output captured in `output`, and the
+/// policy's directories preopened read-only (a directory that vanished since loading is left
+/// out and logged, never an error that kills the call).
+pub(crate) fn context(output: &CapturedOutput, preopens: &[Preopen]) -> WasiCtx {
+    let mut builder = WasiCtxBuilder::new();
+    builder
         .stdout(output.clone())
         .stderr(output.clone())
         .max_random_size(MAX_RANDOM_BYTES)
         .allow_ip_name_lookup(false)
         .allow_tcp(false)
-        .allow_udp(false)
-        .build()
+        .allow_udp(false);
+    for dir in preopens {
+        if let Err(e) = builder.preopened_dir(&dir.path, &dir.guest, FsPerms::ReadOnly) {
+            tracing::warn!("cannot preopen {}: {e:#}", dir.path.display());
+        }
+    }
+    builder.build()
 }
 
 impl WasiView for InstanceState {

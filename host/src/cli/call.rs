@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use interop_host::policy::Policy;
+use interop_host::policy::effective::Severity;
 use interop_host::types::{Classification, EntityKind, RequestContext, SearchQuery, Submission};
 use interop_host::{AllowList, Grant, Host, HostPattern, Limits};
 use serde::Deserialize;
@@ -20,8 +22,10 @@ Operations and their --input:
   submit     a submission: {\"local_id\":null,\"handling\":{…},\"entity\":{\"Event\":{…}},\"links\":[]}
 --input takes JSON text, or @FILE to read it from a file, or @- for stdin.
 
-The connector is granted nothing but what you pass: --config values (secrets included) and
---allow-host origins. Exit status: 0 with the answer on stdout; 1 with the error on stderr
+The connector is granted nothing but what you pass: either a policy file (--policy, as a force
+would install it; see `interop policy init`), or --config values (secrets included) and
+--allow-host origins (a literal IP origin such as http://127.0.0.1:4100 also allows that
+private address). Exit status: 0 with the answer on stdout; 1 with the error on stderr
 (a connector error names its class: invalid-input, not-found, unauthorized, unavailable,
 internal; a sandbox stop says trap, cpu-budget, timeout or memory).
 
@@ -42,6 +46,9 @@ pub struct Args {
     /// The operation's input as JSON, @FILE or @- (see below).
     #[arg(long)]
     input: Option<String>,
+    /// Run under this policy file instead of the ad-hoc grant flags.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["config", "allow_host", "memory_mib", "cpu_ms", "timeout_ms"])]
+    policy: Option<PathBuf>,
     /// A configuration value to grant, KEY=VALUE (repeatable).
     #[arg(long = "config", value_parser = super::key_value, value_name = "KEY=VALUE")]
     config: Vec<(String, String)>,
@@ -114,6 +121,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             )
         })?;
     let host = Host::new()?;
+    let private = args
+        .allow_host
+        .iter()
+        .filter_map(|p| p.host().parse::<std::net::IpAddr>().ok())
+        .map(ipnet::IpNet::from)
+        .collect();
     let grant = Grant {
         limits: Limits {
             memory_bytes,
@@ -123,6 +136,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         },
         config: args.config.iter().cloned().collect(),
         allow: AllowList::new(args.allow_host.clone()),
+        private,
+        filesystem: Vec::new(),
     };
     let input = read_input(args.input.as_deref()).await?;
     let needs_input = matches!(
@@ -135,7 +150,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if needs_input && input.is_none() {
         bail!("this operation needs --input (see `interop call --help`)");
     }
-    let connector = host.load_file(&args.component, grant).await?;
+    let connector = match &args.policy {
+        Some(file) => {
+            let policy = Policy::from_file(file)?;
+            let (connector, review) = host.load_with_policy(&args.component, &policy).await?;
+            for f in review
+                .findings
+                .iter()
+                .filter(|f| f.severity >= Severity::Medium)
+            {
+                tracing::warn!("policy {}: {}: {}", f.severity, f.code, f.message);
+            }
+            connector
+        }
+        None => host.load_file(&args.component, grant).await?,
+    };
     let ctx = RequestContext {
         user_id: args.user,
         role: args.role,

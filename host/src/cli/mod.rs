@@ -2,6 +2,7 @@
 
 mod call;
 mod inspect;
+mod policy;
 
 use std::process::ExitCode;
 
@@ -11,6 +12,13 @@ const AFTER_HELP: &str = "\
 Examples:
   # What does this component import and export, and what does it say it is?
   interop inspect target/wasm32-wasip2/release/kestrel_rms_connector.wasm
+
+  # Write the least policy a connector needs, review it, and run the connector under it
+  interop policy init kestrel_rms_connector.wasm --config base_url=http://127.0.0.1:4100 \
+      --config force='Demo Constabulary' --out kestrel-rms.toml
+  interop policy review kestrel_rms_connector.wasm --policy kestrel-rms.toml
+  INTEROP_KESTREL_RMS_API_KEY=demo-key interop call kestrel_rms_connector.wasm search \
+      --policy kestrel-rms.toml --input '{\"kind\":\"Person\",\"text\":\"Examplewood\"}'
 
   # Search a vendor system through its connector, granting it one origin and its settings
   interop call kestrel_rms_connector.wasm search \\
@@ -38,6 +46,8 @@ enum Command {
     Inspect(inspect::Args),
     /// Call one operation of a connector in the sandbox and print its answer as JSON.
     Call(Box<call::Args>),
+    /// Review what a connector may do under a policy, or write the least policy it needs.
+    Policy(policy::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -55,12 +65,13 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Inspect(args) => inspect::run(args).await,
-            Command::Call(args) => call::run(*args).await,
+            Command::Inspect(args) => inspect::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Call(args) => call::run(*args).await.map(|()| ExitCode::SUCCESS),
+            Command::Policy(args) => policy::run(args).await,
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

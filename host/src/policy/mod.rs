@@ -1,0 +1,743 @@
+//! Sandbox policies: what a force grants one installed connector, as a TOML file.
+//!
+//! A policy is deny-by-default: an empty file grants nothing (no configuration, no network, no
+//! files) and leaves the host's default budgets in place. The host enforces the *effective*
+//! grant, what the connector declares in `describe` intersected with what the policy grants
+//! (see [`effective`]).
+//!
+//! ```toml
+//! connector = "kestrel-rms"            # the describe id this policy is for
+//!
+//! [limits]                             # each optional; unset means the host default
+//! memory_mib = 128                     # linear memory, all memories together
+//! cpu_ms = 1000                        # guest CPU time per call
+//! timeout_ms = 10000                   # wall-clock time per call
+//! max_concurrent = 16                  # calls at once; one more is refused
+//! boundary_mib = 16                    # bytes one call moves across the boundary
+//!
+//! [config]                             # plain values the connector may read
+//! base_url = "https://rms.force.example/api/v2/"
+//!
+//! [secrets]                            # never inline: an environment variable or a file
+//! api_key = { env = "KESTREL_API_KEY" }
+//!
+//! [network]
+//! allow = ["config:base_url", "https://*.kestrel.example"]
+//! private = ["10.20.0.0/16"]           # private addresses the allowed names may resolve to
+//!
+//! [[filesystem]]                       # read-only directories
+//! path = "/srv/interop/reference"
+//! guest = "/reference"
+//! ```
+
+pub mod effective;
+pub mod init;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::capabilities::http::HostPattern;
+use crate::limits::Limits;
+
+/// A policy file that could not be read or is wrong: where, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct PolicyError {
+    /// The policy file.
+    pub file: String,
+    /// 1-based line (0 when the file could not be read at all).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong, and what to write instead.
+    pub message: String,
+}
+
+/// Where a secret value comes from. Secret values are never written in a policy file, so a
+/// policy can be reviewed, diffed and stored without exposing a credential.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretRef {
+    /// The gateway's environment variable of this name.
+    Env(String),
+    /// The contents of this file, without a trailing newline.
+    File(PathBuf),
+}
+
+impl SecretRef {
+    /// Read the secret value.
+    ///
+    /// # Errors
+    /// When the variable is unset or the file cannot be read, saying which.
+    pub fn resolve(&self) -> Result<String, String> {
+        match self {
+            SecretRef::Env(var) => {
+                std::env::var(var).map_err(|_| format!("environment variable `{var}` is not set"))
+            }
+            SecretRef::File(path) => std::fs::read_to_string(path)
+                .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+                .map_err(|e| format!("cannot read secret file {}: {e}", path.display())),
+        }
+    }
+}
+
+impl fmt::Display for SecretRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretRef::Env(v) => write!(f, "env {v}"),
+            SecretRef::File(p) => write!(f, "file {}", p.display()),
+        }
+    }
+}
+
+/// One entry of `[network].allow`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostGrant {
+    /// An origin pattern written in the policy.
+    Origin(HostPattern),
+    /// "The origin of the URL in config key K" (`config:K`): a force grants its own vendor
+    /// address once, in `[config]`, and the allow-list follows it.
+    ConfigKey(String),
+}
+
+impl fmt::Display for HostGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostGrant::Origin(p) => write!(f, "{p}"),
+            HostGrant::ConfigKey(k) => write!(f, "config:{k}"),
+        }
+    }
+}
+
+/// A read-only directory the connector may read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Preopen {
+    /// Directory on the gateway's machine.
+    pub path: PathBuf,
+    /// Where the guest sees it.
+    pub guest: String,
+}
+
+/// The `[limits]` table: each budget the policy sets, or `None` for the host default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PolicyLimits {
+    /// `memory_mib`.
+    pub memory_mib: Option<u64>,
+    /// `cpu_ms`.
+    pub cpu_ms: Option<u64>,
+    /// `timeout_ms`.
+    pub timeout_ms: Option<u64>,
+    /// `max_concurrent`.
+    pub max_concurrent: Option<u32>,
+    /// `boundary_mib`.
+    pub boundary_mib: Option<u64>,
+}
+
+impl PolicyLimits {
+    /// The budgets calls run under: the policy's, else the host's defaults.
+    pub fn limits(&self) -> Limits {
+        let d = Limits::default();
+        Limits {
+            memory_bytes: self
+                .memory_mib
+                .map_or(d.memory_bytes, |m| (m as usize) << 20),
+            cpu: self.cpu_ms.map_or(d.cpu, std::time::Duration::from_millis),
+            wall_clock: self
+                .timeout_ms
+                .map_or(d.wall_clock, std::time::Duration::from_millis),
+            boundary_bytes: self.boundary_mib.map_or(d.boundary_bytes, |m| m << 20),
+            max_concurrent: self.max_concurrent.unwrap_or(d.max_concurrent),
+        }
+    }
+
+    /// Does the policy set no budget at all?
+    pub fn is_empty(&self) -> bool {
+        *self == PolicyLimits::default()
+    }
+}
+
+/// A parsed, checked policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Where it was read from, for messages.
+    pub source: String,
+    /// The connector id it is for, if it says.
+    pub connector: Option<String>,
+    /// Budgets.
+    pub limits: PolicyLimits,
+    /// Plain configuration values.
+    pub config: BTreeMap<String, String>,
+    /// Secret configuration values, by reference.
+    pub secrets: BTreeMap<String, SecretRef>,
+    /// Outbound origins.
+    pub allow: Vec<HostGrant>,
+    /// Private-address exceptions named in `[network].private`.
+    pub private: Vec<IpNet>,
+    /// Read-only directories.
+    pub filesystem: Vec<Preopen>,
+    /// Line of each entry (`config.K`, `secrets.K`, `network.allow.N`, `network.private.N`,
+    /// `filesystem.N`, `limits.FIELD`), so findings can point at it.
+    pub lines: BTreeMap<String, usize>,
+}
+
+/// Largest values each limit accepts: the host's pool is sized for them.
+const MAX_MEMORY_MIB: u64 = (Limits::MAX_MEMORY_BYTES >> 20) as u64;
+const MAX_CPU_MS: u64 = 10 * 60 * 1000;
+const MAX_TIMEOUT_MS: u64 = 10 * 60 * 1000;
+/// The instance pool holds 1,000 instances for every connector together.
+const MAX_CONCURRENT: u32 = 1_000;
+const MAX_BOUNDARY_MIB: u64 = 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    connector: Option<Spanned<String>>,
+    limits: Option<RawLimits>,
+    #[serde(default)]
+    config: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    secrets: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    network: Option<RawNetwork>,
+    #[serde(default)]
+    filesystem: Vec<Spanned<RawPreopen>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    memory_mib: Option<Spanned<i64>>,
+    cpu_ms: Option<Spanned<i64>>,
+    timeout_ms: Option<Spanned<i64>>,
+    max_concurrent: Option<Spanned<i64>>,
+    boundary_mib: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    #[serde(default)]
+    allow: Vec<Spanned<String>>,
+    #[serde(default)]
+    private: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPreopen {
+    path: String,
+    guest: String,
+}
+
+/// Configuration keys and connector ids: what `describe` may declare.
+fn valid_key(key: &str) -> bool {
+    (1..=64).contains(&key.len())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+}
+
+impl Policy {
+    /// Read and check a policy file.
+    ///
+    /// # Errors
+    /// A [`PolicyError`] with the file, line and column of the first problem.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| PolicyError {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the policy file: {e}"),
+        })?;
+        Policy::parse(&path.display().to_string(), &text)
+    }
+
+    /// Parse and check policy text; `source` names it in errors.
+    ///
+    /// # Errors
+    /// A [`PolicyError`] with the line and column of the first problem.
+    pub fn parse(source: &str, text: &str) -> Result<Policy, PolicyError> {
+        let at = |offset: usize, message: String| {
+            let (line, column) = line_col(text, offset);
+            PolicyError {
+                file: source.to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            let message = e
+                .message()
+                .trim()
+                .replace("expected i64", "expected a whole number");
+            at(offset, message)
+        })?;
+        let mut policy = Policy {
+            source: source.to_string(),
+            ..Policy::default()
+        };
+        let mut line = |key: String, offset: usize| {
+            policy_line(&mut policy.lines, key, line_col(text, offset).0);
+        };
+
+        if let Some(id) = raw.connector {
+            if !valid_key(id.get_ref()) {
+                return Err(at(
+                    id.span().start,
+                    format!(
+                        "connector id {:?} is not an id: use the id `interop inspect` shows, e.g. \"kestrel-rms\"",
+                        id.get_ref()
+                    ),
+                ));
+            }
+            policy.connector = Some(id.into_inner());
+        }
+
+        if let Some(limits) = raw.limits {
+            let check = |field: &str, value: &Option<Spanned<i64>>, max: u64, unit: &str| {
+                value
+                    .as_ref()
+                    .map(|v| {
+                        let n = *v.get_ref();
+                        if n < 1 || n as u64 > max {
+                            Err(at(
+                                v.span().start,
+                                format!("{field} = {n} is out of range: give 1 to {max} ({unit})"),
+                            ))
+                        } else {
+                            Ok((n as u64, v.span().start))
+                        }
+                    })
+                    .transpose()
+            };
+            let memory = check("memory_mib", &limits.memory_mib, MAX_MEMORY_MIB, "MiB")?;
+            let cpu = check("cpu_ms", &limits.cpu_ms, MAX_CPU_MS, "milliseconds")?;
+            let timeout = check(
+                "timeout_ms",
+                &limits.timeout_ms,
+                MAX_TIMEOUT_MS,
+                "milliseconds",
+            )?;
+            let concurrent = check(
+                "max_concurrent",
+                &limits.max_concurrent,
+                u64::from(MAX_CONCURRENT),
+                "calls",
+            )?;
+            let boundary = check(
+                "boundary_mib",
+                &limits.boundary_mib,
+                MAX_BOUNDARY_MIB,
+                "MiB",
+            )?;
+            for (name, v) in [
+                ("memory_mib", memory),
+                ("cpu_ms", cpu),
+                ("timeout_ms", timeout),
+                ("max_concurrent", concurrent),
+                ("boundary_mib", boundary),
+            ] {
+                if let Some((_, offset)) = v {
+                    line(format!("limits.{name}"), offset);
+                }
+            }
+            policy.limits = PolicyLimits {
+                memory_mib: memory.map(|v| v.0),
+                cpu_ms: cpu.map(|v| v.0),
+                timeout_ms: timeout.map(|v| v.0),
+                max_concurrent: concurrent.map(|v| v.0 as u32),
+                boundary_mib: boundary.map(|v| v.0),
+            };
+        }
+
+        for (key, value) in raw.config {
+            if !valid_key(key.get_ref()) {
+                return Err(at(
+                    key.span().start,
+                    format!(
+                        "config key {:?}: keys are 1–64 letters, digits, `_`, `-` or `.`",
+                        key.get_ref()
+                    ),
+                ));
+            }
+            line(format!("config.{}", key.get_ref()), key.span().start);
+            policy.config.insert(key.into_inner(), value.into_inner());
+        }
+
+        for (key, value) in raw.secrets {
+            let offset = value.span().start;
+            if policy.config.contains_key(key.get_ref()) {
+                return Err(at(
+                    key.span().start,
+                    format!(
+                        "`{}` is in both [config] and [secrets]: a key is one or the other",
+                        key.get_ref()
+                    ),
+                ));
+            }
+            let secret = secret_ref(value.get_ref())
+                .map_err(|m| at(offset, format!("secret `{}`: {m}", key.get_ref())))?;
+            line(format!("secrets.{}", key.get_ref()), key.span().start);
+            policy.secrets.insert(key.into_inner(), secret);
+        }
+
+        if let Some(network) = raw.network {
+            for (i, entry) in network.allow.iter().enumerate() {
+                let offset = entry.span().start;
+                let text_entry = entry.get_ref().trim();
+                let grant = if let Some(key) = text_entry.strip_prefix("config:") {
+                    let key = key.trim();
+                    if !policy.config.contains_key(key) {
+                        return Err(at(
+                            offset,
+                            format!(
+                                "`config:{key}` grants the URL in config key `{key}`, but [config] does not set `{key}`; add `{key} = \"https://…\"` under [config]"
+                            ),
+                        ));
+                    }
+                    HostPattern::from_url(&policy.config[key]).map_err(|e| {
+                        at(
+                            offset,
+                            format!("`config:{key}`: its value is not a URL to grant: {e}"),
+                        )
+                    })?;
+                    HostGrant::ConfigKey(key.to_string())
+                } else {
+                    if text_entry == "*" || text_entry.ends_with("://*") {
+                        return Err(at(
+                            offset,
+                            "`*` would allow every host; name the vendor's origins (wildcards only as a leading `*.`)".to_string(),
+                        ));
+                    }
+                    HostGrant::Origin(HostPattern::parse(text_entry).map_err(|e| at(offset, e))?)
+                };
+                line(format!("network.allow.{i}"), offset);
+                policy.allow.push(grant);
+            }
+            for (i, entry) in network.private.iter().enumerate() {
+                let offset = entry.span().start;
+                let net = parse_net(entry.get_ref()).map_err(|e| at(offset, e))?;
+                line(format!("network.private.{i}"), offset);
+                policy.private.push(net);
+            }
+        }
+
+        for (i, entry) in raw.filesystem.into_iter().enumerate() {
+            let offset = entry.span().start;
+            let RawPreopen { path, guest } = entry.into_inner();
+            let path = PathBuf::from(path);
+            if !path.is_absolute() {
+                return Err(at(
+                    offset,
+                    format!(
+                        "filesystem path {:?} must be absolute (the gateway's working directory is not a stable place)",
+                        path.display().to_string()
+                    ),
+                ));
+            }
+            if !guest.starts_with('/') || guest.split('/').any(|c| c == "..") {
+                return Err(at(
+                    offset,
+                    format!("filesystem guest path {guest:?} must be absolute, without `..`"),
+                ));
+            }
+            line(format!("filesystem.{i}"), offset);
+            policy.filesystem.push(Preopen { path, guest });
+        }
+        Ok(policy)
+    }
+
+    /// The private-address exceptions the policy makes: `[network].private`, plus every
+    /// literal IP written as an allowed origin (granting `http://10.1.2.3:8080` is explicit).
+    pub fn private_exceptions(&self) -> Vec<IpNet> {
+        let mut nets = self.private.clone();
+        for grant in &self.allow {
+            if let HostGrant::Origin(p) = grant
+                && let Ok(ip) = p.host().parse::<IpAddr>()
+            {
+                nets.push(IpNet::from(ip));
+            }
+        }
+        nets.sort();
+        nets.dedup();
+        nets
+    }
+}
+
+fn policy_line(lines: &mut BTreeMap<String, usize>, key: String, line: usize) {
+    lines.insert(key, line);
+}
+
+/// A literal IP (one address) or a CIDR block.
+pub(crate) fn parse_net(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(IpNet::from(ip));
+    }
+    let net: IpNet = text.parse().map_err(|_| {
+        format!("`{text}` is not an IP address or CIDR block (e.g. \"127.0.0.1\", \"10.20.0.0/16\", \"fd00::/8\")")
+    })?;
+    if net.trunc() != net {
+        return Err(format!(
+            "`{text}` has host bits set; the block is `{}`",
+            net.trunc()
+        ));
+    }
+    Ok(net)
+}
+
+fn secret_ref(value: &toml::Value) -> Result<SecretRef, String> {
+    const HOW: &str = "write `{ env = \"VARIABLE\" }` or `{ file = \"/path/to/secret\" }`";
+    match value {
+        toml::Value::String(_) => Err(format!(
+            "secret values are never written in a policy; {HOW}"
+        )),
+        toml::Value::Table(t) => {
+            let keys: Vec<&str> = t.keys().map(String::as_str).collect();
+            match (keys.as_slice(), t.get("env"), t.get("file")) {
+                (["env"], Some(toml::Value::String(v)), _) if !v.is_empty() => {
+                    Ok(SecretRef::Env(v.clone()))
+                }
+                (["file"], _, Some(toml::Value::String(p))) => {
+                    let path = PathBuf::from(p);
+                    if path.is_absolute() {
+                        Ok(SecretRef::File(path))
+                    } else {
+                        Err(format!("secret file {p:?} must be an absolute path"))
+                    }
+                }
+                _ => Err(format!(
+                    "give exactly one of `env` or `file`, as a string; {HOW}"
+                )),
+            }
+        }
+        _ => Err(HOW.to_string()),
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
+    (line, column)
+}
+
+/// A connector description and import lists for the policy module's tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::inspect::{Item, Shape};
+    use crate::types::{Classification, ConfigKey, ConfigKind, ConnectorInfo};
+
+    /// `acme-rms`: endpoint `base_url` and secret `api_key` required, texts `force`, `region`.
+    pub(crate) fn info() -> ConnectorInfo {
+        let key = |name: &str, kind, required| ConfigKey {
+            name: name.into(),
+            description: format!("the {name}"),
+            kind,
+            required,
+            example: None,
+        };
+        ConnectorInfo {
+            id: "acme-rms".into(),
+            name: "Acme".into(),
+            vendor: "Acme \"Systems\"".into(),
+            version: "1.0.0".into(),
+            contract_version: "0.1.0".into(),
+            description: String::new(),
+            entity_kinds: vec![],
+            operations: vec![],
+            config: vec![
+                key("base_url", ConfigKind::Endpoint, true),
+                key("api_key", ConfigKind::Secret, true),
+                key("force", ConfigKind::Text, false),
+                key("region", ConfigKind::Text, false),
+            ],
+            max_classification: Classification::Official,
+        }
+    }
+
+    /// Imports of a connector: config, optionally HTTP, plus `extra` interface names.
+    pub(crate) fn shape_with(http: bool, extra: &[&str]) -> Shape {
+        let mut names = vec!["interop:connector/config@0.1.0"];
+        if http {
+            names.push("wasi:http/outgoing-handler@0.2.12");
+        }
+        names.extend_from_slice(extra);
+        Shape {
+            imports: names
+                .into_iter()
+                .map(|n| Item {
+                    name: n.into(),
+                    kind: "interface",
+                    functions: vec![],
+                })
+                .collect(),
+            exports: vec![],
+        }
+    }
+
+    pub(crate) fn shape(http: bool) -> Shape {
+        shape_with(http, &[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse("test.toml", text)
+    }
+
+    #[test]
+    fn an_empty_policy_grants_nothing() {
+        let p = parse("").unwrap();
+        assert!(p.config.is_empty() && p.secrets.is_empty());
+        assert!(p.allow.is_empty() && p.private.is_empty() && p.filesystem.is_empty());
+        assert!(p.limits.is_empty());
+        assert_eq!(p.limits.limits(), Limits::default());
+    }
+
+    #[test]
+    fn a_full_policy_parses() {
+        let p = parse(
+            r#"
+connector = "kestrel-rms"
+[limits]
+memory_mib = 64
+cpu_ms = 500
+timeout_ms = 5000
+max_concurrent = 4
+boundary_mib = 8
+[config]
+base_url = "http://127.0.0.1:4100"
+force = "Demo"
+[secrets]
+api_key = { env = "KESTREL_KEY" }
+token = { file = "/run/secrets/token" }
+[network]
+allow = ["config:base_url", "https://*.vendor.example", "http://10.0.0.5:8080"]
+private = ["192.168.0.0/16"]
+[[filesystem]]
+path = "/srv/ref"
+guest = "/ref"
+"#,
+        )
+        .unwrap();
+        assert_eq!(p.connector.as_deref(), Some("kestrel-rms"));
+        let l = p.limits.limits();
+        assert_eq!(l.memory_bytes, 64 << 20);
+        assert_eq!(l.cpu, std::time::Duration::from_millis(500));
+        assert_eq!(l.max_concurrent, 4);
+        assert_eq!(l.boundary_bytes, 8 << 20);
+        assert_eq!(p.secrets["api_key"], SecretRef::Env("KESTREL_KEY".into()));
+        assert_eq!(p.allow[0], HostGrant::ConfigKey("base_url".into()));
+        assert_eq!(p.allow.len(), 3);
+        let nets: Vec<String> = p
+            .private_exceptions()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(nets, ["10.0.0.5/32", "192.168.0.0/16"]);
+        assert_eq!(p.lines["config.force"], 11);
+        assert_eq!(p.lines["network.allow.1"], 16);
+    }
+
+    /// Every bad policy names the line and says what to write instead.
+    #[test]
+    fn bad_policies_name_line_and_fix() {
+        for (text, line, needle) in [
+            (
+                "[limits]\nmemroy_mib = 5\n",
+                2,
+                "unknown field `memroy_mib`",
+            ),
+            ("[limits]\nmemory_mib = 0\n", 2, "out of range"),
+            ("[limits]\ncpu_ms = \"fast\"\n", 2, "whole number"),
+            ("[config]\nport = 8080\n", 2, "string"),
+            (
+                "[secrets]\napi_key = \"hunter2\"\n",
+                2,
+                "never written in a policy",
+            ),
+            (
+                "[secrets]\napi_key = { env = \"A\", file = \"/b\" }\n",
+                2,
+                "exactly one",
+            ),
+            ("[secrets]\nk = { file = \"rel/path\" }\n", 2, "absolute"),
+            (
+                "[config]\nk = \"v\"\n[secrets]\nk = { env = \"K\" }\n",
+                4,
+                "both",
+            ),
+            (
+                "[network]\nallow = [\"config:base_url\"]\n",
+                2,
+                "does not set `base_url`",
+            ),
+            (
+                "[config]\nbase_url = \"not a url\"\n[network]\nallow = [\"config:base_url\"]\n",
+                4,
+                "not a URL",
+            ),
+            ("[network]\nallow = [\"*\"]\n", 2, "every host"),
+            ("[network]\nallow = [\"ftp://x\"]\n", 2, "scheme"),
+            ("[network]\nprivate = [\"10.0.0.1/8\"]\n", 2, "host bits"),
+            ("[network]\nprivate = [\"localhost\"]\n", 2, "not an IP"),
+            (
+                "[[filesystem]]\npath = \"data\"\nguest = \"/d\"\n",
+                1,
+                "absolute",
+            ),
+            (
+                "[[filesystem]]\npath = \"/d\"\nguest = \"/../etc\"\n",
+                1,
+                "without `..`",
+            ),
+            ("connector = \"Not An Id\"\n", 1, "not an id"),
+            ("[network\n", 1, ""),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err.line, line, "{text:?}: {err}");
+            assert!(err.message.contains(needle), "{text:?}: {err}");
+            assert!(
+                err.to_string().starts_with(&format!("test.toml:{line}:")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_resolve_from_env_and_file() {
+        let dir = std::env::temp_dir().join(format!("interop-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("token");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        assert_eq!(SecretRef::File(file.clone()).resolve().unwrap(), "s3cret");
+        let missing = SecretRef::Env("INTEROP_TEST_SURELY_UNSET_VARIABLE".into());
+        assert!(
+            missing
+                .resolve()
+                .unwrap_err()
+                .contains("INTEROP_TEST_SURELY_UNSET_VARIABLE")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn line_and_column() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+}
