@@ -143,6 +143,8 @@ fn benches(c: &mut Criterion) {
         ]
         .into(),
         allow: AllowList::new(vec![HostPattern::from_url(&base).expect("url")]),
+        // The stand-in listens on loopback: the explicit private-address exception.
+        private: vec!["127.0.0.1/32".parse().expect("literal")],
         ..Grant::default()
     };
     let rms = rt

@@ -11,7 +11,10 @@
 //!   code runs, and a wall-clock timeout over the whole call. A trap or a blown budget fails that
 //!   call alone, with a [`CallError`] naming the plugin, its version and what happened.
 //! - The connector reaches nothing but what the grant gives: its configuration values, outbound
-//!   HTTP to the origins in [`AllowList`], clocks, randomness and a log.
+//!   HTTP to the origins in [`AllowList`] (made by the host itself, to checked public addresses
+//!   unless the grant names a private one), read-only directories, clocks, randomness and a log.
+//! - A force writes the grant as a [`policy::Policy`] file; [`Host::load_with_policy`] enforces
+//!   the effective grant, what the connector declares intersected with what the policy grants.
 //!
 //! # Example
 //!
@@ -31,6 +34,9 @@
 //!         ("api_key".to_string(), "demo-key".to_string()),
 //!     ].into(),
 //!     allow: AllowList::new(vec![HostPattern::parse("http://127.0.0.1:4100").map_err(anyhow::Error::msg)?]),
+//!     // Loopback is private: a grant must name it to allow it.
+//!     private: vec!["127.0.0.1/32".parse()?],
+//!     filesystem: vec![],
 //! };
 //! let rms = host.load_file("kestrel_rms_connector.wasm", grant).await?;
 //! println!("loaded {} {}", rms.info().name, rms.info().version);

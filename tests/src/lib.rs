@@ -42,12 +42,20 @@ pub fn grant(base_url: &str, settings: &[(&str, &str)]) -> Grant {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     config.insert("base_url".into(), base_url.to_string());
+    let origin = HostPattern::from_url(base_url).expect("stand-in URLs are valid");
+    // The stand-ins listen on loopback: granting a literal IP is the explicit exception.
+    let private = origin
+        .host()
+        .parse::<std::net::IpAddr>()
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Grant {
         limits: Limits::default(),
         config,
-        allow: AllowList::new(vec![
-            HostPattern::from_url(base_url).expect("stand-in URLs are valid"),
-        ]),
+        allow: AllowList::new(vec![origin]),
+        private,
+        filesystem: Vec::new(),
     }
 }
 
