@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 use interop_sdk::http::Request;
 use interop_sdk::prelude::*;
 
+mod hostile;
+
 /// The misbehaving connector.
 pub struct Misbehave;
 
@@ -137,6 +139,26 @@ impl Connector for Misbehave {
                 );
                 Ok(one(record("ansi-1", Person::new("Ansi"))))
             }
+            "read-file" => hostile::read_file(arg),
+            "list-dir" => hostile::list_dir(arg),
+            "env" => Ok(hostile::env()),
+            "args" => Ok(hostile::args()),
+            "socket" => hostile::socket(arg),
+            "udp" => hostile::udp(arg),
+            "dns" => hostile::dns(arg),
+            "fetch" => hostile::fetch(arg),
+            "fetch-host-header" => hostile::fetch_host_header(arg),
+            "huge-log" => hostile::huge_log(arg),
+            "log-flood" => hostile::log_flood(arg),
+            "random" => hostile::random(arg),
+            "handles" => hostile::handles(arg),
+            "handles-fields" => hostile::handles_fields(arg),
+            "plant" => hostile::plant(arg),
+            "peek" => hostile::peek(arg),
+            "plant-then-peek" => hostile::plant_then_peek(arg),
+            "sleep" => hostile::sleep(arg),
+            "stdout-flood" => hostile::stdout_flood(arg),
+            "big-return" => hostile::big_return(arg),
             other => Err(ConnectorError::InvalidInput(format!(
                 "unknown behaviour `{other}`"
             ))),
