@@ -120,6 +120,9 @@ pub enum TrapKind {
     OutOfBounds,
     /// Integer division by zero or overflow.
     Arithmetic,
+    /// A host import refused the guest's call and ended the instance: too many resource
+    /// handles, too many random bytes asked for, and the like. Says which.
+    ImportRefused(String),
     /// Any other trap, with wasmtime's description.
     Other(String),
 }
@@ -132,6 +135,7 @@ impl fmt::Display for TrapKind {
             TrapKind::StackOverflow => f.write_str("stack overflow"),
             TrapKind::OutOfBounds => f.write_str("out-of-bounds access"),
             TrapKind::Arithmetic => f.write_str("arithmetic trap"),
+            TrapKind::ImportRefused(s) => write!(f, "the host refused an import call: {s}"),
             TrapKind::Other(s) => f.write_str(s),
         }
     }

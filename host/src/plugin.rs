@@ -104,6 +104,13 @@ impl SharedClock {
     }
 }
 
+/// Where in a call a failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Instantiate,
+    Run,
+}
+
 /// The CPU budget ran out; raised from the epoch callback, recognised when the call unwinds.
 #[derive(Debug)]
 struct CpuBudgetExhausted;
@@ -754,10 +761,15 @@ impl Loaded {
             let store = &mut store;
             let pre = &self.pre;
             tokio::time::timeout(self.limits.wall_clock, async move {
-                let instance = pre.instantiate_async(&mut *store).await?;
+                // A failure to instantiate is the host's; anything after is the guest's doing.
+                let instance = pre
+                    .instantiate_async(&mut *store)
+                    .await
+                    .map_err(|e| (Stage::Instantiate, e))?;
                 request
                     .send(instance.interop_connector_connector(), store)
                     .await
+                    .map_err(|e| (Stage::Run, e))
             })
             .await
         };
@@ -776,7 +788,7 @@ impl Loaded {
                 operation,
                 cap: boundary.cap(),
             }),
-            Ok(Err(error)) => Err(self.classify(operation, error, &store, &output)),
+            Ok(Err((stage, error))) => Err(self.classify(operation, stage, error, &store, &output)),
             Err(_elapsed) => Err(CallError::Timeout {
                 plugin: self.label.clone(),
                 operation,
@@ -788,6 +800,7 @@ impl Loaded {
     fn classify(
         &self,
         operation: &'static str,
+        stage: Stage,
         error: wasmtime::Error,
         store: &Store<InstanceState>,
         output: &str,
@@ -821,10 +834,22 @@ impl Loaded {
             };
         }
         let Some(trap) = error.downcast_ref::<wasmtime::Trap>() else {
-            return CallError::Host {
+            if stage == Stage::Instantiate {
+                return CallError::Host {
+                    plugin,
+                    operation,
+                    reason: format!("{error:#}"),
+                };
+            }
+            // Not a wasm trap, raised while the guest ran: a host import refused a call (too
+            // many handles, too many random bytes, …) and that ends the instance.
+            let reason =
+                capabilities::log::neutralise(&error.root_cause().to_string(), QUOTED_OUTPUT);
+            return CallError::Trap {
                 plugin,
                 operation,
-                reason: format!("{error:#}"),
+                kind: TrapKind::ImportRefused(reason),
+                guest_message: last_words(output),
             };
         };
         let panic = panic_message(output);

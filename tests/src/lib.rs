@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
-use interop_host::types::{Classification, RequestContext};
+use interop_host::types::{
+    Classification, Entity, EntityKind, RequestContext, SearchQuery, SearchResult,
+};
 use std::sync::LazyLock;
 
-use interop_host::{AllowList, Grant, Host, HostPattern, Limits};
+use interop_host::{AllowList, CallError, Connector, Grant, Host, HostPattern, Limits};
 
 pub use interop_test_artifacts as components;
 
@@ -79,4 +81,49 @@ pub fn timed(cpu: Duration, wall_clock: Duration) -> Grant {
         },
         ..Grant::default()
     }
+}
+
+/// A person search whose free text tells the misbehaving guest what to do.
+pub fn query(text: &str) -> SearchQuery {
+    SearchQuery {
+        kind: EntityKind::Person,
+        text: Some(text.to_string()),
+        keys: vec![],
+        limit: 10,
+        cursor: None,
+    }
+}
+
+/// Load the misbehaving guest under `grant`.
+pub async fn misbehave(host: &Host, grant: Grant) -> Connector {
+    host.load_file(components::GUEST_MISBEHAVE, grant)
+        .await
+        .expect("the misbehaving guest loads")
+}
+
+/// Ask the misbehaving guest to do `text` (see its module docs).
+pub async fn search(c: &Connector, text: &str) -> Result<SearchResult, CallError> {
+    c.search(&context(), &query(text)).await
+}
+
+/// What the misbehaving guest reports: the description of the one event it returns.
+pub async fn outcome(c: &Connector, text: &str) -> String {
+    let result = search(c, text)
+        .await
+        .unwrap_or_else(|e| panic!("`{text}` should answer, not fail: {e}"));
+    match &result.records[..] {
+        [record] => match &record.entity {
+            Entity::Event(event) => event.description.clone().unwrap_or_default(),
+            other => panic!("`{text}`: expected an event, got {other:?}"),
+        },
+        records => panic!("`{text}`: expected one record, got {}", records.len()),
+    }
+}
+
+/// The guest still answers normally: a trap or stop left nothing behind.
+pub async fn assert_still_serves(c: &Connector) {
+    let ok = search(c, "ok")
+        .await
+        .expect("a well-behaved call after a failed one works");
+    assert_eq!(ok.records.len(), 1);
 }

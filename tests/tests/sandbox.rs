@@ -3,38 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use interop_host::types::{EntityKind, SearchQuery, SearchResult};
+use interop_host::types::SearchResult;
 use interop_host::{CallError, Connector, Grant, Host, Limits, TrapKind};
-use interop_tests::{components, context, grant, timed};
+use interop_tests::{
+    assert_still_serves, components, context, grant, misbehave, query, search, timed,
+};
 use kestrel_rms_standin::{Config, StandIn};
-
-fn query(text: &str) -> SearchQuery {
-    SearchQuery {
-        kind: EntityKind::Person,
-        text: Some(text.to_string()),
-        keys: vec![],
-        limit: 10,
-        cursor: None,
-    }
-}
-
-async fn misbehave(host: &Host, grant: Grant) -> Connector {
-    host.load_file(components::GUEST_MISBEHAVE, grant)
-        .await
-        .expect("the misbehaving guest loads")
-}
-
-async fn search(c: &Connector, text: &str) -> Result<SearchResult, CallError> {
-    c.search(&context(), &query(text)).await
-}
-
-/// The guest still answers normally: a trap or stop left nothing behind.
-async fn assert_still_serves(c: &Connector) {
-    let ok = search(c, "ok")
-        .await
-        .expect("a well-behaved call after a failed one works");
-    assert_eq!(ok.records.len(), 1);
-}
 
 #[tokio::test]
 async fn every_call_gets_a_fresh_instance() {
