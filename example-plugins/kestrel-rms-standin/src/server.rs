@@ -163,12 +163,14 @@ pub(crate) trait Api: Send + Sync + 'static {
 }
 
 /// A fault requested by a `/_fault/...` path prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Fault {
     Delay(Duration),
     Hang,
     Status(StatusCode),
     Trickle(Duration),
+    /// Answer `302 Found` with this `Location` (percent-decoded from the path segment).
+    Redirect(String),
 }
 
 /// Splits `/_fault/...` prefixes (any number, applied in order) off a path.
@@ -202,6 +204,7 @@ pub(crate) fn split_faults(path: &str) -> Result<(Vec<Fault>, &str), String> {
             }
             "delay" => faults.push(Fault::Delay(millis(arg, kind)?)),
             "trickle" => faults.push(Fault::Trickle(millis(arg, kind)?)),
+            "redirect" => faults.push(Fault::Redirect(percent_decode(arg, false))),
             "status" => {
                 let code = arg
                     .parse::<u16>()
@@ -213,7 +216,7 @@ pub(crate) fn split_faults(path: &str) -> Result<(Vec<Fault>, &str), String> {
             }
             other => {
                 return Err(format!(
-                    "unknown fault {other:?} (expected delay, hang, status or trickle)"
+                    "unknown fault {other:?} (expected delay, hang, status, trickle or redirect)"
                 ));
             }
         }
@@ -423,6 +426,14 @@ async fn handle<A: Api>(api: &A, traffic: &Traffic, req: Request<Incoming>) -> R
                 return error::<A>(code, &message, trickle);
             }
             Fault::Trickle(d) => trickle = Some(d),
+            Fault::Redirect(location) => {
+                let mut response = Response::new(Body::new(Bytes::new(), None));
+                *response.status_mut() = StatusCode::FOUND;
+                if let Ok(value) = hyper::header::HeaderValue::from_str(&location) {
+                    response.headers_mut().insert(hyper::header::LOCATION, value);
+                }
+                return response;
+            }
         }
     }
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
