@@ -430,7 +430,9 @@ async fn handle<A: Api>(api: &A, traffic: &Traffic, req: Request<Incoming>) -> R
                 let mut response = Response::new(Body::new(Bytes::new(), None));
                 *response.status_mut() = StatusCode::FOUND;
                 if let Ok(value) = hyper::header::HeaderValue::from_str(&location) {
-                    response.headers_mut().insert(hyper::header::LOCATION, value);
+                    response
+                        .headers_mut()
+                        .insert(hyper::header::LOCATION, value);
                 }
                 return response;
             }
