@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The demo: builds the host, the two example connectors and their vendor stand-ins, starts the
-# stand-ins on loopback, and shows POLE records from both vendor systems through the sandbox.
+# stand-ins on loopback, writes each connector the least policy for its demo configuration
+# (`interop policy init`), reviews it (`interop policy review`), and shows POLE records from both
+# vendor systems through the sandbox under those policies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,14 +38,25 @@ kestrel=$(url_of kestrel-rms-standin)
 harrier=$(url_of harrier-anpr-standin)
 echo "==> Kestrel RMS stand-in at $kestrel, Harrier ANPR stand-in at $harrier"
 
+echo; echo "==> writing each connector the least policy for its demo configuration"
+"$bin/interop" policy init "$wasm/kestrel_rms_connector.wasm" --out "$work/kestrel-rms.toml" \
+  --config "base_url=$kestrel" --config api_key=demo-key --config "force=Demo Constabulary"
+"$bin/interop" policy init "$wasm/harrier_anpr_connector.wasm" --out "$work/harrier-anpr.toml" \
+  --config "base_url=$harrier" --config token=demo-token --config "force=Demo Constabulary"
+# The policies name the secrets' variables; the demo's values are the stand-ins' demo keys.
+export INTEROP_KESTREL_RMS_API_KEY=demo-key INTEROP_HARRIER_ANPR_TOKEN=demo-token
+
+echo; echo "==> the Kestrel policy, and what a security team sees when reviewing it"
+cat "$work/kestrel-rms.toml"
+echo
+"$bin/interop" policy review "$wasm/kestrel_rms_connector.wasm" --policy "$work/kestrel-rms.toml"
+
 kestrel_call() {
-  "$bin/interop" call "$wasm/kestrel_rms_connector.wasm" "$@" \
-    --config "base_url=$kestrel" --config api_key=demo-key --allow-host "$kestrel" \
+  "$bin/interop" call "$wasm/kestrel_rms_connector.wasm" "$@" --policy "$work/kestrel-rms.toml" \
     --justification "interop demo" --case-ref DEMO-1
 }
 harrier_call() {
-  "$bin/interop" call "$wasm/harrier_anpr_connector.wasm" "$@" \
-    --config "base_url=$harrier" --config token=demo-token --allow-host "$harrier" \
+  "$bin/interop" call "$wasm/harrier_anpr_connector.wasm" "$@" --policy "$work/harrier-anpr.toml" \
     --justification "interop demo" --case-ref DEMO-1
 }
 
