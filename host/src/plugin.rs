@@ -9,7 +9,9 @@ use wasmtime::component::{Component, ResourceTable, types::ComponentItem};
 use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::{self, exports::interop::connector::connector::Guest};
-use crate::capabilities::http::{AllowList, HttpState};
+use crate::capabilities::http::{
+    AllowList, HttpState, HttpTimeouts, NetGrant, Outbound, SystemResolver,
+};
 use crate::capabilities::{self, config::ConfigState, log::LogState, wasi::CapturedOutput};
 use crate::engine::Host;
 use crate::error::{CallError, LoadError, PluginLabel, TrapKind};
@@ -71,7 +73,8 @@ struct Loaded {
     info: Option<ConnectorInfo>,
     limits: Limits,
     config: Arc<BTreeMap<String, String>>,
-    allow: Arc<AllowList>,
+    // net: minimal wiring for the hardened client; replaced when the policy work merges.
+    outbound: Arc<Outbound>,
     /// One permit per call that may run at once (the grant's `max_concurrent`).
     permits: Arc<tokio::sync::Semaphore>,
     /// The host that loaded it: its engine, and its epoch ticker, which must keep ticking (so
@@ -282,7 +285,15 @@ impl Host {
             info: None,
             limits: grant.limits,
             config: Arc::new(grant.config),
-            allow: Arc::new(grant.allow),
+            // net: minimal wiring; no private exceptions until the policy can name them.
+            outbound: Arc::new(Outbound::new(
+                name.to_string(),
+                NetGrant {
+                    allow: grant.allow,
+                    ..NetGrant::default()
+                },
+                Arc::new(SystemResolver),
+            )),
             permits: Arc::new(tokio::sync::Semaphore::new(
                 grant.limits.max_concurrent.max(1) as usize,
             )),
@@ -580,7 +591,11 @@ impl Loaded {
         let state = InstanceState {
             table,
             wasi: capabilities::wasi::context(&output),
-            http: HttpState::new(label.clone(), self.allow.clone()),
+            http: HttpState::new(
+                self.outbound.clone(),
+                HttpTimeouts::within(self.limits.wall_clock),
+                boundary.clone(),
+            ),
             log: LogState::new(label, boundary.clone()),
             config: ConfigState::new(self.config.clone(), boundary.clone()),
             boundary,
