@@ -871,3 +871,611 @@ impl Body for ResponseBody {
         self.incoming.size_hint()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! `Outbound` driven directly against real local servers; names map to 127.0.0.1 through a
+    //! `StaticResolver`, so the address rules apply exactly as they would to a hostile DNS.
+
+    use std::net::Ipv4Addr;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::capabilities::http::{HostPattern, StaticResolver};
+
+    /// What the test server answers to one request head.
+    enum Reply {
+        /// Raw response bytes, connection kept open for the next request.
+        Raw(String),
+        /// This head, then one body byte every `every`, for ever.
+        Trickle { head: String, every: Duration },
+        /// A chunked body of `len` bytes.
+        Chunked { len: usize },
+        /// Nothing; hold the connection.
+        Silent,
+    }
+
+    struct Server {
+        port: u16,
+        accepts: Arc<AtomicUsize>,
+        heads: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Server {
+        fn accepts(&self) -> usize {
+            self.accepts.load(Ordering::SeqCst)
+        }
+        fn heads(&self) -> Vec<String> {
+            self.heads.lock().unwrap().clone()
+        }
+    }
+
+    /// An HTTP/1.1 server on 127.0.0.1 that counts connections and records request heads.
+    async fn serve(handler: impl Fn(&str) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepts = Arc::new(AtomicUsize::new(0));
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let handler = Arc::new(handler);
+        let (a, h) = (accepts.clone(), heads.clone());
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                a.fetch_add(1, Ordering::SeqCst);
+                let (handler, heads) = (handler.clone(), h.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    loop {
+                        let head = loop {
+                            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                                buf.drain(..end + 4);
+                                break head;
+                            }
+                            let mut chunk = [0u8; 4096];
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        };
+                        heads.lock().unwrap().push(head.clone());
+                        match handler(&head) {
+                            Reply::Raw(text) => {
+                                if sock.write_all(text.as_bytes()).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Reply::Trickle { head, every } => {
+                                if sock.write_all(head.as_bytes()).await.is_err() {
+                                    return;
+                                }
+                                loop {
+                                    tokio::time::sleep(every).await;
+                                    if sock.write_all(b"x").await.is_err() {
+                                        return;
+                                    }
+                                }
+                            }
+                            Reply::Chunked { len } => {
+                                let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+                                if sock.write_all(head.as_bytes()).await.is_err() {
+                                    return;
+                                }
+                                let chunk = vec![b'y'; 64 * 1024];
+                                let mut left = len;
+                                while left > 0 {
+                                    let n = left.min(chunk.len());
+                                    let frame =
+                                        [format!("{n:x}\r\n").as_bytes(), &chunk[..n], b"\r\n"]
+                                            .concat();
+                                    if sock.write_all(&frame).await.is_err() {
+                                        return;
+                                    }
+                                    left -= n;
+                                }
+                                if sock.write_all(b"0\r\n\r\n").await.is_err() {
+                                    return;
+                                }
+                            }
+                            Reply::Silent => {
+                                tokio::time::sleep(Duration::from_secs(3600)).await;
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Server {
+            port,
+            accepts,
+            heads,
+        }
+    }
+
+    fn ok(body: &str) -> Reply {
+        Reply::Raw(format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        ))
+    }
+
+    fn moved(status: &str, location: &str) -> Reply {
+        Reply::Raw(format!(
+            "HTTP/1.1 {status}\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n"
+        ))
+    }
+
+    /// The request path of a recorded head.
+    fn path(head: &str) -> &str {
+        head.split(' ').nth(1).unwrap_or_default()
+    }
+
+    /// A header's value in a recorded head (names are lower-case on the wire from hyper).
+    fn header<'h>(head: &'h str, name: &str) -> Option<&'h str> {
+        head.lines().skip(1).find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    /// A `StaticResolver` that counts how often it is asked.
+    struct Counting {
+        inner: StaticResolver,
+        calls: Arc<AtomicUsize>,
+    }
+
+    impl Resolve for Counting {
+        fn resolve<'a>(
+            &'a self,
+            host: &'a str,
+        ) -> Pin<Box<dyn Future<Output = io::Result<Vec<IpAddr>>> + Send + 'a>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            self.inner.resolve(host)
+        }
+    }
+
+    const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    /// A client granting `allow`, excepting `private`, with `vendor.test` and `other.test` at
+    /// 127.0.0.1; also returns the resolver's call count.
+    fn client(allow: &[String], private: &str) -> (Outbound, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let resolver = Counting {
+            inner: StaticResolver::new()
+                .with("vendor.test", [LOOPBACK])
+                .with("other.test", [LOOPBACK]),
+            calls: calls.clone(),
+        };
+        let grant = NetGrant {
+            allow: AllowList::new(
+                allow
+                    .iter()
+                    .map(|p| HostPattern::parse(p).unwrap())
+                    .collect(),
+            ),
+            private: PrivateExceptions::parse(private).unwrap(),
+            extra_roots: Vec::new(),
+        };
+        (
+            Outbound::new("test-connector".into(), grant, Arc::new(resolver)),
+            calls,
+        )
+    }
+
+    fn request(method: Method, url: &str, headers: &[(&str, &str)]) -> Request<WasiBody> {
+        let uri: Uri = url.parse().unwrap();
+        let mut builder = Request::builder()
+            .method(method)
+            .header(header::HOST, uri.authority().unwrap().as_str());
+        for (n, v) in headers {
+            builder = builder.header(*n, *v);
+        }
+        builder.uri(uri).body(empty_body()).unwrap()
+    }
+
+    fn get(url: &str) -> Request<WasiBody> {
+        request(Method::GET, url, &[])
+    }
+
+    fn meter() -> BoundaryMeter {
+        BoundaryMeter::new(64 << 20)
+    }
+
+    async fn send(out: &Outbound, req: Request<WasiBody>) -> Result<Response<WasiBody>, Error> {
+        out.send(req, HttpTimeouts::within(Duration::from_secs(10)), meter())
+            .await
+    }
+
+    async fn text(response: Response<WasiBody>) -> Result<String, Error> {
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    macro_rules! assert_err {
+        ($result:expr, $pattern:pat $(if $guard:expr)?) => {
+            match $result {
+                Err($pattern) $(if $guard)? => {}
+                Err(other) => panic!("expected {}, got error {other:?}", stringify!($pattern)),
+                Ok(_) => panic!("expected {}, got a response", stringify!($pattern)),
+            }
+        };
+    }
+
+    #[tokio::test]
+    async fn granted_name_resolving_to_loopback_needs_an_exception() {
+        let server = serve(|_| ok("hello")).await;
+        let url = format!("http://vendor.test:{}/records", server.port);
+        let allow = [format!("http://vendor.test:{}", server.port)];
+
+        let (refusing, _) = client(&allow, "");
+        assert_err!(
+            send(&refusing, get(&url)).await,
+            Error::DestinationIpProhibited
+        );
+        assert_eq!(server.accepts(), 0, "refused before connecting");
+
+        let (excepting, _) = client(&allow, "127.0.0.1");
+        let response = send(&excepting, get(&url)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(text(response).await.unwrap(), "hello");
+        assert_eq!(header(&server.heads()[0], "host"), Some(&allow[0][7..]));
+    }
+
+    #[tokio::test]
+    async fn ungranted_origin_refused_before_any_dns() {
+        let server = serve(|_| ok("hello")).await;
+        let (out, calls) = client(&["other.test".into()], "127.0.0.1");
+        let url = format!("http://vendor.test:{}/", server.port);
+        assert_err!(send(&out, get(&url)).await, Error::HttpRequestDenied);
+        // Same host, other port or scheme: still not granted.
+        let (out2, calls2) = client(&[format!("https://vendor.test:{}", server.port)], "");
+        assert_err!(send(&out2, get(&url)).await, Error::HttpRequestDenied);
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        assert_eq!(calls2.load(Ordering::SeqCst), 0);
+        assert_eq!(server.accepts(), 0);
+    }
+
+    #[tokio::test]
+    async fn literal_ip_is_checked_like_a_resolved_one_and_never_resolved() {
+        let server = serve(|_| ok("direct")).await;
+        let url = format!("http://127.0.0.1:{}/", server.port);
+        let allow = [format!("http://127.0.0.1:{}", server.port)];
+        let (refusing, calls) = client(&allow, "");
+        assert_err!(
+            send(&refusing, get(&url)).await,
+            Error::DestinationIpProhibited
+        );
+        let (excepting, calls2) = client(&allow, "127.0.0.0/8");
+        let response = send(&excepting, get(&url)).await.unwrap();
+        assert_eq!(text(response).await.unwrap(), "direct");
+        assert_eq!(
+            calls.load(Ordering::SeqCst) + calls2.load(Ordering::SeqCst),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn redirect_to_the_metadata_service_is_refused() {
+        let server =
+            serve(|_| moved("302 Found", "http://169.254.169.254/latest/meta-data/")).await;
+        let url = format!("http://vendor.test:{}/", server.port);
+        // Granted origin: the hop is refused by the address rules…
+        let (out, _) = client(
+            &[
+                format!("http://vendor.test:{}", server.port),
+                "http://169.254.169.254".into(),
+            ],
+            "127.0.0.1",
+        );
+        assert_err!(send(&out, get(&url)).await, Error::DestinationIpProhibited);
+        // …and an ungranted one by the allow-list, before any DNS or connect.
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        assert_err!(send(&out, get(&url)).await, Error::HttpRequestDenied);
+    }
+
+    #[tokio::test]
+    async fn redirect_within_the_origin_is_followed_with_its_headers() {
+        let server = serve(|head| match path(head) {
+            "/old" => moved("301 Moved Permanently", "/new?x=1"),
+            "/new?x=1" => ok("moved here"),
+            _ => Reply::Raw("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".into()),
+        })
+        .await;
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let url = format!("http://vendor.test:{}/old", server.port);
+        let response = send(&out, request(Method::GET, &url, &[("x-api-key", "k1")]))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(text(response).await.unwrap(), "moved here");
+        let heads = server.heads();
+        assert_eq!(heads.len(), 2);
+        assert_eq!(path(&heads[1]), "/new?x=1");
+        assert_eq!(
+            header(&heads[1], "x-api-key"),
+            Some("k1"),
+            "same origin keeps it"
+        );
+    }
+
+    #[tokio::test]
+    async fn cross_origin_redirect_drops_credentials() {
+        let port = Arc::new(std::sync::OnceLock::<u16>::new());
+        let p = port.clone();
+        let server = serve(move |head| match header(head, "host") {
+            Some(h) if h.starts_with("vendor.test") => moved(
+                "302 Found",
+                &format!("http://other.test:{}/landing", p.get().unwrap()),
+            ),
+            _ => ok("landed"),
+        })
+        .await;
+        port.set(server.port).unwrap();
+        let (out, _) = client(
+            &[
+                format!("http://vendor.test:{}", server.port),
+                format!("http://other.test:{}", server.port),
+            ],
+            "127.0.0.1",
+        );
+        let url = format!("http://vendor.test:{}/start", server.port);
+        let req = request(
+            Method::GET,
+            &url,
+            &[
+                ("x-api-key", "k1"),
+                ("authorization", "Bearer t"),
+                ("cookie", "s=1"),
+                ("x-session-token", "t2"),
+                ("accept", "application/json"),
+            ],
+        );
+        let response = send(&out, req).await.unwrap();
+        assert_eq!(text(response).await.unwrap(), "landed");
+        let heads = server.heads();
+        assert_eq!(heads.len(), 2);
+        assert_eq!(header(&heads[0], "x-api-key"), Some("k1"));
+        let landing = &heads[1];
+        assert_eq!(path(landing), "/landing");
+        let other = format!("other.test:{}", server.port);
+        assert_eq!(header(landing, "host"), Some(other.as_str()));
+        for gone in ["x-api-key", "authorization", "cookie", "x-session-token"] {
+            assert_eq!(header(landing, gone), None, "{gone} leaked");
+        }
+        assert_eq!(header(landing, "accept"), Some("application/json"));
+    }
+
+    #[tokio::test]
+    async fn post_redirects_other_than_303_go_back_to_the_guest() {
+        let server = serve(|_| moved("307 Temporary Redirect", "/elsewhere")).await;
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let url = format!("http://vendor.test:{}/submit", server.port);
+        let response = send(&out, request(Method::POST, &url, &[])).await.unwrap();
+        assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(server.heads().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn redirect_loop_stops_after_the_hop_limit() {
+        let server = serve(|_| moved("302 Found", "/again")).await;
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let url = format!("http://vendor.test:{}/", server.port);
+        assert_err!(send(&out, get(&url)).await, Error::LoopDetected);
+        assert_eq!(server.heads().len(), MAX_REDIRECTS + 1);
+    }
+
+    #[tokio::test]
+    async fn trickling_upstream_hits_the_total_timeout() {
+        let server = serve(|_| Reply::Trickle {
+            head: "HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n".into(),
+            every: Duration::from_millis(50),
+        })
+        .await;
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let url = format!("http://vendor.test:{}/", server.port);
+        let timeouts = HttpTimeouts {
+            connect: Duration::from_secs(1),
+            first_byte: Duration::from_secs(1),
+            between_bytes: Duration::from_millis(300),
+            total: Duration::from_millis(700),
+        };
+        let started = std::time::Instant::now();
+        let response = out.send(get(&url), timeouts, meter()).await.unwrap();
+        assert_err!(text(response).await, Error::HttpResponseTimeout);
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(650) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn stalled_body_and_silent_upstream_time_out() {
+        let stalled = serve(|_| Reply::Trickle {
+            head: "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n".into(),
+            every: Duration::from_secs(3600),
+        })
+        .await;
+        let silent = serve(|_| Reply::Silent).await;
+        let (out, _) = client(
+            &[
+                format!("http://vendor.test:{}", stalled.port),
+                format!("http://vendor.test:{}", silent.port),
+            ],
+            "127.0.0.1",
+        );
+        let timeouts = HttpTimeouts {
+            connect: Duration::from_secs(1),
+            first_byte: Duration::from_millis(300),
+            between_bytes: Duration::from_millis(200),
+            total: Duration::from_secs(5),
+        };
+        let url = format!("http://vendor.test:{}/", stalled.port);
+        let response = out.send(get(&url), timeouts, meter()).await.unwrap();
+        assert_err!(text(response).await, Error::ConnectionReadTimeout);
+        let url = format!("http://vendor.test:{}/", silent.port);
+        assert_err!(
+            out.send(get(&url), timeouts, meter()).await,
+            Error::ConnectionReadTimeout
+        );
+    }
+
+    #[tokio::test]
+    async fn response_over_the_cap_is_refused() {
+        let cap = usize::try_from(MAX_RESPONSE_BODY_BYTES).unwrap();
+        let server = serve(move |head| match path(head) {
+            "/declared" => Reply::Raw(format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n",
+                cap + 1
+            )),
+            "/streamed" => Reply::Chunked { len: cap + 1 },
+            _ => Reply::Chunked { len: cap },
+        })
+        .await;
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let base = format!("http://vendor.test:{}", server.port);
+        let over = MAX_RESPONSE_BODY_BYTES + 1;
+        assert_err!(
+            send(&out, get(&format!("{base}/declared"))).await,
+            Error::HttpResponseBodySize(Some(n)) if n == over
+        );
+        let response = send(&out, get(&format!("{base}/streamed"))).await.unwrap();
+        assert_err!(text(response).await, Error::HttpResponseBodySize(Some(_)));
+        // Exactly the cap is fine.
+        let response = send(&out, get(&format!("{base}/exact"))).await.unwrap();
+        assert_eq!(text(response).await.unwrap().len(), cap);
+    }
+
+    #[tokio::test]
+    async fn body_bytes_are_charged_to_the_boundary_meter() {
+        let server = serve(|head| match path(head) {
+            "/small" => ok(&"z".repeat(600)),
+            _ => Reply::Silent,
+        })
+        .await;
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let base = format!("http://vendor.test:{}", server.port);
+        let timeouts = HttpTimeouts::within(Duration::from_secs(10));
+
+        let meter = BoundaryMeter::new(1000);
+        let first = out.send(get(&format!("{base}/small")), timeouts, meter.clone());
+        assert_eq!(text(first.await.unwrap()).await.unwrap().len(), 600);
+        assert_eq!(meter.used(), 600);
+        let second = out.send(get(&format!("{base}/small")), timeouts, meter.clone());
+        assert_err!(
+            text(second.await.unwrap()).await,
+            Error::HttpResponseBodySize(Some(600))
+        );
+        assert!(meter.exceeded());
+
+        let meter = BoundaryMeter::new(1000);
+        let mut post = request(Method::POST, &format!("{base}/upload"), &[]);
+        *post.body_mut() = http_body_util::Full::new(Bytes::from(vec![b'p'; 2000]))
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        assert_err!(
+            out.send(post, timeouts, meter.clone()).await,
+            Error::HttpRequestBodySize(Some(2000))
+        );
+        assert!(meter.exceeded());
+    }
+
+    #[tokio::test]
+    async fn sequential_requests_reuse_one_connection_per_origin() {
+        let server = serve(|_| ok("again")).await;
+        let (out, calls) = client(
+            &[
+                format!("http://vendor.test:{}", server.port),
+                format!("http://other.test:{}", server.port),
+            ],
+            "127.0.0.1",
+        );
+        let url = format!("http://vendor.test:{}/", server.port);
+        for _ in 0..3 {
+            let response = send(&out, get(&url)).await.unwrap();
+            assert_eq!(text(response).await.unwrap(), "again");
+        }
+        assert_eq!(server.accepts(), 1, "one TCP connection for three requests");
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "resolved once");
+        // Another origin on the same address gets its own connection.
+        let response = send(&out, get(&format!("http://other.test:{}/", server.port)))
+            .await
+            .unwrap();
+        text(response).await.unwrap();
+        assert_eq!(server.accepts(), 2);
+    }
+
+    #[tokio::test]
+    async fn guest_set_host_header_is_refused() {
+        let server = serve(|_| ok("never")).await;
+        let (out, calls) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let url = format!("http://vendor.test:{}/", server.port);
+        let mut spoofed = get(&url);
+        spoofed
+            .headers_mut()
+            .insert(header::HOST, HeaderValue::from_static("internal.admin"));
+        assert_err!(send(&out, spoofed).await, Error::HttpRequestDenied);
+        let mut doubled = get(&url);
+        doubled
+            .headers_mut()
+            .append(header::HOST, HeaderValue::from_static("internal.admin"));
+        assert_err!(send(&out, doubled).await, Error::HttpRequestDenied);
+        let mut missing = get(&url);
+        missing.headers_mut().remove(header::HOST);
+        assert_err!(send(&out, missing).await, Error::HttpRequestDenied);
+        assert_eq!(server.accepts(), 0);
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn locations_resolve_against_the_request_url() {
+        let base: Uri = "https://vendor.test:8443/api/v2/items?page=1"
+            .parse()
+            .unwrap();
+        for (location, want) in [
+            ("https://x.test/a", "https://x.test/a"),
+            ("//y.test/b", "https://y.test/b"),
+            ("/c?d=1", "https://vendor.test:8443/c?d=1"),
+            ("?page=2", "https://vendor.test:8443/api/v2/items?page=2"),
+            ("other", "https://vendor.test:8443/api/v2/other"),
+            ("/frag#part", "https://vendor.test:8443/frag"),
+        ] {
+            assert_eq!(
+                join(&base, location).unwrap().to_string(),
+                want,
+                "{location}"
+            );
+        }
+        assert!(join(&base, "").is_none());
+        // A scheme the client cannot use is denied by `Origin::of`, not followed.
+        let ftp = join(&base, "ftp://files.test/x").unwrap();
+        assert!(matches!(Origin::of(&ftp), Err(Error::HttpRequestDenied)));
+    }
+}
