@@ -1454,6 +1454,92 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 0);
     }
 
+    /// An https server on 127.0.0.1 with a self-signed certificate for `vendor.test`; returns
+    /// its port, the certificate, and the SNI name of every handshake that completed.
+    async fn serve_tls() -> (u16, CertificateDer<'static>, Arc<Mutex<Vec<String>>>) {
+        let certified =
+            rcgen::generate_simple_self_signed(vec!["vendor.test".to_string()]).unwrap();
+        let cert = certified.cert.der().clone();
+        let key =
+            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key)
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let names = Arc::new(Mutex::new(Vec::new()));
+        let seen = names.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let (acceptor, seen) = (acceptor.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(sock).await else {
+                        return;
+                    };
+                    let sni = tls.get_ref().1.server_name().unwrap_or("").to_string();
+                    seen.lock().unwrap().push(sni);
+                    let mut buf = Vec::new();
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        let mut chunk = [0u8; 1024];
+                        match tls.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let reply = "HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nsecure";
+                    let _ = tls.write_all(reply.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        (port, cert, names)
+    }
+
+    #[tokio::test]
+    async fn https_trusts_extra_roots_and_checks_the_url_host() {
+        let (port, cert, names) = serve_tls().await;
+        let allow = AllowList::new(vec![
+            HostPattern::parse(&format!("https://vendor.test:{port}")).unwrap(),
+            HostPattern::parse(&format!("https://other.test:{port}")).unwrap(),
+        ]);
+        let resolver = StaticResolver::new()
+            .with("vendor.test", [LOOPBACK])
+            .with("other.test", [LOOPBACK]);
+        let grant = |extra_roots| NetGrant {
+            allow: allow.clone(),
+            private: PrivateExceptions::parse("127.0.0.1").unwrap(),
+            extra_roots,
+        };
+        let url = format!("https://vendor.test:{port}/");
+
+        // The public web roots do not vouch for a self-signed certificate.
+        let public_only = Outbound::new("t".into(), grant(vec![]), Arc::new(resolver.clone()));
+        assert_err!(
+            send(&public_only, get(&url)).await,
+            Error::TlsCertificateError
+        );
+
+        // With the force's CA granted, the same server is trusted…
+        let internal_ca = Outbound::new("t".into(), grant(vec![cert]), Arc::new(resolver));
+        let response = send(&internal_ca, get(&url)).await.unwrap();
+        assert_eq!(text(response).await.unwrap(), "secure");
+        // …but only for the names on its certificate: SNI and the check use the URL's host.
+        let other = format!("https://other.test:{port}/");
+        assert_err!(
+            send(&internal_ca, get(&other)).await,
+            Error::TlsCertificateError
+        );
+        // The one handshake that completed named the URL's host, not the address.
+        let names = names.lock().unwrap().clone();
+        assert_eq!(names, ["vendor.test"]);
+    }
+
     #[test]
     fn locations_resolve_against_the_request_url() {
         let base: Uri = "https://vendor.test:8443/api/v2/items?page=1"
