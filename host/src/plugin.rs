@@ -10,7 +10,7 @@ use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::{self, exports::interop::connector::connector::Guest};
 use crate::capabilities::http::{
-    AllowList, HttpState, HttpTimeouts, NetGrant, Outbound, SystemResolver,
+    AllowList, HttpState, HttpTimeouts, NetGrant, Outbound, PrivateExceptions, SystemResolver,
 };
 use crate::capabilities::{self, config::ConfigState, log::LogState, wasi::CapturedOutput};
 use crate::engine::Host;
@@ -285,10 +285,12 @@ impl Host {
             info: None,
             limits: grant.limits,
             config: Arc::new(grant.config),
-            // net: minimal wiring; no private exceptions until the policy can name them.
+            // net: minimal wiring until the policy can name private exceptions; addresses
+            // written literally in the allow-list (the 127.0.0.1 stand-ins) stay reachable.
             outbound: Arc::new(Outbound::new(
                 name.to_string(),
                 NetGrant {
+                    private: PrivateExceptions::literals_in(&grant.allow),
                     allow: grant.allow,
                     ..NetGrant::default()
                 },

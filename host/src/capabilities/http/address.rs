@@ -232,6 +232,24 @@ impl PrivateExceptions {
         Ok(PrivateExceptions { nets })
     }
 
+    /// Exceptions for every address written literally in `allow` (`http://127.0.0.1:4200`
+    /// excepts `127.0.0.1`). Writing an internal address into a grant names it as explicitly as
+    /// listing it here, and unlike a name it cannot be re-pointed by DNS; names in the list
+    /// except nothing. Meant for embedders whose policy has no separate list of exceptions.
+    pub fn literals_in(allow: &super::AllowList) -> PrivateExceptions {
+        let nets = allow
+            .patterns()
+            .iter()
+            .filter_map(|p| p.host().parse::<IpAddr>().ok())
+            .filter(|ip| classify(*ip).is_some())
+            .map(|addr| IpNet {
+                addr,
+                prefix: if addr.is_ipv4() { 32 } else { 128 },
+            })
+            .collect();
+        PrivateExceptions { nets }
+    }
+
     /// The nets, in the order given.
     pub fn nets(&self) -> &[IpNet] {
         &self.nets
@@ -409,5 +427,31 @@ mod tests {
         assert!(!PrivateExceptions::default().contains("10.0.0.1".parse().unwrap()));
         let err = PrivateExceptions::parse("10.0.0.0/8, nope").unwrap_err();
         assert!(err.contains("`nope`"), "{err}");
+    }
+
+    #[test]
+    fn literal_addresses_in_the_allow_list_are_excepted_names_are_not() {
+        use super::super::{AllowList, HostPattern};
+        let allow = AllowList::new(
+            [
+                "http://127.0.0.1:4200",
+                "https://[fd00::7]",
+                "vendor.example",
+                "8.8.8.8",
+            ]
+            .iter()
+            .map(|p| HostPattern::parse(p).unwrap())
+            .collect(),
+        );
+        let ex = PrivateExceptions::literals_in(&allow);
+        assert_eq!(
+            ex.nets()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["127.0.0.1/32", "fd00::7/128"],
+            "public literals need no exception; names get none"
+        );
+        assert!(!ex.contains("127.0.0.2".parse().unwrap()));
     }
 }

@@ -86,6 +86,11 @@ impl HostPattern {
         })
     }
 
+    /// The host part, lower-case, IPv6 without brackets; may start with `*.`.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
     /// Does a request to `scheme://host:port` fall under this pattern?
     pub fn matches(&self, scheme: &str, host: &str, port: u16) -> bool {
         if let Some(s) = &self.scheme

@@ -268,7 +268,7 @@ impl Outbound {
                 )
                 .await?;
             let Some((next_method, next_uri)) = redirect(&method, &uri, &response) else {
-                return self.deliver(&method, response, lease, &timeouts, deadline, meter);
+                return self.deliver(response, lease, &timeouts, deadline, meter);
             };
             if response.body().is_end_stream() {
                 lease.release();
@@ -351,7 +351,8 @@ impl Outbound {
             Some(sent) => Error::HttpRequestBodySize(Some(*sent)),
             None => hyper_error(e),
         };
-        let (mut sender, pooled) = match self.checkout(origin, timeouts.connect).await {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (mut sender, pooled) = match self.checkout(origin, timeouts.connect.min(left)).await {
             Some(sender) => (sender, true),
             None => (self.connect(origin, timeouts, deadline).await?, false),
         };
@@ -382,7 +383,6 @@ impl Outbound {
     /// Hand the final response to the guest, its body under the size cap, meter and timeouts.
     fn deliver(
         &self,
-        method: &Method,
         response: Response<Incoming>,
         lease: Lease,
         timeouts: &HttpTimeouts,
@@ -393,9 +393,11 @@ impl Outbound {
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        // hyper knows which responses have no body whatever their content-length says (HEAD,
+        // 204, 304).
         if let Some(declared) = declared
             && declared > MAX_RESPONSE_BODY_BYTES
-            && *method != Method::HEAD
+            && !response.body().is_end_stream()
         {
             tracing::warn!(plugin = %self.label, origin = %lease.origin, "response of {declared} bytes refused: over the {MAX_RESPONSE_BODY_BYTES}-byte cap");
             return Err(Error::HttpResponseBodySize(Some(declared)));
