@@ -2,7 +2,7 @@
 //!
 //! A connector imports `wasi:http/outgoing-handler`; wasmtime-wasi-http turns its request into
 //! an `http::Request` and hands it to our hooks, which send it through the connector's
-//! [`Outbound`] client instead of wasmtime's default one. Every refusal is a `wasi:http` error
+//! `Outbound` client instead of wasmtime's default one. Every refusal is a `wasi:http` error
 //! code the guest sees (`HTTP-request-denied`, `destination-IP-prohibited`, …) and maps to its
 //! own error, never a trap.
 //!
