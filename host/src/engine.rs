@@ -7,6 +7,7 @@ use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::capabilities;
+use crate::capabilities::http::{Resolve, SystemResolver};
 use crate::limits::{Limits, MAX_CORE_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES};
 use crate::plugin::{EPOCH_TICK, InstanceState};
 
@@ -39,6 +40,8 @@ const MAX_CORE_INSTANCE_SIZE: usize = 4 << 20;
 pub struct Host {
     engine: Engine,
     linker: Arc<Linker<InstanceState>>,
+    /// Resolves vendor host names for outbound HTTP (the system's resolver unless replaced).
+    resolver: Arc<dyn Resolve>,
     _ticker: Arc<EpochTicker>,
 }
 
@@ -55,8 +58,21 @@ impl Host {
         Ok(Host {
             engine,
             linker: Arc::new(linker),
+            resolver: Arc::new(SystemResolver),
             _ticker: Arc::new(ticker),
         })
+    }
+
+    /// The same host, resolving vendor host names with `resolver` for connectors it loads from
+    /// now on: a force's own DNS, or a fixed table in tests. Every address it returns is still
+    /// checked against the grant's private-address rules.
+    pub fn with_resolver(mut self, resolver: Arc<dyn Resolve>) -> Host {
+        self.resolver = resolver;
+        self
+    }
+
+    pub(crate) fn resolver(&self) -> Arc<dyn Resolve> {
+        self.resolver.clone()
     }
 
     /// The wasmtime engine, for embedders that need to compile or inspect components themselves.

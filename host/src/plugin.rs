@@ -9,7 +9,9 @@ use wasmtime::component::{Component, ResourceTable, types::ComponentItem};
 use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::{self, exports::interop::connector::connector::Guest};
-use crate::capabilities::http::{AllowList, HttpState};
+use crate::capabilities::http::{
+    self, AllowList, HttpState, HttpTimeouts, NetGrant, Outbound, PrivateExceptions,
+};
 use crate::capabilities::{self, config::ConfigState, log::LogState, wasi::CapturedOutput};
 use crate::engine::Host;
 use crate::error::{CallError, LoadError, PluginLabel, TrapKind};
@@ -76,8 +78,8 @@ struct Loaded {
     info: Option<ConnectorInfo>,
     limits: Limits,
     config: Arc<BTreeMap<String, String>>,
-    allow: Arc<AllowList>,
-    private: Arc<Vec<ipnet::IpNet>>,
+    /// Outbound HTTP under the grant's allow-list and exceptions, with this connector's pool.
+    outbound: Arc<Outbound>,
     filesystem: Arc<Vec<crate::policy::Preopen>>,
     /// One permit per call that may run at once (the grant's `max_concurrent`).
     permits: Arc<tokio::sync::Semaphore>,
@@ -666,14 +668,27 @@ impl Loaded {
         grant: Grant,
         host: Host,
     ) -> Loaded {
+        let private = grant
+            .private
+            .iter()
+            .filter_map(|net| http::IpNet::parse(&net.to_string()).ok())
+            .collect();
+        let outbound = Outbound::new(
+            label.to_string(),
+            NetGrant {
+                allow: grant.allow,
+                private: PrivateExceptions::new(private),
+                ..NetGrant::default()
+            },
+            host.resolver(),
+        );
         Loaded {
             pre,
             label,
             info: None,
             limits: grant.limits,
             config: Arc::new(grant.config),
-            allow: Arc::new(grant.allow),
-            private: Arc::new(grant.private),
+            outbound: Arc::new(outbound),
             filesystem: Arc::new(grant.filesystem),
             permits: Arc::new(tokio::sync::Semaphore::new(
                 grant.limits.max_concurrent.max(1) as usize,
@@ -703,7 +718,11 @@ impl Loaded {
         let state = InstanceState {
             table,
             wasi: capabilities::wasi::context(&output, &self.filesystem),
-            http: HttpState::new(label.clone(), self.allow.clone()),
+            http: HttpState::new(
+                self.outbound.clone(),
+                HttpTimeouts::within(self.limits.wall_clock),
+                boundary.clone(),
+            ),
             log: LogState::new(label, boundary.clone()),
             config: ConfigState::new(self.config.clone(), boundary.clone()),
             boundary,

@@ -1,29 +1,10 @@
-//! Outbound HTTP: the host makes every request itself, and only to origins the grant allows.
+//! The origin allow-list: which `scheme://host:port` a connector may call at all.
 //!
-//! A denial is a `wasi:http` error code (`HTTP-request-denied`) the guest sees and maps to its own
-//! error, never a trap.
+//! Threat: a connector (or a vendor response steering it) sending data to, or fetching from, a
+//! place the force never agreed to — an attacker's server, or another vendor's. The list is
+//! checked before any DNS lookup, on the first request and on every redirect hop.
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::Duration;
-
-use http::uri::Scheme;
-use wasmtime::component::Linker;
-use wasmtime_wasi_http::{
-    RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
-};
-
-use crate::plugin::InstanceState;
-
-/// Connecting to a vendor on a healthy network takes milliseconds; five seconds covers a slow
-/// TLS handshake without eating the whole call budget.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// A vendor that has not started answering after eight seconds will not help an officer in time.
-const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(8);
-/// Gap allowed between two chunks of one response body.
-const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(5);
-/// Response headers larger than this are refused: vendor APIs send a few hundred bytes.
-const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// One origin pattern a connector may call: `scheme://host:port`, `host:port` or `host`, where
 /// `host` may start with `*.` to allow every subdomain (not the bare domain).
@@ -105,7 +86,7 @@ impl HostPattern {
         })
     }
 
-    /// The host name or address (`*.` prefix for a wildcard), lowercase, IPv6 without brackets.
+    /// The host part, lower-case, IPv6 without brackets; may start with `*.`.
     pub fn host(&self) -> &str {
         &self.host
     }
@@ -202,129 +183,6 @@ impl AllowList {
     pub fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
         self.patterns.iter().any(|p| p.matches(scheme, host, port))
     }
-}
-
-/// Why an address is not on the public internet, or `None` if it is.
-pub fn classify(ip: std::net::IpAddr) -> Option<&'static str> {
-    // Placeholder until the hardened client lands.
-    (ip.is_loopback() || ip.is_unspecified())
-        .then_some("loopback")
-        .or_else(|| match ip {
-            std::net::IpAddr::V4(v4) => {
-                (v4.is_private() || v4.is_link_local()).then_some("private")
-            }
-            std::net::IpAddr::V6(_) => None,
-        })
-}
-
-/// Per-call HTTP state: the wasi-http context and our hooks.
-pub(crate) struct HttpState {
-    ctx: WasiHttpCtx,
-    hooks: OutboundHooks,
-}
-
-impl HttpState {
-    pub(crate) fn new(plugin: String, allow: Arc<AllowList>) -> Self {
-        let mut ctx = WasiHttpCtx::new();
-        ctx.set_field_size_limit(MAX_HEADER_BYTES);
-        HttpState {
-            ctx,
-            hooks: OutboundHooks { plugin, allow },
-        }
-    }
-}
-
-struct OutboundHooks {
-    plugin: String,
-    allow: Arc<AllowList>,
-}
-
-impl WasiHttpHooks for OutboundHooks {
-    fn send_request(
-        &mut self,
-        request: http::Request<WasiBody>,
-        options: Option<RequestOptions>,
-        fut: Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = Result<
-                    (
-                        http::Response<WasiBody>,
-                        Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
-                    ),
-                    wasmtime_wasi_http::Error,
-                >,
-            > + Send,
-    > {
-        let uri = request.uri();
-        let scheme = uri.scheme().cloned().unwrap_or(Scheme::HTTPS);
-        let host = uri.host().unwrap_or_default().to_string();
-        let port = uri
-            .port_u16()
-            .unwrap_or(if scheme == Scheme::HTTPS { 443 } else { 80 });
-        if !self.allow.allows(scheme.as_str(), &host, port) {
-            tracing::warn!(plugin = %self.plugin, "outbound HTTP to {scheme}://{host}:{port} denied: not in the grant");
-            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
-        }
-        tracing::debug!(plugin = %self.plugin, "outbound HTTP {} {uri}", request.method());
-        // The guest may ask for shorter timeouts, never longer ones.
-        let options = RequestOptions {
-            connect_timeout: Some(shorter(
-                options.and_then(|o| o.connect_timeout),
-                CONNECT_TIMEOUT,
-            )),
-            first_byte_timeout: Some(shorter(
-                options.and_then(|o| o.first_byte_timeout),
-                FIRST_BYTE_TIMEOUT,
-            )),
-            between_bytes_timeout: Some(shorter(
-                options.and_then(|o| o.between_bytes_timeout),
-                BETWEEN_BYTES_TIMEOUT,
-            )),
-        };
-        drop(fut);
-        Box::new(async move {
-            use http_body_util_compat::boxed;
-            let (response, io) =
-                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
-            Ok((
-                response.map(boxed),
-                Box::new(io) as Box<dyn Future<Output = _> + Send>,
-            ))
-        })
-    }
-}
-
-fn shorter(asked: Option<Duration>, ceiling: Duration) -> Duration {
-    asked.map_or(ceiling, |d| d.min(ceiling))
-}
-
-/// `default_send_request` returns an opaque body type; the hook must hand back a boxed one.
-mod http_body_util_compat {
-    use bytes::Bytes;
-    use http_body::Body;
-    use wasmtime_wasi_http::WasiBody;
-
-    pub(super) fn boxed<B>(body: B) -> WasiBody
-    where
-        B: Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static,
-    {
-        http_body_util::BodyExt::boxed_unsync(body)
-    }
-}
-
-impl WasiHttpView for InstanceState {
-    fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView {
-            ctx: &mut self.http.ctx,
-            table: &mut self.table,
-            hooks: &mut self.http.hooks,
-        }
-    }
-}
-
-pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
 }
 
 #[cfg(test)]
