@@ -243,12 +243,7 @@ impl Host {
         grant: Grant,
     ) -> Result<Connector, LoadError> {
         let path = path.as_ref();
-        let bytes = tokio::fs::read(path)
-            .await
-            .map_err(|source| LoadError::Read {
-                path: path.to_owned(),
-                source,
-            })?;
+        let bytes = read_component(path).await?;
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -286,12 +281,7 @@ impl Host {
         policy: &crate::policy::Policy,
     ) -> Result<(Connector, crate::policy::effective::Review), LoadError> {
         let path = path.as_ref();
-        let bytes = tokio::fs::read(path)
-            .await
-            .map_err(|source| LoadError::Read {
-                path: path.to_owned(),
-                source,
-            })?;
+        let bytes = read_component(path).await?;
         let name = path.display().to_string();
         let component = self.compile(&name, &bytes).await?;
         let bare = Grant {
@@ -395,6 +385,16 @@ impl Host {
                 reason: format!("{e:#}"),
             })
     }
+}
+
+/// Read a component file, naming it if that fails.
+async fn read_component(path: &Path) -> Result<Vec<u8>, LoadError> {
+    tokio::fs::read(path)
+        .await
+        .map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 /// Refuse a grant the host cannot honour, before anything runs.

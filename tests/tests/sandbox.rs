@@ -148,7 +148,7 @@ async fn waiting_on_a_slow_vendor_is_not_charged_to_the_cpu_budget() {
 }
 
 #[tokio::test]
-async fn a_vendor_that_never_answers_hits_the_wall_clock() {
+async fn a_vendor_that_never_answers_is_cut_off_inside_the_wall_clock() {
     let vendor = StandIn::start(Config::default()).await.unwrap();
     let host = interop_tests::host();
     let mut g = grant(&vendor.url("/_fault/hang/api/v2/status"), &[]);
@@ -158,7 +158,28 @@ async fn a_vendor_that_never_answers_hits_the_wall_clock() {
     };
     let c = misbehave(host, g).await;
     let started = Instant::now();
+    // The host's first-byte timeout (half the wall clock) ends the request; the guest answers
+    // with its own error in time instead of being killed.
     let err = search(&c, "http").await.unwrap_err();
+    assert_eq!(err.class(), "unavailable", "{err:?}");
+    assert!(err.to_string().contains("Timeout"), "{err}");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(700) && took < Duration::from_millis(1500),
+        "{took:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_guest_waiting_on_the_host_cannot_outlast_the_wall_clock() {
+    let host = interop_tests::host();
+    let c = misbehave(
+        host,
+        timed(Duration::from_secs(5), Duration::from_millis(1500)),
+    )
+    .await;
+    let started = Instant::now();
+    let err = search(&c, "sleep:60000").await.unwrap_err();
     assert!(matches!(err, CallError::Timeout { .. }), "{err:?}");
     assert_eq!(err.class(), "timeout");
     let took = started.elapsed();
@@ -166,6 +187,7 @@ async fn a_vendor_that_never_answers_hits_the_wall_clock() {
         took >= Duration::from_millis(1500) && took < Duration::from_secs(6),
         "{took:?}"
     );
+    assert_still_serves(&c).await;
 }
 
 #[tokio::test]
