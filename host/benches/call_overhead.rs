@@ -144,7 +144,8 @@ fn benches(c: &mut Criterion) {
         .into(),
         allow: AllowList::new(vec![HostPattern::from_url(&base).expect("url")]),
         // The stand-in listens on loopback: the explicit private-address exception.
-        private: vec!["127.0.0.1/32".parse().expect("literal")],
+        private: interop_host::capabilities::http::PrivateExceptions::parse("127.0.0.1")
+            .expect("literal"),
         ..Grant::default()
     };
     let rms = rt

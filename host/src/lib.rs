@@ -23,6 +23,7 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use interop_host::{AllowList, Grant, Host, HostPattern, Limits};
+//! use interop_host::capabilities::http::PrivateExceptions;
 //! use interop_host::types::{Classification, EntityKind, RequestContext, SearchQuery};
 //!
 //! # async fn run() -> anyhow::Result<()> {
@@ -35,7 +36,7 @@
 //!     ].into(),
 //!     allow: AllowList::new(vec![HostPattern::parse("http://127.0.0.1:4100").map_err(anyhow::Error::msg)?]),
 //!     // Loopback is private: a grant must name it to allow it.
-//!     private: vec!["127.0.0.1/32".parse()?],
+//!     private: PrivateExceptions::parse("127.0.0.1").map_err(anyhow::Error::msg)?,
 //!     filesystem: vec![],
 //! };
 //! let rms = host.load_file("kestrel_rms_connector.wasm", grant).await?;

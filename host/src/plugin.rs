@@ -10,7 +10,7 @@ use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::{self, exports::interop::connector::connector::Guest};
 use crate::capabilities::http::{
-    self, AllowList, HttpState, HttpTimeouts, NetGrant, Outbound, PrivateExceptions,
+    AllowList, HttpState, HttpTimeouts, NetGrant, Outbound, PrivateExceptions,
 };
 use crate::capabilities::{self, config::ConfigState, log::LogState, wasi::CapturedOutput};
 use crate::engine::Host;
@@ -41,7 +41,7 @@ pub struct Grant {
     pub allow: AllowList,
     /// Private addresses (loopback, RFC 1918, …) those origins may resolve to; every other
     /// non-public address is refused.
-    pub private: Vec<ipnet::IpNet>,
+    pub private: PrivateExceptions,
     /// Read-only directories the connector may read.
     pub filesystem: Vec<crate::policy::Preopen>,
 }
@@ -668,16 +668,11 @@ impl Loaded {
         grant: Grant,
         host: Host,
     ) -> Loaded {
-        let private = grant
-            .private
-            .iter()
-            .filter_map(|net| http::IpNet::parse(&net.to_string()).ok())
-            .collect();
         let outbound = Outbound::new(
             label.to_string(),
             NetGrant {
                 allow: grant.allow,
-                private: PrivateExceptions::new(private),
+                private: grant.private,
                 ..NetGrant::default()
             },
             host.resolver(),

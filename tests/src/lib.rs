@@ -8,6 +8,7 @@ use interop_host::types::{
 };
 use std::sync::LazyLock;
 
+use interop_host::capabilities::http::PrivateExceptions;
 use interop_host::{AllowList, CallError, Connector, Grant, Host, HostPattern, Limits};
 
 pub use interop_test_artifacts as components;
@@ -45,18 +46,13 @@ pub fn grant(base_url: &str, settings: &[(&str, &str)]) -> Grant {
         .collect();
     config.insert("base_url".into(), base_url.to_string());
     let origin = HostPattern::from_url(base_url).expect("stand-in URLs are valid");
-    // The stand-ins listen on loopback: granting a literal IP is the explicit exception.
-    let private = origin
-        .host()
-        .parse::<std::net::IpAddr>()
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let allow = AllowList::new(vec![origin]);
     Grant {
         limits: Limits::default(),
         config,
-        allow: AllowList::new(vec![origin]),
-        private,
+        // The stand-ins listen on loopback: granting a literal IP is the explicit exception.
+        private: PrivateExceptions::literals_in(&allow),
+        allow,
         filesystem: Vec::new(),
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use interop_host::capabilities::http::StaticResolver;
+use interop_host::capabilities::http::{PrivateExceptions, StaticResolver};
 use interop_host::{AllowList, CallError, Grant, Host, HostPattern, Limits};
 use interop_tests::{assert_still_serves, misbehave, outcome, search};
 use kestrel_rms_standin::{Config, StandIn};
@@ -24,7 +24,7 @@ fn allowing(origins: &[&str], private: &[&str]) -> Grant {
                 .map(|o| HostPattern::parse(o).unwrap())
                 .collect(),
         ),
-        private: private.iter().map(|p| p.parse().unwrap()).collect(),
+        private: PrivateExceptions::parse(&private.join(" ")).unwrap(),
         ..Grant::default()
     }
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use interop_host::capabilities::http::PrivateExceptions;
 use interop_host::policy::Policy;
 use interop_host::policy::effective::Severity;
 use interop_host::types::{Classification, EntityKind, RequestContext, SearchQuery, Submission};
@@ -121,12 +122,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             )
         })?;
     let host = Host::new()?;
-    let private = args
-        .allow_host
-        .iter()
-        .filter_map(|p| p.host().parse::<std::net::IpAddr>().ok())
-        .map(ipnet::IpNet::from)
-        .collect();
+    let allow = AllowList::new(args.allow_host.clone());
     let grant = Grant {
         limits: Limits {
             memory_bytes,
@@ -135,8 +131,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             ..Limits::default()
         },
         config: args.config.iter().cloned().collect(),
-        allow: AllowList::new(args.allow_host.clone()),
-        private,
+        // A literal IP origin is the explicit exception for that address.
+        private: PrivateExceptions::literals_in(&allow),
+        allow,
         filesystem: Vec::new(),
     };
     let input = read_input(args.input.as_deref()).await?;

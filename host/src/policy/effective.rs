@@ -13,11 +13,10 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use ipnet::IpNet;
 use serde::Serialize;
 
 use super::{HostGrant, Policy, Preopen, SecretRef};
-use crate::capabilities::http::{AllowList, HostPattern};
+use crate::capabilities::http::{AllowList, HostPattern, IpNet, PrivateExceptions};
 use crate::inspect::Shape;
 use crate::limits::Limits;
 use crate::plugin::Grant;
@@ -150,7 +149,7 @@ impl Effective {
             limits: self.limits_exact,
             config,
             allow: AllowList::new(self.patterns.clone()),
-            private: self.nets.clone(),
+            private: PrivateExceptions::new(self.nets.clone()),
             filesystem: self.filesystem.clone(),
         })
     }
@@ -397,7 +396,7 @@ pub fn review(
                 };
                 if let Ok(ip) = p.host().parse::<IpAddr>()
                     && not_public(ip)
-                    && !exceptions.iter().any(|n| n.contains(&ip))
+                    && !exceptions.iter().any(|n| n.contains(ip))
                 {
                     find(
                         Severity::Medium,
@@ -456,17 +455,10 @@ pub fn review(
             .iter()
             .position(|n| n == net)
             .and_then(|i| line(&format!("network.private.{i}")));
-        let metadata: IpNet = "169.254.0.0/16".parse().expect("literal");
-        let link_local6: IpNet = "fe80::/10".parse().expect("literal");
-        let broad = match net {
-            IpNet::V4(n) => n.prefix_len() < 16,
-            IpNet::V6(n) => n.prefix_len() < 48,
-        };
-        if metadata.contains(net)
-            || net.contains(&metadata)
-            || link_local6.contains(net)
-            || net.contains(&link_local6)
-        {
+        let metadata = IpNet::parse("169.254.0.0/16").expect("literal");
+        let link_local6 = IpNet::parse("fe80::/10").expect("literal");
+        let broad = net.prefix() < if net.network().is_ipv4() { 16 } else { 48 };
+        if net.overlaps(&metadata) || net.overlaps(&link_local6) {
             find(
                 Severity::High,
                 "metadata-address",
@@ -490,7 +482,7 @@ pub fn review(
                 "private-address",
                 format!(
                     "the connector may reach private address{} `{net}`",
-                    if net.prefix_len() == net.max_prefix_len() {
+                    if net.is_single() {
                         ""
                     } else {
                         "es"

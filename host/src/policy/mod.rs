@@ -38,11 +38,10 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use ipnet::IpNet;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::capabilities::http::HostPattern;
+use crate::capabilities::http::{HostPattern, IpNet};
 use crate::limits::Limits;
 
 /// A policy file that could not be read or is wrong: where, and what to do.
@@ -424,7 +423,7 @@ impl Policy {
             }
             for (i, entry) in network.private.iter().enumerate() {
                 let offset = entry.span().start;
-                let net = parse_net(entry.get_ref()).map_err(|e| at(offset, e))?;
+                let net = IpNet::parse(entry.get_ref()).map_err(|e| at(offset, e))?;
                 line(format!("network.private.{i}"), offset);
                 policy.private.push(net);
             }
@@ -463,35 +462,21 @@ impl Policy {
             if let HostGrant::Origin(p) = grant
                 && let Ok(ip) = p.host().parse::<IpAddr>()
             {
-                nets.push(IpNet::from(ip));
+                nets.push(IpNet::host(ip));
             }
         }
-        nets.sort();
-        nets.dedup();
-        nets
+        let mut unique: Vec<IpNet> = Vec::new();
+        for net in nets {
+            if !unique.contains(&net) {
+                unique.push(net);
+            }
+        }
+        unique
     }
 }
 
 fn policy_line(lines: &mut BTreeMap<String, usize>, key: String, line: usize) {
     lines.insert(key, line);
-}
-
-/// A literal IP (one address) or a CIDR block.
-pub(crate) fn parse_net(text: &str) -> Result<IpNet, String> {
-    let text = text.trim();
-    if let Ok(ip) = text.parse::<IpAddr>() {
-        return Ok(IpNet::from(ip));
-    }
-    let net: IpNet = text.parse().map_err(|_| {
-        format!("`{text}` is not an IP address or CIDR block (e.g. \"127.0.0.1\", \"10.20.0.0/16\", \"fd00::/8\")")
-    })?;
-    if net.trunc() != net {
-        return Err(format!(
-            "`{text}` has host bits set; the block is `{}`",
-            net.trunc()
-        ));
-    }
-    Ok(net)
 }
 
 fn secret_ref(value: &toml::Value) -> Result<SecretRef, String> {
@@ -648,7 +633,7 @@ guest = "/ref"
             .iter()
             .map(|n| n.to_string())
             .collect();
-        assert_eq!(nets, ["10.0.0.5/32", "192.168.0.0/16"]);
+        assert_eq!(nets, ["192.168.0.0/16", "10.0.0.5/32"]);
         assert_eq!(p.lines["config.force"], 11);
         assert_eq!(p.lines["network.allow.1"], 16);
     }
@@ -695,6 +680,7 @@ guest = "/ref"
             ("[network]\nallow = [\"ftp://x\"]\n", 2, "scheme"),
             ("[network]\nprivate = [\"10.0.0.1/8\"]\n", 2, "host bits"),
             ("[network]\nprivate = [\"localhost\"]\n", 2, "not an IP"),
+            ("[network]\nprivate = [\"0.0.0.0/0\"]\n", 2, "every address"),
             (
                 "[[filesystem]]\npath = \"data\"\nguest = \"/d\"\n",
                 1,

@@ -169,8 +169,31 @@ impl IpNet {
         Ok(net)
     }
 
+    /// The net holding exactly this address (`/32` or `/128`).
+    pub fn host(addr: IpAddr) -> IpNet {
+        IpNet {
+            addr,
+            prefix: if addr.is_ipv4() { 32 } else { 128 },
+        }
+    }
+
+    /// The prefix length.
+    pub fn prefix(&self) -> u8 {
+        self.prefix
+    }
+
+    /// Is this a single address (`/32` or `/128`)?
+    pub fn is_single(&self) -> bool {
+        self.prefix == if self.addr.is_ipv4() { 32 } else { 128 }
+    }
+
+    /// Do the two nets share any address?
+    pub fn overlaps(&self, other: &IpNet) -> bool {
+        self.contains(other.network()) || other.contains(self.network())
+    }
+
     /// The first address of the net (host bits cleared).
-    fn network(&self) -> IpAddr {
+    pub fn network(&self) -> IpAddr {
         match self.addr {
             IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from(u32::from(a) & mask32(self.prefix))),
             IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from(u128::from(a) & mask128(self.prefix))),
@@ -242,10 +265,7 @@ impl PrivateExceptions {
             .iter()
             .filter_map(|p| p.host().parse::<IpAddr>().ok())
             .filter(|ip| classify(*ip).is_some())
-            .map(|addr| IpNet {
-                addr,
-                prefix: if addr.is_ipv4() { 32 } else { 128 },
-            })
+            .map(IpNet::host)
             .collect();
         PrivateExceptions { nets }
     }
