@@ -482,11 +482,7 @@ pub fn review(
                 "private-address",
                 format!(
                     "the connector may reach private address{} `{net}`",
-                    if net.is_single() {
-                        ""
-                    } else {
-                        "es"
-                    }
+                    if net.is_single() { "" } else { "es" }
                 ),
                 at,
             );
