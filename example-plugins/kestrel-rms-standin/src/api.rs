@@ -8,7 +8,10 @@ use hyper::header::{ALLOW, HeaderValue};
 use hyper::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Incident, IncidentNominal, Nominal, PROTECTIVE_MARKINGS, ROLES};
+use crate::model::{
+    Incident, IncidentNominal, Nominal, PROTECTIVE_MARKINGS, ROLES, VEHICLE_ROLES, Vehicle,
+    VehicleNominal,
+};
 use crate::seed;
 use crate::server::{Api, ApiRequest, ApiResponse, now_iso8601, paging};
 
@@ -18,9 +21,14 @@ const MAX_IDEMPOTENCY_KEY: usize = 255;
 pub(crate) struct Store {
     pub nominals: Vec<Nominal>,
     pub incidents: Vec<Incident>,
+    pub vehicles: Vec<Vehicle>,
     next_incident: u32,
+    next_vehicle: u32,
     /// Idempotency key → the body of the `201` that created the incident.
     idempotency: HashMap<String, String>,
+    /// Idempotency key → the body of the `201` that created the vehicle of interest. Kept
+    /// apart from the incidents' keys, so one key used on both routes creates one of each.
+    vehicle_idempotency: HashMap<String, String>,
 }
 
 #[derive(Default)]
@@ -28,6 +36,8 @@ pub(crate) struct ApiCounters {
     pub unauthorized: AtomicU64,
     pub incidents_created: AtomicU64,
     pub idempotent_replays: AtomicU64,
+    pub vehicles_created: AtomicU64,
+    pub vehicle_replays: AtomicU64,
 }
 
 pub(crate) struct Kestrel {
@@ -72,6 +82,29 @@ struct NewLink {
     role: Option<String>,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedVehicle {
+    vehicle_id: String,
+    vrm: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewVehicle {
+    vrm: Option<String>,
+    make: Option<String>,
+    model: Option<String>,
+    colour: Option<String>,
+    body_type: Option<String>,
+    vin: Option<String>,
+    reason: Option<String>,
+    requested_by: Option<String>,
+    case_ref: Option<String>,
+    protective_marking: Option<String>,
+    nominals: Option<Vec<NewLink>>,
+}
+
 fn json<T: Serialize>(status: StatusCode, value: &T) -> ApiResponse {
     match serde_json::to_string(value) {
         Ok(body) => ApiResponse::new(status, body),
@@ -106,6 +139,39 @@ fn lower(s: &str) -> String {
 /// A non-blank optional string, trimmed.
 fn present(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// A registration mark as compared: spaces removed, upper-cased.
+fn vrm_key(vrm: &str) -> String {
+    vrm.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Whether a registration mark, spaces removed, is 1–11 letters and digits (the POLE
+/// Dictionary's DS_065 length, so foreign marks fit).
+fn is_vrm(vrm: &str) -> bool {
+    let key = vrm_key(vrm);
+    (1..=11).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The `Idempotency-Key` header: `Ok(None)` when absent or blank, `Err` with the `400` to send
+/// when it is not visible ASCII or too long.
+fn idempotency_key(req: &ApiRequest) -> Result<Option<String>, ApiResponse> {
+    match req.headers.get("idempotency-key").map(HeaderValue::to_str) {
+        None => Ok(None),
+        Some(Err(_)) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "Idempotency-Key must be visible ASCII",
+        )),
+        Some(Ok(k)) if k.trim().is_empty() => Ok(None),
+        Some(Ok(k)) if k.len() > MAX_IDEMPOTENCY_KEY => Err(error(
+            StatusCode::BAD_REQUEST,
+            "Idempotency-Key longer than 255 characters",
+        )),
+        Some(Ok(k)) => Ok(Some(k.trim().to_owned())),
+    }
 }
 
 /// Whether `s` is a `DD/MM/YYYY` date.
@@ -185,13 +251,23 @@ impl Kestrel {
             .max()
             .unwrap_or(0)
             + 1;
+        let vehicles = seed::vehicles();
+        let next_vehicle = vehicles
+            .iter()
+            .filter_map(|v| v.vehicle_id.strip_prefix("VEH-")?.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
         Kestrel {
             api_key,
             store: Mutex::new(Store {
                 nominals: seed::nominals(),
                 incidents,
+                vehicles,
                 next_incident,
+                next_vehicle,
                 idempotency: HashMap::new(),
+                vehicle_idempotency: HashMap::new(),
             }),
             counters: ApiCounters::default(),
         }
@@ -211,6 +287,7 @@ impl Kestrel {
                 "force": "Exampleshire Constabulary",
                 "nominalCount": store.nominals.len(),
                 "incidentCount": store.incidents.len(),
+                "vehicleCount": store.vehicles.len(),
             }),
         )
     }
@@ -281,22 +358,9 @@ impl Kestrel {
     }
 
     fn create_incident(&self, req: &ApiRequest) -> ApiResponse {
-        let key = match req.headers.get("idempotency-key").map(HeaderValue::to_str) {
-            None => None,
-            Some(Err(_)) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "Idempotency-Key must be visible ASCII",
-                );
-            }
-            Some(Ok(k)) if k.trim().is_empty() => None,
-            Some(Ok(k)) if k.len() > MAX_IDEMPOTENCY_KEY => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "Idempotency-Key longer than 255 characters",
-                );
-            }
-            Some(Ok(k)) => Some(k.trim().to_owned()),
+        let key = match idempotency_key(req) {
+            Ok(key) => key,
+            Err(response) => return response,
         };
         // Held across check-and-insert so concurrent replays cannot create twice.
         let mut store = self.store();
@@ -392,6 +456,123 @@ impl Kestrel {
         }
         response
     }
+
+    fn search_vehicles(&self, req: &ApiRequest) -> ApiResponse {
+        let (limit, offset) = match paging(req, 20) {
+            Ok(p) => p,
+            Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+        };
+        let vrm = req.param("vrm").map(vrm_key);
+        let nominal_id = req.param("nominalId");
+        let store = self.store();
+        let matches = store
+            .vehicles
+            .iter()
+            .filter(|v| vrm.as_ref().is_none_or(|k| vrm_key(&v.vrm) == *k))
+            .filter(|v| nominal_id.is_none_or(|id| v.nominals.iter().any(|l| l.nominal_id == id)))
+            .collect();
+        page(matches, limit, offset)
+    }
+
+    fn get_vehicle(&self, id: &str) -> ApiResponse {
+        let store = self.store();
+        match store.vehicles.iter().find(|v| v.vehicle_id == id) {
+            Some(v) => json(StatusCode::OK, v),
+            None => error(StatusCode::NOT_FOUND, &format!("vehicle {id} not found")),
+        }
+    }
+
+    /// `POST /api/v2/vehicles`: `400` for a body that is not the documented JSON or lacks a
+    /// required field, `422` for a well-formed body with a value Kestrel refuses.
+    fn create_vehicle(&self, req: &ApiRequest) -> ApiResponse {
+        let key = match idempotency_key(req) {
+            Ok(key) => key,
+            Err(response) => return response,
+        };
+        // Held across check-and-insert so concurrent replays cannot create twice.
+        let mut store = self.store();
+        if let Some(body) = key.as_ref().and_then(|k| store.vehicle_idempotency.get(k)) {
+            self.counters
+                .vehicle_replays
+                .fetch_add(1, Ordering::Relaxed);
+            return ApiResponse::new(StatusCode::OK, body.clone());
+        }
+        let new: NewVehicle = match serde_json::from_slice(&req.body) {
+            Ok(new) => new,
+            Err(e) => return error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")),
+        };
+        let Some(vrm) = present(new.vrm) else {
+            return error(StatusCode::BAD_REQUEST, "vrm is required");
+        };
+        let Some(reason) = present(new.reason) else {
+            return error(StatusCode::BAD_REQUEST, "reason is required");
+        };
+        let Some(requested_by) = present(new.requested_by) else {
+            return error(StatusCode::BAD_REQUEST, "requestedBy is required");
+        };
+        let unprocessable = |m: &str| error(StatusCode::UNPROCESSABLE_ENTITY, m);
+        if !is_vrm(&vrm) {
+            return unprocessable("vrm must be 1 to 11 letters and digits (spaces are ignored)");
+        }
+        let vin = present(new.vin).map(|v| v.to_uppercase());
+        if let Some(vin) = &vin
+            && !(vin.len() <= 20 && vin.bytes().all(|b| b.is_ascii_alphanumeric()))
+        {
+            return unprocessable("vin must be up to 20 letters and digits");
+        }
+        let protective_marking =
+            present(new.protective_marking).unwrap_or_else(|| "OFFICIAL".to_owned());
+        if !PROTECTIVE_MARKINGS.contains(&protective_marking.as_str()) {
+            return unprocessable(
+                "protectiveMarking must be OFFICIAL, OFFICIAL-SENSITIVE or SECRET",
+            );
+        }
+        let mut nominals = Vec::new();
+        for link in new.nominals.unwrap_or_default() {
+            let Some(nominal_id) = present(link.nominal_id) else {
+                return error(StatusCode::BAD_REQUEST, "nominals[].nominalId is required");
+            };
+            let role = present(link.role).unwrap_or_default().to_uppercase();
+            if !VEHICLE_ROLES.contains(&role.as_str()) {
+                return unprocessable("nominals[].role must be OWNER, DRIVER or PASSENGER");
+            }
+            if !store.nominals.iter().any(|n| n.nominal_id == nominal_id) {
+                return unprocessable(&format!("nominal {nominal_id} not found"));
+            }
+            nominals.push(VehicleNominal { nominal_id, role });
+        }
+        let n = store.next_vehicle;
+        store.next_vehicle += 1;
+        let upper = |v: Option<String>| present(v).map(|v| v.to_uppercase());
+        let vehicle = Vehicle {
+            vehicle_id: format!("VEH-{n:06}"),
+            vrm: vrm.to_uppercase(),
+            make: upper(new.make),
+            model: upper(new.model),
+            colour: upper(new.colour),
+            body_type: upper(new.body_type),
+            vin,
+            nominals,
+            reason,
+            requested_by,
+            case_ref: present(new.case_ref),
+            protective_marking,
+            created_at: now_iso8601(),
+        };
+        let created = CreatedVehicle {
+            vehicle_id: vehicle.vehicle_id.clone(),
+            vrm: vehicle.vrm.clone(),
+        };
+        store.vehicles.push(vehicle);
+        self.counters
+            .vehicles_created
+            .fetch_add(1, Ordering::Relaxed);
+        let response = json(StatusCode::CREATED, &created);
+        if let Some(key) = key {
+            store.vehicle_idempotency.insert(key, response.body.clone());
+        }
+        response
+    }
 }
 
 impl Api for Kestrel {
@@ -427,9 +608,14 @@ impl Api for Kestrel {
             ["incidents"] if method == Method::GET => self.search_incidents(&req),
             ["incidents"] if method == Method::POST => self.create_incident(&req),
             ["incidents", id] if method == Method::GET => self.get_incident(id),
-            ["incidents"] => error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
-                .with_header(ALLOW, "GET, POST"),
-            ["status"] | ["nominals"] | ["nominals", _] | ["incidents", _] => {
+            ["vehicles"] if method == Method::GET => self.search_vehicles(&req),
+            ["vehicles"] if method == Method::POST => self.create_vehicle(&req),
+            ["vehicles", id] if method == Method::GET => self.get_vehicle(id),
+            ["incidents"] | ["vehicles"] => {
+                error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+                    .with_header(ALLOW, "GET, POST")
+            }
+            ["status"] | ["nominals"] | ["nominals", _] | ["incidents", _] | ["vehicles", _] => {
                 error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
                     .with_header(ALLOW, "GET")
             }
@@ -505,6 +691,7 @@ mod tests {
         assert_eq!(v["system"], "Kestrel RMS");
         assert_eq!(v["nominalCount"], 12);
         assert_eq!(v["incidentCount"], 8);
+        assert_eq!(v["vehicleCount"], 3);
     }
 
     #[test]
@@ -656,5 +843,199 @@ mod tests {
         let (status, other) = post(body, None);
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(other["incidentId"], "INC-000310");
+    }
+
+    #[test]
+    fn vrm_normalising() {
+        assert_eq!(vrm_key(" zv70 stu "), "ZV70STU");
+        assert!(is_vrm("zx51 abc"));
+        assert!(is_vrm("A1"));
+        assert!(!is_vrm("ZX-51"));
+        assert!(!is_vrm("   "));
+        assert!(
+            !is_vrm("ABCDEF123456"),
+            "12 characters is too long for DS_065"
+        );
+    }
+
+    #[test]
+    fn vehicle_search_ignores_spaces_and_case() {
+        let api = Kestrel::new(KEY.into());
+        let (status, v) = get(&api, "/api/v2/vehicles?vrm=zx51+abc");
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ids(&v, "vehicleId"), ["VEH-000401"]);
+        let focus = &v["items"][0];
+        assert_eq!(focus["vrm"], "ZX51ABC");
+        assert_eq!(focus["make"], "FORD");
+        assert_eq!(focus["model"], "FOCUS");
+        assert_eq!(focus["colour"], "BLUE");
+        assert_eq!(focus["nominals"][0]["nominalId"], "NOM-000101");
+        assert_eq!(focus["nominals"][0]["role"], "OWNER");
+        assert!(focus["caseRef"].is_null());
+        let (_, v) = get(&api, "/api/v2/vehicles?vrm=ZV70STU");
+        assert_eq!(
+            ids(&v, "vehicleId"),
+            ["VEH-000403"],
+            "a mark stored with a space matches one given without"
+        );
+        assert_eq!(v["items"][0]["vrm"], "ZV70 STU", "stored as entered");
+        let (_, v) = get(&api, "/api/v2/vehicles?vrm=ZX51");
+        assert_eq!(v["total"], 0, "the whole mark, not a prefix");
+        let (_, v) = get(&api, "/api/v2/vehicles?nominalId=NOM-000109");
+        assert_eq!(ids(&v, "vehicleId"), ["VEH-000402"]);
+        let (_, v) = get(&api, "/api/v2/vehicles?limit=2&offset=1");
+        assert_eq!(v["total"], 3);
+        assert_eq!(v["offset"], 1);
+        assert_eq!(ids(&v, "vehicleId"), ["VEH-000402", "VEH-000403"]);
+        let (status, v) = get(&api, "/api/v2/vehicles?limit=0");
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(v["error"], "limit must be 1..100");
+    }
+
+    #[test]
+    fn vehicle_by_id_and_404() {
+        let api = Kestrel::new(KEY.into());
+        let (status, v) = get(&api, "/api/v2/vehicles/VEH-000402");
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(v["vrm"], "ZR12NPQ");
+        assert_eq!(v["protectiveMarking"], "OFFICIAL-SENSITIVE");
+        assert!(v["vin"].is_null());
+        let (status, v) = get(&api, "/api/v2/vehicles/VEH-999999");
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(v["error"], "vehicle VEH-999999 not found");
+        let (status, _) = call(&api, Method::PUT, "/api/v2/vehicles", "", None);
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        let (status, _) = call(&api, Method::POST, "/api/v2/vehicles/VEH-000401", "", None);
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[test]
+    fn create_vehicle_validates() {
+        let api = Kestrel::new(KEY.into());
+        let post = |body: &str| call(&api, Method::POST, "/api/v2/vehicles", body, None);
+        let ok = r#""reason":"r","requestedBy":"PC 1""#;
+        for (body, status, message) in [
+            ("not json", StatusCode::BAD_REQUEST, None),
+            ("[]", StatusCode::BAD_REQUEST, None),
+            (
+                r#"{"reason":"r","requestedBy":"PC 1"}"#,
+                StatusCode::BAD_REQUEST,
+                Some("vrm is required"),
+            ),
+            (
+                r#"{"vrm":"ZX51ABC","requestedBy":"PC 1"}"#,
+                StatusCode::BAD_REQUEST,
+                Some("reason is required"),
+            ),
+            (
+                r#"{"vrm":"ZX51ABC","reason":" ","requestedBy":"PC 1"}"#,
+                StatusCode::BAD_REQUEST,
+                Some("reason is required"),
+            ),
+            (
+                r#"{"vrm":"ZX51ABC","reason":"r"}"#,
+                StatusCode::BAD_REQUEST,
+                Some("requestedBy is required"),
+            ),
+            (
+                &format!(r#"{{"vrm":"ZX-51",{ok}}}"#),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("vrm must be 1 to 11 letters and digits (spaces are ignored)"),
+            ),
+            (
+                &format!(r#"{{"vrm":"ZX51ABC","vin":"SAMPLE-VIN",{ok}}}"#),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+            ),
+            (
+                &format!(r#"{{"vrm":"ZX51ABC","protectiveMarking":"TOP SECRET",{ok}}}"#),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+            ),
+            (
+                &format!(
+                    r#"{{"vrm":"ZX51ABC","nominals":[{{"nominalId":"NOM-000101","role":"VICTIM"}}],{ok}}}"#
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("nominals[].role must be OWNER, DRIVER or PASSENGER"),
+            ),
+            (
+                &format!(
+                    r#"{{"vrm":"ZX51ABC","nominals":[{{"nominalId":"NOM-999999","role":"OWNER"}}],{ok}}}"#
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("nominal NOM-999999 not found"),
+            ),
+            (
+                &format!(r#"{{"vrm":"ZX51ABC","nominals":[{{"role":"OWNER"}}],{ok}}}"#),
+                StatusCode::BAD_REQUEST,
+                Some("nominals[].nominalId is required"),
+            ),
+        ] {
+            let (got, v) = post(body);
+            assert_eq!(got, status, "{body}");
+            assert!(v["error"].is_string(), "{body}: {v}");
+            if let Some(message) = message {
+                assert_eq!(v["error"], message, "{body}");
+            }
+        }
+        assert_eq!(
+            api.store().vehicles.len(),
+            3,
+            "nothing created by bad requests"
+        );
+        assert_eq!(api.counters.vehicles_created.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn create_vehicle_is_idempotent() {
+        let api = Kestrel::new(KEY.into());
+        let post = |body: &str, idem| call(&api, Method::POST, "/api/v2/vehicles", body, idem);
+        let body = r#"{"vrm":"zx51 abc","make":"Ford","colour":"blue","reason":"Seen at a burglary",
+            "requestedBy":"PC 4321","caseRef":"OP-FICTION-1",
+            "nominals":[{"nominalId":"NOM-000101","role":"owner"}]}"#;
+        let (status, first) = post(body, Some("veh-1"));
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(first["vehicleId"], "VEH-000404");
+        assert_eq!(first["vrm"], "ZX51 ABC");
+        let (status, again) = post(r#"{"anything":"else"}"#, Some("veh-1"));
+        assert_eq!(status, StatusCode::OK, "a replay ignores the new body");
+        assert_eq!(again, first);
+        assert_eq!(api.counters.vehicles_created.load(Ordering::Relaxed), 1);
+        assert_eq!(api.counters.vehicle_replays.load(Ordering::Relaxed), 1);
+        assert_eq!(
+            api.counters.idempotent_replays.load(Ordering::Relaxed),
+            0,
+            "incident replays are counted apart"
+        );
+
+        let (status, v) = get(&api, "/api/v2/vehicles/VEH-000404");
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(v["make"], "FORD");
+        assert_eq!(v["colour"], "BLUE");
+        assert!(v["model"].is_null());
+        assert_eq!(v["reason"], "Seen at a burglary");
+        assert_eq!(v["requestedBy"], "PC 4321");
+        assert_eq!(v["caseRef"], "OP-FICTION-1");
+        assert_eq!(v["protectiveMarking"], "OFFICIAL");
+        assert_eq!(v["nominals"][0]["role"], "OWNER");
+        let (_, v) = get(&api, "/api/v2/vehicles?vrm=ZX51ABC");
+        assert_eq!(ids(&v, "vehicleId"), ["VEH-000401", "VEH-000404"]);
+
+        // The same key on the incidents route is a different request: it creates an incident.
+        let (status, v) = call(
+            &api,
+            Method::POST,
+            "/api/v2/incidents",
+            r#"{"incidentType":"THEFT","summary":"x"}"#,
+            Some("veh-1"),
+        );
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(v["incidentId"], "INC-000309");
+
+        let (status, other) = post(body, None);
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(other["vehicleId"], "VEH-000405");
+        assert_eq!(api.store().vehicles.len(), 5);
     }
 }

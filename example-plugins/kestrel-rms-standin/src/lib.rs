@@ -25,7 +25,7 @@ use std::sync::atomic::Ordering;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use model::{Address, Incident, IncidentNominal, Nominal};
+pub use model::{Address, Incident, IncidentNominal, Nominal, Vehicle, VehicleNominal};
 pub use server::RequestRecord;
 
 /// The API key the binary uses when `--api-key` is not given.
@@ -67,6 +67,13 @@ pub struct Counters {
     pub incidents: u64,
     /// Nominals held now.
     pub nominals: u64,
+    /// Vehicles of interest created by `POST /api/v2/vehicles` (replays not counted).
+    pub vehicles_created: u64,
+    /// `POST /api/v2/vehicles` answered from its idempotency store (`200`, nothing created).
+    /// Incident replays are counted in `idempotent_replays`, not here.
+    pub vehicle_replays: u64,
+    /// Vehicles of interest held now (seeded plus created).
+    pub vehicles: u64,
 }
 
 /// A running Kestrel stand-in. Dropping it stops the server and closes its connections.
@@ -115,6 +122,9 @@ impl StandIn {
             idempotent_replays: c.idempotent_replays.load(Ordering::Relaxed),
             incidents: store.incidents.len() as u64,
             nominals: store.nominals.len() as u64,
+            vehicles_created: c.vehicles_created.load(Ordering::Relaxed),
+            vehicle_replays: c.vehicle_replays.load(Ordering::Relaxed),
+            vehicles: store.vehicles.len() as u64,
         }
     }
 
@@ -126,6 +136,11 @@ impl StandIn {
     /// The incidents held now (seeded, then created ones in order of creation).
     pub fn incidents(&self) -> Vec<Incident> {
         self.api.store().incidents.clone()
+    }
+
+    /// The vehicles of interest held now (seeded, then created ones in order of creation).
+    pub fn vehicles(&self) -> Vec<Vehicle> {
+        self.api.store().vehicles.clone()
     }
 
     /// Stops accepting, closes every open connection and waits for the server task to end.

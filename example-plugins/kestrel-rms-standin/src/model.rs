@@ -8,6 +8,9 @@ pub const PROTECTIVE_MARKINGS: [&str; 3] = ["OFFICIAL", "OFFICIAL-SENSITIVE", "S
 /// Roles a nominal may have on an incident.
 pub const ROLES: [&str; 4] = ["SUSPECT", "VICTIM", "WITNESS", "REPORTER"];
 
+/// Roles a nominal may have on a vehicle of interest.
+pub const VEHICLE_ROLES: [&str; 3] = ["OWNER", "DRIVER", "PASSENGER"];
+
 /// A person known to Kestrel (a "nominal").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -101,5 +104,47 @@ pub struct IncidentNominal {
     /// The nominal's identifier.
     pub nominal_id: String,
     /// `SUSPECT`, `VICTIM`, `WITNESS` or `REPORTER`.
+    pub role: String,
+}
+
+/// A vehicle of interest: a vehicle an officer has asked Kestrel to hold, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Vehicle {
+    /// Identifier, `VEH-` and six digits.
+    pub vehicle_id: String,
+    /// Registration mark as entered, upper-cased (it may hold a space, e.g. `ZV70 STU`).
+    pub vrm: String,
+    /// Make, e.g. `FORD`; `null` when not known.
+    pub make: Option<String>,
+    /// Model, e.g. `FOCUS`; `null` when not known.
+    pub model: Option<String>,
+    /// Colour as one string, e.g. `BLUE`; `null` when not known.
+    pub colour: Option<String>,
+    /// Body type, e.g. `HATCHBACK`; `null` when not known.
+    pub body_type: Option<String>,
+    /// Vehicle identification number; `null` when not known.
+    pub vin: Option<String>,
+    /// Nominals linked to the vehicle and their roles.
+    pub nominals: Vec<VehicleNominal>,
+    /// Why the vehicle is of interest.
+    pub reason: String,
+    /// Who asked for it to be recorded, e.g. `PC 1234`.
+    pub requested_by: String,
+    /// Case reference in another system; `null` when none.
+    pub case_ref: Option<String>,
+    /// `OFFICIAL`, `OFFICIAL-SENSITIVE` or `SECRET`.
+    pub protective_marking: String,
+    /// When it was recorded (ISO 8601).
+    pub created_at: String,
+}
+
+/// A nominal's link to a vehicle of interest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VehicleNominal {
+    /// The nominal's identifier.
+    pub nominal_id: String,
+    /// `OWNER`, `DRIVER` or `PASSENGER`.
     pub role: String,
 }

@@ -5,8 +5,14 @@
 //! `NOM-000101` Alex Jordan Examplewood (14/03/1988), `NOM-000102` Priya Testfield (02/11/1975),
 //! `NOM-000103` Morgan Sampleford (30/06/2001), `NOM-000105` Casey Mockridge (05/05/1969, a
 //! `SECRET` record here) and `NOM-000109` Jordan O'Testly (11/02/1979).
+//!
+//! Vehicles of interest also held by Harrier ANPR (same mark, make, model and colour; Harrier
+//! has its own ids): `VEH-000401` `ZX51ABC` (blue Ford Focus, `NOM-000101`'s car),
+//! `VEH-000402` `ZR12NPQ` (black BMW 320D, driven by `NOM-000109`) and `VEH-000403`
+//! `ZV70 STU` (a white Ford Transit, stored with a space as the officer typed it). Marks start
+//! with `Z`, which is not issued as a GB area code; VINs start `SAMPLEVIN`.
 
-use crate::model::{Address, Incident, IncidentNominal, Nominal};
+use crate::model::{Address, Incident, IncidentNominal, Nominal, Vehicle, VehicleNominal};
 
 fn s(v: &str) -> String {
     v.to_owned()
@@ -486,10 +492,87 @@ pub fn incidents() -> Vec<Incident> {
     ]
 }
 
+/// The seeded vehicles of interest, sorted by id.
+pub fn vehicles() -> Vec<Vehicle> {
+    /// id, vrm, make, model, colour, body type, vin, nominals, reason, requested by, case ref,
+    /// marking, created at.
+    type VehicleRow = (
+        u32,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        &'static [(&'static str, &'static str)],
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        &'static str,
+    );
+    #[rustfmt::skip]
+    let rows: [VehicleRow; 3] = [
+        (401, "ZX51ABC", "FORD", "FOCUS", "BLUE", "HATCHBACK", Some("SAMPLEVIN00000001"),
+         &[("NOM-000101", "OWNER")],
+         "Blue Ford hatchback, partial VRM ZX51, seen leaving the burglary KR/2026/000301",
+         "PC 1234", None, "OFFICIAL", "2026-01-06T09:15:00Z"),
+        (402, "ZR12NPQ", "BMW", "320D", "BLACK", "SALOON", None,
+         &[("NOM-000109", "DRIVER")],
+         "Driven away before police arrived at the collision KR/2026/000307",
+         "PC 2990", None, "OFFICIAL-SENSITIVE", "2026-02-01T10:30:00Z"),
+        (403, "ZV70 STU", "FORD", "TRANSIT", "WHITE", "PANEL VAN", None,
+         &[],
+         "Seen on Nowhere Avenue on the night of the thefts from vehicles",
+         "PC 2217", Some("OP-SAMPLE-0007"), "OFFICIAL", "2026-01-12T09:00:00Z"),
+    ];
+    rows.iter()
+        .map(
+            |&(
+                n,
+                vrm,
+                make,
+                model,
+                colour,
+                body,
+                vin,
+                nominals,
+                reason,
+                by,
+                case_ref,
+                marking,
+                at,
+            )| {
+                Vehicle {
+                    vehicle_id: format!("VEH-{n:06}"),
+                    vrm: s(vrm),
+                    make: Some(s(make)),
+                    model: Some(s(model)),
+                    colour: Some(s(colour)),
+                    body_type: Some(s(body)),
+                    vin: vin.map(s),
+                    nominals: nominals
+                        .iter()
+                        .map(|(id, role)| VehicleNominal {
+                            nominal_id: s(id),
+                            role: s(role),
+                        })
+                        .collect(),
+                    reason: s(reason),
+                    requested_by: s(by),
+                    case_ref: case_ref.map(s),
+                    protective_marking: s(marking),
+                    created_at: s(at),
+                }
+            },
+        )
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{PROTECTIVE_MARKINGS, ROLES};
+    use crate::model::{PROTECTIVE_MARKINGS, ROLES, VEHICLE_ROLES};
     use std::collections::HashSet;
 
     #[test]
@@ -524,5 +607,32 @@ mod tests {
                 assert!(ROLES.contains(&link.role.as_str()));
             }
         }
+        let vehicles = vehicles();
+        assert_eq!(vehicles.len(), 3);
+        let vehicle_ids: HashSet<_> = vehicles.iter().map(|v| v.vehicle_id.as_str()).collect();
+        assert_eq!(vehicle_ids.len(), vehicles.len(), "vehicle ids are unique");
+        for v in &vehicles {
+            assert!(v.vrm.starts_with('Z'), "{}", v.vrm);
+            assert!(PROTECTIVE_MARKINGS.contains(&v.protective_marking.as_str()));
+            assert!(
+                v.vin
+                    .as_deref()
+                    .is_none_or(|vin| vin.starts_with("SAMPLEVIN"))
+            );
+            for link in &v.nominals {
+                assert!(ids.contains(link.nominal_id.as_str()));
+                assert!(VEHICLE_ROLES.contains(&link.role.as_str()));
+            }
+        }
+        let focus = &vehicles[0];
+        assert_eq!(
+            (
+                focus.vrm.as_str(),
+                focus.colour.as_deref(),
+                focus.model.as_deref()
+            ),
+            ("ZX51ABC", Some("BLUE"), Some("FOCUS"))
+        );
+        assert_eq!(focus.nominals[0].nominal_id, "NOM-000101");
     }
 }

@@ -133,6 +133,61 @@ async fn idempotent_post_replay() {
 }
 
 #[tokio::test]
+async fn vehicles_over_http() {
+    let s = start().await;
+    let v = json(&get(&s, "/api/v2/vehicles?vrm=zx51%20abc").await);
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["vehicleId"], "VEH-000401");
+    assert_eq!(v["items"][0]["nominals"][0]["nominalId"], "NOM-000101");
+    let r = get(&s, "/api/v2/vehicles/VEH-000401").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(json(&r)["colour"], "BLUE");
+
+    let body = r#"{"vrm":"ZX51ABC","reason":"Enter-once test","requestedBy":"PC 4321"}"#;
+    let headers = [
+        KEY,
+        ("Idempotency-Key", "veh-attempt"),
+        ("Content-Type", "application/json"),
+    ];
+    let first = request(s.addr, "POST", "/api/v2/vehicles", &headers, body).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let second = request(s.addr, "POST", "/api/v2/vehicles", &headers, body).await;
+    assert_eq!(second.status, 200);
+    assert_eq!(second.body, first.body);
+    let c = s.counters();
+    assert_eq!(
+        (c.vehicles_created, c.vehicle_replays, c.vehicles),
+        (1, 1, 4)
+    );
+    assert_eq!((c.incidents_created, c.idempotent_replays), (0, 0));
+    assert_eq!(s.vehicles()[3].reason, "Enter-once test");
+
+    let r = request(
+        s.addr,
+        "POST",
+        "/api/v2/vehicles",
+        &[KEY],
+        r#"{"vrm":"??"}"#,
+    )
+    .await;
+    assert_eq!(r.status, 400, "reason and requestedBy are missing");
+    let r = request(
+        s.addr,
+        "POST",
+        "/api/v2/vehicles",
+        &[KEY],
+        r#"{"vrm":"??","reason":"r","requestedBy":"PC 1"}"#,
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        json(&r)["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("vrm"))
+    );
+}
+
+#[tokio::test]
 async fn fault_delay_and_status() {
     let s = start().await;
     let t = Instant::now();
