@@ -6,9 +6,12 @@
 //! | `check` | `GET /api/v2/status` |
 //! | `search` person | `GET /api/v2/nominals?surname=&forename=&dob=&q=` |
 //! | `search` event | `GET /api/v2/incidents?ref=` |
+//! | `search` object | `GET /api/v2/vehicles?vrm=` (vehicles of interest, by a VRM key or VRM-like text) |
 //! | `fetch` person / event | `GET /api/v2/nominals/{id}` / `GET /api/v2/incidents/{id}` |
+//! | `fetch` object `VEH-…` | `GET /api/v2/vehicles/{id}` |
 //! | `fetch` location / object | the address, incident location or phone inside its parent |
 //! | `submit` event | `POST /api/v2/incidents` (new incidents only) |
+//! | `submit` vehicle | `POST /api/v2/vehicles` (new vehicles of interest only) |
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
@@ -17,7 +20,7 @@ pub mod mapping;
 use interop_sdk::http::{self, Request, Response};
 use interop_sdk::prelude::*;
 
-use mapping::{Incident, Nominal, Page, SUB_ID_SEPARATOR};
+use mapping::{Incident, Nominal, Page, SUB_ID_SEPARATOR, VehicleOfInterest};
 
 /// The force named in records when the `force` key is not set.
 const DEFAULT_FORCE: &str = "Exampleshire Constabulary";
@@ -72,6 +75,71 @@ fn incident(s: &Settings, ctx: &RequestContext, id: &str) -> Result<Incident, Co
     send(s.get(&path, ctx))?.json()
 }
 
+fn vehicle(
+    s: &Settings,
+    ctx: &RequestContext,
+    id: &str,
+) -> Result<VehicleOfInterest, ConnectorError> {
+    let path = format!("api/v2/vehicles/{}", http::percent_encode(id));
+    send(s.get(&path, ctx))?.json()
+}
+
+/// `POST`s a JSON body to a Kestrel collection, passing the request's idempotency key on, and
+/// says whether Kestrel created something (`201`) or replayed an earlier create (`200`).
+fn create<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+    s: &Settings,
+    ctx: &RequestContext,
+    path: &str,
+    body: &B,
+) -> Result<(T, u16), ConnectorError> {
+    let mut request = s
+        .request(
+            Request::new(http::Method::Post, http::join(&s.base_url, path)),
+            ctx,
+        )
+        .json(body);
+    if let Some(key) = &ctx.idempotency_key {
+        request = request.header("Idempotency-Key", key.as_str());
+    }
+    let response = send(request)?;
+    Ok((response.json()?, response.status))
+}
+
+fn submit_incident(ctx: &RequestContext, item: &Submission) -> Result<Receipt, ConnectorError> {
+    let body = mapping::new_incident(ctx, item)?;
+    let s = Settings::load()?;
+    let (created, status): (mapping::Created, u16) = create(&s, ctx, "api/v2/incidents", &body)?;
+    log::info(format!(
+        "incident {} submitted (HTTP {status})",
+        created.incident_id
+    ));
+    let receipt = if status == 201 {
+        Receipt::created(created.incident_id)
+    } else {
+        Receipt::existing(created.incident_id)
+    };
+    Ok(match created.incident_number {
+        Some(number) => receipt.reference(number),
+        None => receipt,
+    })
+}
+
+fn submit_vehicle(ctx: &RequestContext, item: &Submission) -> Result<Receipt, ConnectorError> {
+    let body = mapping::new_vehicle(ctx, item)?;
+    let s = Settings::load()?;
+    let (created, status): (mapping::CreatedVehicle, u16) =
+        create(&s, ctx, "api/v2/vehicles", &body)?;
+    log::info(format!(
+        "vehicle of interest {} submitted (HTTP {status})",
+        created.vehicle_id
+    ));
+    Ok(if status == 201 {
+        Receipt::created(created.vehicle_id)
+    } else {
+        Receipt::existing(created.vehicle_id)
+    })
+}
+
 fn not_found(kind: EntityKind, id: &str) -> ConnectorError {
     ConnectorError::NotFound(format!("no Kestrel RMS {} `{id}`", kind.as_str()))
 }
@@ -108,8 +176,8 @@ impl Connector for KestrelRms {
             env!("CARGO_PKG_VERSION"),
         )
         .description(
-            "People (nominals), their addresses and phones, and incidents from Kestrel RMS; \
-                 creates incidents.",
+            "People (nominals), their addresses and phones, incidents and vehicles of interest \
+             from Kestrel RMS; creates incidents and vehicles of interest.",
         )
         .entity_kinds([
             EntityKind::Person,
@@ -155,6 +223,9 @@ impl Connector for KestrelRms {
         }
         if let (Some(n), Some(i)) = (status.nominal_count, status.incident_count) {
             message.push_str(&format!(": {n} nominals, {i} incidents"));
+            if let Some(v) = status.vehicle_count {
+                message.push_str(&format!(", {v} vehicles of interest"));
+            }
         }
         let mut report = CheckReport::new(message);
         if let Some(version) = status.version {
@@ -204,8 +275,23 @@ impl Connector for KestrelRms {
                     |i| &i.incident_id,
                 ))
             }
+            EntityKind::Object => {
+                let vrm = mapping::vehicle_vrm(&query)?;
+                let request = s
+                    .get("api/v2/vehicles", ctx)
+                    .query("vrm", &vrm)
+                    .query("limit", &limit.to_string())
+                    .query("offset", &offset.to_string());
+                let page: Page<VehicleOfInterest> = send(request)?.json()?;
+                Ok(page_result(
+                    page,
+                    limit as usize,
+                    |v| mapping::vehicle_record(v, &s.force),
+                    |v| &v.vehicle_id,
+                ))
+            }
             kind => Err(ConnectorError::InvalidInput(format!(
-                "Kestrel RMS searches people and events, not {}s",
+                "Kestrel RMS searches people, events and vehicles, not {}s",
                 kind.as_str()
             ))),
         }
@@ -227,6 +313,10 @@ impl Connector for KestrelRms {
                 &incident(&s, ctx, local_id)?,
                 &s.force,
             )?),
+            (EntityKind::Object, None) => Some(mapping::vehicle_record(
+                &vehicle(&s, ctx, local_id)?,
+                &s.force,
+            )?),
             (EntityKind::Location, Some((parent, mapping::INCIDENT_LOCATION_SUB_ID))) => {
                 mapping::incident_location_record(&incident(&s, ctx, parent)?, &s.force)?
             }
@@ -245,34 +335,10 @@ impl Connector for KestrelRms {
     }
 
     fn submit(ctx: &RequestContext, item: Submission) -> Result<Receipt, ConnectorError> {
-        let body = mapping::new_incident(ctx, &item)?;
-        let s = Settings::load()?;
-        let mut request = s
-            .request(
-                Request::new(
-                    http::Method::Post,
-                    http::join(&s.base_url, "api/v2/incidents"),
-                ),
-                ctx,
-            )
-            .json(&body);
-        if let Some(key) = &ctx.idempotency_key {
-            request = request.header("Idempotency-Key", key.as_str());
+        match &item.entity {
+            Entity::Event(_) => submit_incident(ctx, &item),
+            Entity::Object(PoleObject::Vehicle(_)) => submit_vehicle(ctx, &item),
+            other => Err(mapping::unsupported(other)),
         }
-        let response = send(request)?;
-        let created: mapping::Created = response.json()?;
-        log::info(format!(
-            "incident {} submitted (HTTP {})",
-            created.incident_id, response.status
-        ));
-        let receipt = if response.status == 201 {
-            Receipt::created(created.incident_id)
-        } else {
-            Receipt::existing(created.incident_id)
-        };
-        Ok(match created.incident_number {
-            Some(number) => receipt.reference(number),
-            None => receipt,
-        })
     }
 }

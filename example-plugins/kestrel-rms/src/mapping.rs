@@ -26,6 +26,8 @@ pub struct Status {
     pub force: Option<String>,
     pub nominal_count: Option<u64>,
     pub incident_count: Option<u64>,
+    #[serde(default)]
+    pub vehicle_count: Option<u64>,
 }
 
 /// A page of search results.
@@ -149,6 +151,75 @@ pub struct Created {
     pub incident_id: String,
     #[serde(default)]
     pub incident_number: Option<String>,
+}
+
+/// A vehicle of interest: a vehicle an officer asked Kestrel to hold, and why.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VehicleOfInterest {
+    pub vehicle_id: String,
+    /// As entered: it may hold spaces.
+    #[serde(default)]
+    pub vrm: Option<String>,
+    #[serde(default)]
+    pub make: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    /// One string.
+    #[serde(default)]
+    pub colour: Option<String>,
+    #[serde(default)]
+    pub body_type: Option<String>,
+    #[serde(default)]
+    pub vin: Option<String>,
+    #[serde(default)]
+    pub nominals: Vec<VehicleNominal>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub requested_by: Option<String>,
+    #[serde(default)]
+    pub case_ref: Option<String>,
+    pub protective_marking: String,
+}
+
+/// A nominal's link to a vehicle of interest.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct VehicleNominal {
+    pub nominal_id: String,
+    /// `OWNER`, `DRIVER` or `PASSENGER`.
+    pub role: String,
+}
+
+/// `POST /api/v2/vehicles` body.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct NewVehicle {
+    pub vrm: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub make: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub colour: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vin: Option<String>,
+    pub reason: String,
+    pub requested_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_ref: Option<String>,
+    pub protective_marking: String,
+    pub nominals: Vec<VehicleNominal>,
+}
+
+/// `POST /api/v2/vehicles` answer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedVehicle {
+    pub vehicle_id: String,
 }
 
 /// Kestrel's error body, `{"error": "…"}`.
@@ -427,6 +498,76 @@ pub fn incident_location_record(
     Ok(Some(record))
 }
 
+/// Kestrel's vehicle role as an SDM person → vehicle link reason.
+pub fn vehicle_role_to_link(role: &str) -> String {
+    match role.trim().to_ascii_uppercase().as_str() {
+        "OWNER" => roles::OWNERSHIP_OF.to_string(),
+        "DRIVER" => roles::DRIVER_OF.to_string(),
+        "PASSENGER" => PASSENGER_OF.to_string(),
+        // An undocumented role is passed on as Kestrel names it rather than dropped.
+        other => other.to_ascii_lowercase(),
+    }
+}
+
+/// An SDM person → vehicle link reason as Kestrel's vehicle role, if Kestrel has one.
+pub fn link_to_vehicle_role(link_role: &str) -> Option<&'static str> {
+    match link_role {
+        roles::OWNERSHIP_OF => Some("OWNER"),
+        roles::DRIVER_OF => Some("DRIVER"),
+        PASSENGER_OF => Some("PASSENGER"),
+        _ => None,
+    }
+}
+
+/// SDM person → vehicle: the person was a passenger in it (the SDK names no constant for it).
+pub const PASSENGER_OF: &str = "passengerOf";
+
+/// A vehicle of interest as a vehicle object record, linked from its nominals by role
+/// (`ownershipOf`, `driverOf`, `passengerOf`). The mark is normalised (Kestrel keeps it as
+/// entered, spaces and all).
+///
+/// The contract's vehicle has no free-text field, so why the vehicle is of interest
+/// (`reason`), who asked (`requestedBy`) and the case reference stay in Kestrel: the record
+/// says "Kestrel holds this vehicle", and a fetch from Kestrel itself shows why.
+///
+/// # Errors
+///
+/// `internal` for an unknown protective marking.
+pub fn vehicle_record(v: &VehicleOfInterest, force: &str) -> Result<PoleRecord, ConnectorError> {
+    let mut vehicle = match present(&v.vrm) {
+        Some(vrm) => Vehicle::with_vrm(vrm),
+        None => Vehicle::unregistered(),
+    };
+    if let Some(vin) = present(&v.vin) {
+        vehicle = vehicle.vin(vin);
+    }
+    if let Some(make) = present(&v.make) {
+        vehicle = vehicle.make(make);
+    }
+    if let Some(model) = present(&v.model) {
+        vehicle = vehicle.model(model);
+    }
+    if let Some(colour) = present(&v.colour) {
+        vehicle = vehicle.colour(colour);
+    }
+    if let Some(body) = present(&v.body_type) {
+        vehicle = vehicle.body_shape(body);
+    }
+    let handling = handling(&v.protective_marking, &v.vehicle_id)?;
+    let mut record = PoleRecord::new(
+        Source::new(force, SYSTEM, &v.vehicle_id),
+        handling,
+        Entity::Object(vehicle.into()),
+    );
+    for n in &v.nominals {
+        record = record.link_from(
+            EntityRef::person(&n.nominal_id),
+            vehicle_role_to_link(&n.role),
+        );
+    }
+    Ok(record)
+}
+
 // ------------------------------------------------------------------------------ from POLE
 
 /// Contract handling as Kestrel's protective marking.
@@ -483,7 +624,7 @@ pub fn new_incident(
         return invalid("Kestrel RMS incidents cannot be updated through this connector");
     }
     let Entity::Event(event) = &item.entity else {
-        return invalid("Kestrel RMS accepts events (new incidents) only");
+        return Err(unsupported(&item.entity));
     };
     let (incident_type, summary) =
         split_type(event.kind, event.description.as_deref().unwrap_or(""));
@@ -521,6 +662,109 @@ pub fn new_incident(
         occurred_to: event.ends_at.clone(),
         ho_class: event.ho_classification.clone(),
         reporting_officer: ctx.user_id.clone(),
+        case_ref: ctx.case_reference.clone(),
+        protective_marking: marking(&item.handling)?.to_string(),
+        nominals,
+    })
+}
+
+/// What an entity is, for messages: `person`, `location`, `event` or the object's kind.
+fn entity_name(entity: &Entity) -> &'static str {
+    match entity {
+        Entity::Person(_) => "person",
+        Entity::Location(_) => "location",
+        Entity::Event(_) => "event",
+        Entity::Object(PoleObject::Vehicle(_)) => "vehicle",
+        Entity::Object(PoleObject::Property(_)) => "property item",
+        Entity::Object(PoleObject::Weapon(_)) => "weapon",
+        Entity::Object(PoleObject::Drug(_)) => "drug",
+        Entity::Object(PoleObject::Document(_)) => "document",
+        Entity::Object(PoleObject::Telephone(_)) => "telephone",
+        Entity::Object(PoleObject::Email(_)) => "email",
+    }
+}
+
+/// The error for a submission Kestrel cannot take.
+pub fn unsupported(entity: &Entity) -> ConnectorError {
+    ConnectorError::InvalidInput(format!(
+        "Kestrel RMS accepts events (new incidents) and vehicles (new vehicles of interest), \
+         not a {}",
+        entity_name(entity)
+    ))
+}
+
+/// A submitted vehicle as Kestrel's new vehicle-of-interest body. The reason is the request's
+/// justification, the requester its user and the case reference its case; links from people
+/// with the roles Kestrel knows (`ownershipOf`, `driverOf`, `passengerOf`) become the
+/// vehicle's nominals. Several colours are joined with `/` (Kestrel keeps one string).
+///
+/// # Errors
+///
+/// `invalid-input` when the submission is not a new vehicle, has no valid VRM, comes with an
+/// empty justification (Kestrel's required reason), has a link Kestrel cannot record, or has
+/// TOP SECRET handling.
+pub fn new_vehicle(ctx: &RequestContext, item: &Submission) -> Result<NewVehicle, ConnectorError> {
+    let invalid = |m: String| Err(ConnectorError::InvalidInput(m));
+    let Entity::Object(PoleObject::Vehicle(vehicle)) = &item.entity else {
+        return Err(unsupported(&item.entity));
+    };
+    if item.local_id.is_some() {
+        return invalid(
+            "Kestrel RMS vehicles of interest cannot be updated through this connector".into(),
+        );
+    }
+    let Some(vrm) = vehicle.vrm.as_deref() else {
+        return invalid("a vehicle of interest needs a VRM".into());
+    };
+    let Some(vrm) = validate::normalise_vrm(vrm) else {
+        return invalid(format!("`{vrm}` is not a registration mark"));
+    };
+    let reason = ctx.justification.trim();
+    if reason.is_empty() {
+        return invalid(
+            "a vehicle of interest needs a reason: the request's justification is empty".into(),
+        );
+    }
+    let mut nominals = Vec::new();
+    for link in &item.links {
+        let person = match (link.from.kind, link.to.kind) {
+            (EntityKind::Person, EntityKind::Object) => &link.from,
+            (EntityKind::Object, EntityKind::Person) => &link.to,
+            _ => {
+                return invalid(format!(
+                    "Kestrel RMS records only person–vehicle links on a vehicle, not {} → {}",
+                    link.from.kind.as_str(),
+                    link.to.kind.as_str()
+                ));
+            }
+        };
+        let Some(role) = link_to_vehicle_role(&link.role) else {
+            return invalid(format!(
+                "Kestrel RMS has no vehicle role for link reason `{}`",
+                link.role
+            ));
+        };
+        nominals.push(VehicleNominal {
+            nominal_id: person.local_id.clone(),
+            role: role.to_string(),
+        });
+    }
+    let text = |v: &Option<String>| present(v).map(str::to_string);
+    let colours: Vec<&str> = vehicle
+        .colours
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    Ok(NewVehicle {
+        vrm,
+        make: text(&vehicle.make),
+        model: text(&vehicle.model),
+        colour: (!colours.is_empty()).then(|| colours.join("/")),
+        body_type: text(&vehicle.body_shape),
+        vin: text(&vehicle.vin),
+        reason: reason.to_string(),
+        requested_by: ctx.user_id.clone(),
         case_ref: ctx.case_reference.clone(),
         protective_marking: marking(&item.handling)?.to_string(),
         nominals,
@@ -642,6 +886,68 @@ pub fn incident_reference(query: &SearchQuery) -> Result<String, ConnectorError>
         _ => Err(ConnectorError::InvalidInput(
             "Kestrel RMS searches incidents by one reference key only".into(),
         )),
+    }
+}
+
+/// Whether free text looks like a registration mark: 1–11 letters and digits once spaces are
+/// removed, with at least one of each (so `blue ford` is not taken for `BLUEFORD`).
+pub fn looks_like_vrm(text: &str) -> bool {
+    validate::normalise_vrm(text).is_some_and(|v| {
+        v.bytes().any(|b| b.is_ascii_digit()) && v.bytes().any(|b| b.is_ascii_alphabetic())
+    })
+}
+
+/// The one registration mark a vehicle (object) search looks for, normalised: a `vrm` key, or
+/// free text that looks like a VRM (see [`looks_like_vrm`]). Both may be given if they name
+/// the same mark.
+///
+/// # Errors
+///
+/// `invalid-input` for any other key, more than one VRM, a malformed VRM, free text that is
+/// not one, or nothing to search for.
+pub fn vehicle_vrm(query: &SearchQuery) -> Result<String, ConnectorError> {
+    let invalid = |m: String| Err(ConnectorError::InvalidInput(m));
+    let mut vrm: Option<String> = None;
+    for key in &query.keys {
+        match key {
+            SearchKey::Vrm(v) => {
+                if vrm.is_some() {
+                    return invalid("Kestrel RMS searches one VRM at a time".into());
+                }
+                match validate::normalise_vrm(v) {
+                    Some(v) => vrm = Some(v),
+                    None => return invalid(format!("`{v}` is not a registration mark")),
+                }
+            }
+            other => {
+                return invalid(format!(
+                    "Kestrel RMS searches objects (vehicles of interest) by VRM only, not by {}",
+                    key_name(other)
+                ));
+            }
+        }
+    }
+    let text = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    match (vrm, text) {
+        (Some(vrm), None) => Ok(vrm),
+        (Some(vrm), Some(text)) if validate::normalise_vrm(text).as_deref() == Some(&vrm) => {
+            Ok(vrm)
+        }
+        (Some(_), Some(_)) => {
+            invalid("free text beside a VRM key must be the same VRM (Kestrel searches one)".into())
+        }
+        (None, Some(text)) => match validate::normalise_vrm(text) {
+            Some(vrm) if looks_like_vrm(text) => Ok(vrm),
+            _ => invalid(format!(
+                "Kestrel RMS searches objects (vehicles of interest) by VRM, and `{text}` does \
+                 not look like one"
+            )),
+        },
+        (None, None) => invalid("give a VRM key or a VRM as free text".into()),
     }
 }
 
@@ -1018,5 +1324,279 @@ mod tests {
             "nominal NOM-1 not found"
         );
         assert_eq!(error_detail(b"gateway down"), "gateway down");
+    }
+
+    const VEHICLE: &str = r#"{"vehicleId":"VEH-000403","vrm":"zv70 stu","make":"FORD",
+        "model":"TRANSIT","colour":"WHITE","bodyType":"PANEL VAN","vin":"SAMPLEVIN00000006",
+        "nominals":[{"nominalId":"NOM-000101","role":"OWNER"},{"nominalId":"NOM-000109","role":"DRIVER"},
+            {"nominalId":"NOM-000103","role":"PASSENGER"}],
+        "reason":"Seen on Nowhere Avenue","requestedBy":"PC 2217","caseRef":"OP-SAMPLE-0007",
+        "protectiveMarking":"OFFICIAL-SENSITIVE","createdAt":"2026-01-12T09:00:00Z"}"#;
+
+    fn vehicle_item(vrm: Option<&str>) -> Submission {
+        let mut vehicle = match vrm {
+            Some(vrm) => Vehicle::with_vrm(vrm),
+            None => Vehicle::unregistered(),
+        };
+        vehicle = vehicle
+            .make("FORD")
+            .model("FOCUS")
+            .colour("BLUE")
+            .colour("WHITE");
+        Submission {
+            local_id: None,
+            handling: Handling::official(),
+            entity: Entity::Object(vehicle.into()),
+            links: vec![Link::new(
+                EntityRef::person("NOM-000101"),
+                EntityRef::object(""),
+                roles::OWNERSHIP_OF,
+            )],
+        }
+    }
+
+    fn object_query(keys: Vec<SearchKey>, text: Option<&str>) -> SearchQuery {
+        SearchQuery {
+            kind: EntityKind::Object,
+            ..query(keys, text)
+        }
+    }
+
+    #[test]
+    fn maps_a_vehicle_of_interest() {
+        let v: VehicleOfInterest = serde_json::from_str(VEHICLE).unwrap();
+        let r = vehicle_record(&v, "Exampleshire Constabulary").unwrap();
+        assert_eq!(r.source.local_id, "VEH-000403");
+        assert_eq!(r.source.system, "Kestrel RMS");
+        assert_eq!(r.source.force, "Exampleshire Constabulary");
+        assert_eq!(r.handling.classification, Classification::Official);
+        assert!(r.handling.sensitive);
+        let Entity::Object(PoleObject::Vehicle(vehicle)) = &r.entity else {
+            panic!("a vehicle of interest is a vehicle: {r:?}")
+        };
+        assert_eq!(
+            vehicle.vrm.as_deref(),
+            Some("ZV70STU"),
+            "spaces and case go (DS_065)"
+        );
+        assert_eq!(vehicle.make.as_deref(), Some("FORD"));
+        assert_eq!(vehicle.model.as_deref(), Some("TRANSIT"));
+        assert_eq!(vehicle.colours, ["WHITE"]);
+        assert_eq!(vehicle.body_shape.as_deref(), Some("PANEL VAN"));
+        assert_eq!(vehicle.vin.as_deref(), Some("SAMPLEVIN00000006"));
+        let links: Vec<_> = r
+            .links
+            .iter()
+            .map(|l| {
+                (
+                    l.from.kind,
+                    l.from.local_id.as_str(),
+                    l.role.as_str(),
+                    l.to.kind,
+                    l.to.local_id.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            links,
+            [
+                (
+                    EntityKind::Person,
+                    "NOM-000101",
+                    "ownershipOf",
+                    EntityKind::Object,
+                    "VEH-000403"
+                ),
+                (
+                    EntityKind::Person,
+                    "NOM-000109",
+                    "driverOf",
+                    EntityKind::Object,
+                    "VEH-000403"
+                ),
+                (
+                    EntityKind::Person,
+                    "NOM-000103",
+                    "passengerOf",
+                    EntityKind::Object,
+                    "VEH-000403"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn sparse_vehicle_and_unknown_marking() {
+        let v: VehicleOfInterest = serde_json::from_str(
+            r#"{"vehicleId":"VEH-1","vrm":null,"make":" ","protectiveMarking":"SECRET"}"#,
+        )
+        .unwrap();
+        let r = vehicle_record(&v, "F").unwrap();
+        assert_eq!(r.handling.classification, Classification::Secret);
+        let Entity::Object(PoleObject::Vehicle(vehicle)) = &r.entity else {
+            panic!()
+        };
+        assert_eq!(vehicle.vrm, None);
+        assert_eq!(vehicle.make, None, "blank is absent");
+        assert!(vehicle.colours.is_empty());
+        assert!(r.links.is_empty());
+        let v: VehicleOfInterest =
+            serde_json::from_str(r#"{"vehicleId":"VEH-2","protectiveMarking":"RESTRICTED"}"#)
+                .unwrap();
+        assert!(matches!(
+            vehicle_record(&v, "F"),
+            Err(ConnectorError::Internal(_))
+        ));
+        assert_eq!(vehicle_role_to_link("owner"), "ownershipOf");
+        assert_eq!(vehicle_role_to_link("HIRER"), "hirer");
+        assert_eq!(link_to_vehicle_role("driverOf"), Some("DRIVER"));
+        assert_eq!(link_to_vehicle_role("victim"), None);
+    }
+
+    #[test]
+    fn builds_a_new_vehicle() {
+        let body = new_vehicle(&ctx(), &vehicle_item(Some("zx51 abc"))).unwrap();
+        assert_eq!(
+            body,
+            NewVehicle {
+                vrm: "ZX51ABC".into(),
+                make: Some("FORD".into()),
+                model: Some("FOCUS".into()),
+                colour: Some("BLUE/WHITE".into()),
+                body_type: None,
+                vin: None,
+                reason: "burglary enquiry".into(),
+                requested_by: "PC 4321".into(),
+                case_ref: Some("OP-FICTION-1".into()),
+                protective_marking: "OFFICIAL".into(),
+                nominals: vec![VehicleNominal {
+                    nominal_id: "NOM-000101".into(),
+                    role: "OWNER".into()
+                }],
+            }
+        );
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(json["vrm"], "ZX51ABC");
+        assert_eq!(json["requestedBy"], "PC 4321");
+        assert_eq!(json["caseRef"], "OP-FICTION-1");
+        assert_eq!(json["nominals"][0]["nominalId"], "NOM-000101");
+        assert!(json.get("bodyType").is_none());
+        assert!(json.get("vin").is_none());
+
+        let mut no_case = ctx();
+        no_case.case_reference = None;
+        let mut item = vehicle_item(Some("ZX51ABC"));
+        item.links = vec![Link::new(
+            EntityRef::object(""),
+            EntityRef::person("NOM-000109"),
+            roles::DRIVER_OF,
+        )];
+        item.handling = Handling::secret();
+        let body = new_vehicle(&no_case, &item).unwrap();
+        assert_eq!(body.case_ref, None);
+        assert_eq!(body.protective_marking, "SECRET");
+        assert_eq!(body.nominals[0].role, "DRIVER");
+        assert!(
+            serde_json::to_value(&body)
+                .unwrap()
+                .get("caseRef")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn rejects_bad_vehicle_submissions() {
+        let message = |r: Result<NewVehicle, ConnectorError>| match r {
+            Err(ConnectorError::InvalidInput(m)) => m,
+            other => panic!("expected invalid-input, got {other:?}"),
+        };
+        let update = Submission {
+            local_id: Some("VEH-000401".into()),
+            ..vehicle_item(Some("ZX51ABC"))
+        };
+        assert!(message(new_vehicle(&ctx(), &update)).contains("cannot be updated"));
+        assert!(message(new_vehicle(&ctx(), &vehicle_item(None))).contains("needs a VRM"));
+        assert!(
+            message(new_vehicle(&ctx(), &vehicle_item(Some("ZX-51")))).contains("registration")
+        );
+        let mut silent = ctx();
+        silent.justification = "  ".into();
+        assert!(
+            message(new_vehicle(&silent, &vehicle_item(Some("ZX51ABC")))).contains("justification")
+        );
+        let top = Submission {
+            handling: Handling::top_secret(),
+            ..vehicle_item(Some("ZX51ABC"))
+        };
+        assert!(message(new_vehicle(&ctx(), &top)).contains("TOP SECRET"));
+        let bad_role = Submission {
+            links: vec![Link::new(
+                EntityRef::person("NOM-000101"),
+                EntityRef::object(""),
+                roles::VICTIM,
+            )],
+            ..vehicle_item(Some("ZX51ABC"))
+        };
+        assert!(message(new_vehicle(&ctx(), &bad_role)).contains("no vehicle role"));
+        let bad_kind = Submission {
+            links: vec![Link::new(
+                EntityRef::event("INC-000301"),
+                EntityRef::object(""),
+                roles::STOLEN,
+            )],
+            ..vehicle_item(Some("ZX51ABC"))
+        };
+        assert!(message(new_vehicle(&ctx(), &bad_kind)).contains("person–vehicle"));
+
+        // Other objects are neither vehicles nor incidents, and the message says what was sent.
+        let phone = Submission {
+            entity: Entity::Object(Telephone::new("+447700900123").into()),
+            ..vehicle_item(None)
+        };
+        let m = message(new_vehicle(&ctx(), &phone));
+        assert!(
+            m.contains("vehicles") && m.contains("not a telephone"),
+            "{m}"
+        );
+        let Err(ConnectorError::InvalidInput(m)) = new_incident(&ctx(), &phone) else {
+            panic!("an incident cannot be made from a telephone")
+        };
+        assert!(m.contains("not a telephone"), "{m}");
+        assert!(matches!(
+            unsupported(&Person::new("X").into()),
+            ConnectorError::InvalidInput(m) if m.ends_with("not a person")
+        ));
+    }
+
+    #[test]
+    fn vehicle_search_parameters() {
+        let vrm = |v: &str| SearchKey::Vrm(v.into());
+        let ok = |q: SearchQuery| vehicle_vrm(&q).unwrap();
+        assert_eq!(ok(object_query(vec![vrm(" zx51 abc ")], None)), "ZX51ABC");
+        assert_eq!(ok(object_query(vec![], Some("zv70 stu"))), "ZV70STU");
+        assert_eq!(
+            ok(object_query(vec![vrm("ZX51ABC")], Some("zx51 abc"))),
+            "ZX51ABC",
+            "the same mark twice is one mark"
+        );
+        assert!(looks_like_vrm("ZX51ABC"));
+        assert!(!looks_like_vrm("blue ford"), "no digit");
+        assert!(!looks_like_vrm("12345"), "no letter");
+        assert!(!looks_like_vrm("ZX-51"));
+        for bad in [
+            object_query(vec![], None),
+            object_query(vec![], Some("  ")),
+            object_query(vec![], Some("blue ford")),
+            object_query(vec![vrm("ZX-51")], None),
+            object_query(vec![vrm("ZX51ABC"), vrm("ZR12NPQ")], None),
+            object_query(vec![vrm("ZX51ABC")], Some("ZR12NPQ")),
+            object_query(vec![SearchKey::Vin("SAMPLEVIN00000001".into())], None),
+            object_query(vec![SearchKey::Telephone("+447700900123".into())], None),
+        ] {
+            assert!(
+                matches!(vehicle_vrm(&bad), Err(ConnectorError::InvalidInput(_))),
+                "{bad:?}"
+            );
+        }
     }
 }
