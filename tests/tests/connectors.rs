@@ -2,8 +2,9 @@
 //! stand-ins over real HTTP on loopback: every operation, the mapping into POLE, error mapping.
 
 use interop_host::types::{
-    Classification, ConfigKind, ConnectorError, Entity, EntityKind, EventKind, Gender, Handling,
-    NameAndBirth, Operation, PoleObject, SearchKey, SearchQuery, Submission, Vehicle,
+    Classification, ConfigKind, ConnectorError, Entity, EntityKind, EntityRef, EventKind, Gender,
+    Handling, Link, NameAndBirth, Operation, PoleObject, PoleRecord, SearchKey, SearchQuery,
+    Submission, Telephone, Vehicle,
 };
 use interop_host::{CallError, Connector, Grant};
 use interop_tests::{components, context, harrier_grant, kestrel_grant};
@@ -252,6 +253,234 @@ async fn kestrel_submit_is_idempotent_under_the_same_key() {
     assert_eq!(fetched.source.local_id, first.local_id);
 }
 
+fn vehicle_query(keys: Vec<SearchKey>, text: Option<&str>) -> SearchQuery {
+    SearchQuery {
+        kind: EntityKind::Object,
+        text: text.map(Into::into),
+        keys,
+        limit: 5,
+        cursor: None,
+    }
+}
+
+/// The vehicle in a record, or a panic naming what came instead.
+fn vehicle_of(record: &PoleRecord) -> &Vehicle {
+    match &record.entity {
+        Entity::Object(PoleObject::Vehicle(v)) => v,
+        other => panic!("expected a vehicle, got {other:?}"),
+    }
+}
+
+/// A new vehicle (no local id), OFFICIAL, with no links: the "enter once" vehicle.
+fn new_vehicle(vrm: &str) -> Submission {
+    let mut item = new_incident();
+    item.entity = Entity::Object(PoleObject::Vehicle(Vehicle {
+        vrm: Some(vrm.into()),
+        vin: None,
+        make: Some("FORD".into()),
+        model: Some("FOCUS".into()),
+        body_shape: None,
+        colours: vec!["BLUE".into()],
+        registration_country: None,
+    }));
+    item
+}
+
+#[tokio::test]
+async fn kestrel_vehicle_search_by_vrm_returns_the_seeded_vehicle() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let result = c
+        .search(
+            &context(),
+            &vehicle_query(vec![SearchKey::Vrm("zx51 abc".into())], None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.records.len(), 1, "{result:?}");
+    assert!(result.next_cursor.is_none());
+    let record = &result.records[0];
+    assert_eq!(record.source.system, "Kestrel RMS");
+    assert_eq!(record.source.local_id, "VEH-000401");
+    assert_eq!(record.handling.classification, Classification::Official);
+    let v = vehicle_of(record);
+    assert_eq!(v.vrm.as_deref(), Some("ZX51ABC"));
+    assert_eq!(v.make.as_deref(), Some("FORD"));
+    assert_eq!(v.model.as_deref(), Some("FOCUS"));
+    assert_eq!(v.colours, vec!["BLUE".to_string()]);
+    assert!(
+        record.links.iter().any(|l| l.role == "ownershipOf"
+            && l.from.kind == EntityKind::Person
+            && l.from.local_id == "NOM-000101"),
+        "the vehicle links the same person Harrier holds as its keeper: {:?}",
+        record.links
+    );
+
+    // Free text that looks like a VRM is one; a mark Kestrel stores with a space is found
+    // without it and comes back without it (DS_065).
+    let result = c
+        .search(&context(), &vehicle_query(vec![], Some("ZV70STU")))
+        .await
+        .unwrap();
+    assert_eq!(result.records.len(), 1, "{result:?}");
+    assert_eq!(result.records[0].source.local_id, "VEH-000403");
+    assert_eq!(
+        vehicle_of(&result.records[0]).vrm.as_deref(),
+        Some("ZV70STU")
+    );
+
+    // Free text that is not a VRM is refused, not sent as one.
+    let err = c
+        .search(&context(), &vehicle_query(vec![], Some("blue ford")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "invalid-input", "{err}");
+    // A mark Kestrel does not hold is an empty answer, not an error.
+    let none = c
+        .search(
+            &context(),
+            &vehicle_query(vec![SearchKey::Vrm("ZZ99ZZZ".into())], None),
+        )
+        .await
+        .unwrap();
+    assert!(none.records.is_empty(), "{none:?}");
+}
+
+#[tokio::test]
+async fn kestrel_fetches_a_vehicle_of_interest_and_still_a_phone() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let record = c
+        .fetch(&context(), EntityKind::Object, "VEH-000402")
+        .await
+        .unwrap();
+    assert_eq!(record.source.local_id, "VEH-000402");
+    assert_eq!(vehicle_of(&record).vrm.as_deref(), Some("ZR12NPQ"));
+    assert!(
+        record.handling.sensitive,
+        "OFFICIAL-SENSITIVE in Kestrel: {:?}",
+        record.handling
+    );
+    assert!(
+        record
+            .links
+            .iter()
+            .any(|l| l.role == "driverOf" && l.from.local_id == "NOM-000109"),
+        "{:?}",
+        record.links
+    );
+
+    // Phones are objects kept inside a nominal; they still fetch by their sub-id.
+    let phone = c
+        .fetch(&context(), EntityKind::Object, "NOM-000101/TEL-1")
+        .await
+        .unwrap();
+    assert!(
+        matches!(&phone.entity, Entity::Object(PoleObject::Telephone(t)) if t.number == "+447700900123"),
+        "{phone:?}"
+    );
+
+    let err = c
+        .fetch(&context(), EntityKind::Object, "VEH-999999")
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "not-found", "{err}");
+}
+
+#[tokio::test]
+async fn kestrel_vehicle_submit_is_idempotent_under_the_same_key() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let mut ctx = context();
+    ctx.idempotency_key = Some("veh-key-0001".into());
+    let mut item = new_vehicle("zx51 abc");
+    item.links = vec![Link {
+        from: EntityRef {
+            kind: EntityKind::Person,
+            local_id: "NOM-000101".into(),
+        },
+        to: EntityRef {
+            kind: EntityKind::Object,
+            local_id: String::new(),
+        },
+        role: "ownershipOf".into(),
+    }];
+    let first = c.submit(&ctx, &item).await.unwrap();
+    assert!(first.created, "{first:?}");
+    assert_eq!(first.local_id, "VEH-000404", "after the three seeded");
+    let retry = c.submit(&ctx, &item).await.unwrap();
+    assert_eq!(retry.local_id, first.local_id);
+    assert!(!retry.created, "a replay is not a new record");
+
+    let counters = vendor.counters();
+    assert_eq!(
+        (counters.vehicles_created, counters.vehicle_replays),
+        (1, 1),
+        "{counters:?}"
+    );
+    assert_eq!(counters.incidents_created, 0, "{counters:?}");
+    assert_eq!(
+        vendor
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST"
+                && r.target.ends_with("/api/v2/vehicles")
+                && r.idempotency_key.as_deref() == Some("veh-key-0001"))
+            .count(),
+        2,
+        "both POSTs carried the caller's idempotency key: {:?}",
+        vendor.requests()
+    );
+
+    // What Kestrel holds: the reason is the officer's justification, the requester the user,
+    // the case the request's case reference; the link became the nominal's role.
+    let held = vendor.vehicles();
+    let created = held
+        .iter()
+        .find(|v| v.vehicle_id == first.local_id)
+        .expect("the created vehicle is held");
+    assert_eq!(created.vrm, "ZX51ABC");
+    assert_eq!(created.reason, context().justification);
+    assert_eq!(created.requested_by, context().user_id);
+    assert_eq!(created.case_ref, context().case_reference);
+    assert_eq!(created.protective_marking, "OFFICIAL");
+    assert_eq!(created.nominals.len(), 1);
+    assert_eq!(created.nominals[0].nominal_id, "NOM-000101");
+    assert_eq!(created.nominals[0].role, "OWNER");
+
+    let fetched = c
+        .fetch(&ctx, EntityKind::Object, &first.local_id)
+        .await
+        .unwrap();
+    assert_eq!(vehicle_of(&fetched).vrm.as_deref(), Some("ZX51ABC"));
+}
+
+#[tokio::test]
+async fn kestrel_refuses_objects_other_than_vehicles() {
+    let vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
+    let c = kestrel(kestrel_grant(&vendor.base_url())).await;
+    let mut item = new_incident();
+    item.entity = Entity::Object(PoleObject::Telephone(Telephone {
+        telephone_type: None,
+        number: "+447700900123".into(),
+        extension: None,
+    }));
+    let err = connector_error(c.submit(&context(), &item).await.unwrap_err());
+    let ConnectorError::InvalidInput(message) = err else {
+        panic!("expected invalid-input, got {err:?}");
+    };
+    assert!(message.contains("telephone"), "{message}");
+    assert_eq!(vendor.counters().requests, 0, "nothing was sent to Kestrel");
+}
+
 #[tokio::test]
 async fn kestrel_wrong_key_is_unauthorized() {
     let vendor = kestrel_rms_standin::StandIn::start(Default::default())
@@ -468,4 +697,45 @@ async fn harrier_bad_token_and_vendor_errors_are_mapped() {
         c.check(&context()).await.unwrap_err().class(),
         "unavailable"
     );
+}
+
+// ------------------------------------------------------------------------------ enter once
+
+#[tokio::test]
+async fn one_vehicle_entered_once_goes_to_kestrel_and_harrier() {
+    let kestrel_vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
+    let harrier_vendor = harrier_anpr_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
+    let k = kestrel(kestrel_grant(&kestrel_vendor.base_url())).await;
+    let h = harrier(harrier_grant(&harrier_vendor.base_url())).await;
+    let mut ctx = context();
+    ctx.idempotency_key = Some("enter-once-0001".into());
+    let item = new_vehicle("ZX51ABC");
+    for _attempt in 0..2 {
+        let from_kestrel = k.submit(&ctx, &item).await.unwrap();
+        let from_harrier = h.submit(&ctx, &item).await.unwrap();
+        assert!(
+            from_kestrel.local_id.starts_with("VEH-"),
+            "{from_kestrel:?}"
+        );
+        assert!(
+            from_harrier.local_id.starts_with("HOT-"),
+            "{from_harrier:?}"
+        );
+    }
+    let kc = kestrel_vendor.counters();
+    assert_eq!((kc.vehicles_created, kc.vehicle_replays), (1, 1), "{kc:?}");
+    assert_eq!(harrier_vendor.counters().hotlist_created, 1);
+    // Both systems now answer a search for the mark.
+    let q = vehicle_query(vec![SearchKey::Vrm("ZX51ABC".into())], None);
+    let in_kestrel = k.search(&context(), &q).await.unwrap();
+    assert_eq!(
+        in_kestrel.records.len(),
+        2,
+        "the seeded vehicle of interest and the new one: {in_kestrel:?}"
+    );
+    assert!(!h.search(&context(), &q).await.unwrap().records.is_empty());
 }
