@@ -69,6 +69,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), forbid(clippy::unwrap_used))]
 
+pub mod audit;
 mod bindings;
 pub mod capabilities;
 mod engine;

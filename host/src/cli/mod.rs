@@ -1,5 +1,6 @@
 //! Command-line front end: argument parsing, logging set-up, exit codes.
 
+mod audit;
 mod call;
 mod inspect;
 mod policy;
@@ -48,6 +49,8 @@ enum Command {
     Call(Box<call::Args>),
     /// Review what a connector may do under a policy, or write the least policy it needs.
     Policy(policy::Args),
+    /// Verify the gateway's audit log for tampering, or query it.
+    Audit(audit::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
             Command::Inspect(args) => inspect::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Call(args) => call::run(*args).await.map(|()| ExitCode::SUCCESS),
             Command::Policy(args) => policy::run(args).await,
+            Command::Audit(args) => audit::run(args).await,
         }
     });
     match result {
