@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The demo: builds the host, the two example connectors and their vendor stand-ins, starts the
-# stand-ins on loopback, writes each connector the least policy for its demo configuration
-# (`interop policy init`), reviews it (`interop policy review`), and shows POLE records from both
-# vendor systems through the sandbox under those policies.
+# The demo, the README's main command: builds the host, the two example connectors and their
+# vendor stand-ins; starts the stand-ins on loopback; writes each connector the least policy for
+# its demo configuration (`interop policy init`) and shows a security review of one; starts the
+# gateway (`interop serve`) with both connectors, two demo users and the audit log; runs a
+# federated search for one fictional person and shows the merged answer and its audit record;
+# then keeps the gateway running for your own curl until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,19 +53,93 @@ cat "$work/kestrel-rms.toml"
 echo
 "$bin/interop" policy review "$wasm/kestrel_rms_connector.wasm" --policy "$work/kestrel-rms.toml"
 
-kestrel_call() {
-  "$bin/interop" call "$wasm/kestrel_rms_connector.wasm" "$@" --policy "$work/kestrel-rms.toml" \
-    --justification "interop demo" --case-ref DEMO-1
-}
-harrier_call() {
-  "$bin/interop" call "$wasm/harrier_anpr_connector.wasm" "$@" --policy "$work/harrier-anpr.toml" \
-    --justification "interop demo" --case-ref DEMO-1
-}
+# The gateway: both connectors under those policies, two demo users, audit on, plain HTTP on
+# loopback only. The demo tokens are fixed so the README's curl works; a real gateway makes its
+# own with `interop token new`.
+officer_token=demo-officer-token
+auditor_token=demo-auditor-token
+port=${INTEROP_DEMO_PORT:-8480}
+cat >"$work/gateway.toml" <<EOF
+[server]
+listen = "127.0.0.1:$port"
+plain_http = true
+gateway_id = "demo-gateway"
 
-echo; echo "==> Kestrel RMS (JSON records system): people named Examplewood, as POLE"
-kestrel_call search --input '{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}],"limit":3}'
-echo; echo "==> Harrier ANPR (XML vehicle system): the same person as a registered keeper, as POLE"
-harrier_call search --input '{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}],"limit":3}'
-echo; echo "==> Harrier ANPR: vehicles registered ZX51ABC, as POLE objects"
-harrier_call search --input '{"kind":"Object","keys":[{"Vrm":"ZX51 ABC"}],"limit":3}'
-echo; echo "Done. Try: $bin/interop inspect $wasm/kestrel_rms_connector.wasm"
+[audit]
+dir = "$work/audit"
+
+[[connectors]]
+component = "$PWD/$wasm/kestrel_rms_connector.wasm"
+policy = "$work/kestrel-rms.toml"
+
+[[connectors]]
+component = "$PWD/$wasm/harrier_anpr_connector.wasm"
+policy = "$work/harrier-anpr.toml"
+
+[roles.investigator]
+connectors = ["*"]
+operations = ["search", "fetch", "submit"]
+
+[roles.auditor]
+audit = true
+
+[[users]]
+id = "demo-officer"
+token_sha256 = "$(printf %s "$officer_token" | "$bin/interop" token hash)"
+roles = ["investigator"]
+clearance = "official"
+
+[[users]]
+id = "demo-auditor"
+token_sha256 = "$(printf %s "$auditor_token" | "$bin/interop" token hash)"
+roles = ["auditor"]
+clearance = "official"
+EOF
+
+echo; echo "==> starting the gateway on http://127.0.0.1:$port"
+"$bin/interop" serve --config "$work/gateway.toml" >"$work/gateway.out" 2>"$work/gateway.err" &
+gateway_pid=$!
+pids+=("$gateway_pid")
+for _ in $(seq 300); do
+  grep -q '^listening on ' "$work/gateway.out" 2>/dev/null && break
+  if ! kill -0 "$gateway_pid" 2>/dev/null; then
+    echo "error: the gateway did not start; its log:" >&2; cat "$work/gateway.err" >&2; exit 1
+  fi
+  sleep 0.1
+done
+
+search='{"justification":"Enquiry into burglary at 12 Fictional Road","case_reference":"DEMO-1",
+ "query":{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}]}}'
+echo; echo "==> a federated search for Examplewood: one merged picture from Kestrel RMS and Harrier ANPR"
+echo "    curl -s -H 'Authorization: Bearer $officer_token' http://127.0.0.1:$port/v1/search -d '...'"
+curl -s -H "Authorization: Bearer $officer_token" "http://127.0.0.1:$port/v1/search" -d "$search" \
+  | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("complete:", r["complete"], "| withheld for clearance:", r["withheld"])
+for s in r["sources"]:
+    print("  source %-13s %-9s %s records" % (s["connector"], s["status"], s.get("records", "-")))
+for g in r["groups"]:
+    print("group", g["key"])
+    for h in g["records"]:
+        rec = h["record"]
+        kind = next(iter(rec["entity"]))
+        print("   from %-13s %-12s %-7s %s" % (h["connector"], rec["source"]["local_id"], kind,
+              rec["handling"]["classification"]))
+'
+
+echo; echo "==> the audit record of that search (interop audit query), and the log verified"
+"$bin/interop" audit query --file "$work/audit/audit.jsonl" --user demo-officer
+"$bin/interop" audit verify --file "$work/audit/audit.jsonl"
+
+cat <<EOF
+
+The gateway keeps running at http://127.0.0.1:$port (Ctrl-C stops it and the stand-ins).
+From another terminal, try:
+  curl -s -H 'Authorization: Bearer $officer_token' http://127.0.0.1:$port/v1/search \\
+       -d '{"justification":"Enquiry into burglary","query":{"kind":"Person","text":"Examplewood"}}'
+  curl -s http://127.0.0.1:$port/metrics
+  curl -s -H 'Authorization: Bearer $auditor_token' 'http://127.0.0.1:$port/v1/audit?user=demo-officer'
+Its audit log is $work/audit/audit.jsonl.
+EOF
+wait "$gateway_pid"

@@ -96,13 +96,14 @@ pub enum LoadError {
         reason: String,
     },
     /// `describe` failed, so the connector cannot say what it is.
-    #[error("{name}: `describe` failed while loading: {source}")]
+    /// (The failure is in the message, not also chained as a source, so printing the error
+    /// with its causes does not say it twice.)
+    #[error("{name}: `describe` failed while loading: {failure}")]
     Describe {
         /// Where the bytes came from.
         name: String,
         /// The failure.
-        #[source]
-        source: Box<CallError>,
+        failure: Box<CallError>,
     },
 }
 

@@ -74,6 +74,7 @@ mod bindings;
 pub mod capabilities;
 mod engine;
 mod error;
+pub mod gateway;
 pub mod inspect;
 mod limits;
 mod plugin;

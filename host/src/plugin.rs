@@ -348,7 +348,7 @@ impl Host {
             .map(|a| expect_answer!(a, Describe))
             .map_err(|e| LoadError::Describe {
                 name: name.to_string(),
-                source: Box::new(e),
+                failure: Box::new(e),
             })?;
         check_description(&info).map_err(|reason| LoadError::Description {
             name: name.to_string(),

@@ -4,6 +4,8 @@ mod audit;
 mod call;
 mod inspect;
 mod policy;
+mod serve;
+mod token;
 
 use std::process::ExitCode;
 
@@ -51,6 +53,10 @@ enum Command {
     Policy(policy::Args),
     /// Verify the gateway's audit log for tampering, or query it.
     Audit(audit::Args),
+    /// Run the gateway: federated search, enter-once submit, audit.
+    Serve(serve::Args),
+    /// Make bearer tokens for gateway users, and their hashes.
+    Token(token::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -72,6 +78,8 @@ pub fn main() -> ExitCode {
             Command::Call(args) => call::run(*args).await.map(|()| ExitCode::SUCCESS),
             Command::Policy(args) => policy::run(args).await,
             Command::Audit(args) => audit::run(args).await,
+            Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Token(args) => token::run(args).map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

@@ -235,7 +235,10 @@ impl GatewayConfig {
             (None, None, true) => {
                 if !listen.ip().is_loopback() {
                     return Err(at(
-                        server.plain_http.as_ref().map_or(listen_at, |p| p.span().start),
+                        server
+                            .plain_http
+                            .as_ref()
+                            .map_or(listen_at, |p| p.span().start),
                         format!(
                             "plain_http is only allowed on a loopback address, not {listen}: officers' tokens and police data must not cross a network unencrypted; give tls_cert and tls_key"
                         ),
@@ -423,7 +426,10 @@ clearance = "official"
     fn a_full_configuration_parses() {
         let c = parse(&good()).unwrap();
         assert!(c.tls.is_none());
-        assert_eq!(c.connectors[0].component, Path::new("/etc/interop/kestrel.wasm"));
+        assert_eq!(
+            c.connectors[0].component,
+            Path::new("/etc/interop/kestrel.wasm")
+        );
         assert_eq!(c.connectors[0].policy, Path::new("/abs/kestrel.toml"));
         assert_eq!(c.audit_dir, Path::new("/etc/interop/audit"));
         assert_eq!(c.users[0].token_sha256, token_sha256("demo-token-1"));
@@ -436,11 +442,31 @@ clearance = "official"
     fn mistakes_name_the_line() {
         let base = good();
         for (from, to, needle) in [
-            ("listen = \"127.0.0.1:0\"", "listen = \"0.0.0.0:8080\"", "only allowed on a loopback"),
-            ("listen = \"127.0.0.1:0\"", "listen = \"localhost\"", "not an address"),
-            ("clearance = \"official\"", "clearance = \"restricted\"", "not official"),
-            ("roles = [\"investigator\"]", "roles = [\"detective\"]", "not defined"),
-            ("\"search\", \"fetch\"", "\"search\", \"delete\"", "not one of"),
+            (
+                "listen = \"127.0.0.1:0\"",
+                "listen = \"0.0.0.0:8080\"",
+                "only allowed on a loopback",
+            ),
+            (
+                "listen = \"127.0.0.1:0\"",
+                "listen = \"localhost\"",
+                "not an address",
+            ),
+            (
+                "clearance = \"official\"",
+                "clearance = \"restricted\"",
+                "not official",
+            ),
+            (
+                "roles = [\"investigator\"]",
+                "roles = [\"detective\"]",
+                "not defined",
+            ),
+            (
+                "\"search\", \"fetch\"",
+                "\"search\", \"delete\"",
+                "not one of",
+            ),
             ("plain_http = true", "plain_htp = true", "unknown field"),
         ] {
             let text = base.replace(from, to);

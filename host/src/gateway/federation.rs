@@ -73,7 +73,11 @@ pub fn subject_key(record: &PoleRecord) -> Option<String> {
             .vrm
             .as_deref()
             .map(|vrm| format!("vrm:{}", norm(vrm).to_uppercase()))
-            .or_else(|| v.vin.as_deref().map(|vin| format!("vin:{}", norm(vin).to_uppercase())))
+            .or_else(|| {
+                v.vin
+                    .as_deref()
+                    .map(|vin| format!("vin:{}", norm(vin).to_uppercase()))
+            })
             .filter(|k| !k.ends_with(':')),
         Entity::Object(PoleObject::Telephone(t)) => {
             let digits: String = t.number.chars().filter(char::is_ascii_digit).collect();
@@ -98,12 +102,8 @@ pub fn subject_key(record: &PoleRecord) -> Option<String> {
 pub fn group(hits: Vec<Hit>) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     for hit in hits {
-        let key = subject_key(&hit.record).unwrap_or_else(|| {
-            format!(
-                "record:{}:{}",
-                hit.connector, hit.record.source.local_id
-            )
-        });
+        let key = subject_key(&hit.record)
+            .unwrap_or_else(|| format!("record:{}:{}", hit.connector, hit.record.source.local_id));
         match groups.iter_mut().find(|g| g.key == key) {
             Some(g) => g.records.push(hit),
             None => groups.push(Group {
@@ -194,9 +194,24 @@ mod tests {
     fn the_same_person_in_two_systems_is_one_group_with_both_sources() {
         let o = Classification::Official;
         let groups = group(vec![
-            hit("kestrel", "NOM-1", o, person("Alex", "Examplewood", Some("1988-03-14"))),
-            hit("harrier", "KPR-1", o, person("ALEX", "EXAMPLE-WOOD", Some("1988-03-14"))),
-            hit("kestrel", "NOM-2", o, person("Alex", "Examplewood", Some("1990-01-01"))),
+            hit(
+                "kestrel",
+                "NOM-1",
+                o,
+                person("Alex", "Examplewood", Some("1988-03-14")),
+            ),
+            hit(
+                "harrier",
+                "KPR-1",
+                o,
+                person("ALEX", "EXAMPLE-WOOD", Some("1988-03-14")),
+            ),
+            hit(
+                "kestrel",
+                "NOM-2",
+                o,
+                person("Alex", "Examplewood", Some("1990-01-01")),
+            ),
             hit("kestrel", "NOM-3", o, person("Alex", "Examplewood", None)),
         ]);
         assert_eq!(groups.len(), 3);
@@ -211,17 +226,22 @@ mod tests {
         let groups = group(vec![
             hit("a", "1", o, vehicle("ZX51 ABC")),
             hit("b", "2", o, vehicle("zx51abc")),
-            hit("b", "3", o, Entity::Event(Event {
-                kind: EventKind::Other,
-                references: vec![],
-                ho_classification: None,
-                offence_code: None,
-                starts_at: None,
-                ends_at: None,
-                exact_time_known: false,
-                description: None,
-                status: None,
-            })),
+            hit(
+                "b",
+                "3",
+                o,
+                Entity::Event(Event {
+                    kind: EventKind::Other,
+                    references: vec![],
+                    ho_classification: None,
+                    offence_code: None,
+                    starts_at: None,
+                    ends_at: None,
+                    exact_time_known: false,
+                    description: None,
+                    status: None,
+                }),
+            ),
         ]);
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].key, "vrm:ZX51ABC");

@@ -98,7 +98,11 @@ impl Metrics {
         for (name, help, classes) in [
             ("errors", "Calls that failed, whatever the reason.", None),
             ("traps", "Calls stopped by a trap.", Some(&["trap"][..])),
-            ("timeouts", "Calls stopped by the wall-clock timeout.", Some(&["timeout"][..])),
+            (
+                "timeouts",
+                "Calls stopped by the wall-clock timeout.",
+                Some(&["timeout"][..]),
+            ),
         ] {
             let _ = writeln!(
                 out,
@@ -114,12 +118,19 @@ impl Metrics {
                     })
                     .map(|(_, n)| n)
                     .sum();
-                let _ = writeln!(out, "interop_connector_{name}_total{{connector=\"{c}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "interop_connector_{name}_total{{connector=\"{c}\"}} {n}"
+                );
             }
         }
         out.push_str("# HELP interop_connector_active_instances Calls running now (one instance each).\n# TYPE interop_connector_active_instances gauge\n");
         for (c, s) in map.iter() {
-            let _ = writeln!(out, "interop_connector_active_instances{{connector=\"{c}\"}} {}", s.active);
+            let _ = writeln!(
+                out,
+                "interop_connector_active_instances{{connector=\"{c}\"}} {}",
+                s.active
+            );
         }
         out.push_str("# HELP interop_connector_call_seconds Call latency, instantiation included.\n# TYPE interop_connector_call_seconds histogram\n");
         for (c, s) in map.iter() {

@@ -637,10 +637,12 @@ pub fn review(
             );
         }
         let grants = import_grants(&item.name, &effective, is_provided);
-        if grants.starts_with("nothing")
-            && is_provided
-            && !item.name.starts_with("wasi:cli/environment")
-        {
+        // Only interfaces outside the connector world: the world's own imports (config, HTTP)
+        // granting nothing is reported by the config and network findings above.
+        let from_runtime = !item.name.starts_with("interop:connector/")
+            && !item.name.starts_with("wasi:http/")
+            && !item.name.starts_with("wasi:cli/environment");
+        if grants.starts_with("nothing") && is_provided && from_runtime {
             find(
                 Severity::Info,
                 "import-not-granted",

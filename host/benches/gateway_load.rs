@@ -1,0 +1,294 @@
+//! Gateway load benchmark: requests per second and latency percentiles for a one-connector
+//! search through `interop serve` with audit on, side by side in the same run with `wasmtime
+//! serve` running a minimal proxy component that makes the same upstream call to the same
+//! vendor stand-in and returns its body.
+//!
+//! Run it with `scripts/bench-gateway.sh`, which installs `wasmtime` 48 and builds the proxy;
+//! by hand:
+//!
+//! ```sh
+//! INTEROP_BENCH_WASMTIME=path/to/wasmtime INTEROP_BENCH_PROXY=path/to/guest_bench_proxy.wasm \
+//!     cargo bench -p interop-host --bench gateway_load
+//! ```
+//!
+//! Settings (environment): `INTEROP_BENCH_SECONDS` per round (default 10), `INTEROP_BENCH_ROUNDS`
+//! (default 3, alternating sides so both see the same machine noise), `INTEROP_BENCH_CONNECTIONS`
+//! (default 32 keep-alive connections).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use interop_host::Host;
+use interop_host::gateway::Gateway;
+use interop_host::gateway::config::{GatewayConfig, hex, token_sha256};
+
+/// The stand-in's port: the proxy component has it compiled in.
+const UPSTREAM: &str = "127.0.0.1:47100";
+const TOKEN: &str = "bench-token-0000000000000001";
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Side {
+    name: &'static str,
+    addr: String,
+    path: String,
+    method: &'static str,
+    body: Option<String>,
+    token: bool,
+}
+
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    errors: u64,
+    elapsed: Duration,
+}
+
+impl Tally {
+    fn rps(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&mut self, p: f64) -> Duration {
+        self.latencies.sort();
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies[i]
+    }
+}
+
+/// Drive `side` with `connections` keep-alive connections for `seconds`.
+async fn load(side: &Side, connections: usize, seconds: u64) -> Tally {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let addr = side.addr.clone();
+        let path = side.path.clone();
+        let method = side.method;
+        let body = side.body.clone();
+        let token = side.token;
+        tasks.push(tokio::spawn(async move {
+            let mut tally = Tally::default();
+            let Ok(stream) = tokio::net::TcpStream::connect(&addr).await else {
+                tally.errors += 1;
+                return tally;
+            };
+            let Ok((mut sender, conn)) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
+            else {
+                tally.errors += 1;
+                return tally;
+            };
+            tokio::spawn(conn);
+            while Instant::now() < deadline {
+                let mut request = http::Request::builder()
+                    .method(method)
+                    .uri(&path)
+                    .header("host", &addr);
+                if token {
+                    request = request.header("authorization", format!("Bearer {TOKEN}"));
+                }
+                let request = request
+                    .body(Full::new(body.clone().map_or_else(Bytes::new, Bytes::from)))
+                    .expect("request");
+                let sent = Instant::now();
+                match sender.send_request(request).await {
+                    Ok(response) => {
+                        let ok = response.status().is_success();
+                        let read = response.into_body().collect().await.is_ok();
+                        if ok && read {
+                            tally.latencies.push(sent.elapsed());
+                        } else {
+                            tally.errors += 1;
+                        }
+                    }
+                    Err(_) => {
+                        tally.errors += 1;
+                        break;
+                    }
+                }
+            }
+            tally
+        }));
+    }
+    let mut total = Tally::default();
+    for t in tasks {
+        let t = t.await.expect("load task");
+        total.latencies.extend(t.latencies);
+        total.errors += t.errors;
+    }
+    total.elapsed = started.elapsed();
+    total
+}
+
+fn start_wasmtime(wasmtime: &PathBuf, proxy: &PathBuf, port: u16) -> Child {
+    Command::new(wasmtime)
+        .args(["serve", "-S", "cli", "--addr", &format!("127.0.0.1:{port}")])
+        .arg(proxy)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", wasmtime.display()))
+}
+
+async fn wait_for(addr: &str) {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing listens on {addr}");
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is taken from the command line.
+    let wasmtime: PathBuf = std::env::var("INTEROP_BENCH_WASMTIME")
+        .expect("set INTEROP_BENCH_WASMTIME (scripts/bench-gateway.sh does)")
+        .into();
+    let proxy: PathBuf = std::env::var("INTEROP_BENCH_PROXY")
+        .expect("set INTEROP_BENCH_PROXY (scripts/bench-gateway.sh does)")
+        .into();
+    let component: PathBuf = std::env::var("INTEROP_BENCH_COMPONENT")
+        .unwrap_or_else(|_| interop_test_artifacts::KESTREL_RMS.to_string())
+        .into();
+    let seconds: u64 = env_or("INTEROP_BENCH_SECONDS", 10);
+    let rounds: u32 = env_or("INTEROP_BENCH_ROUNDS", 3);
+    let connections: usize = env_or("INTEROP_BENCH_CONNECTIONS", 32);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let vendor = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config {
+            listen: UPSTREAM.parse().expect("literal"),
+            ..kestrel_rms_standin::Config::default()
+        })
+        .await
+        .expect("the stand-in starts on 127.0.0.1:47100");
+
+        let dir = std::env::temp_dir().join(format!("interop-bench-gw-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let secret = dir.join("kestrel.secret");
+        std::fs::write(&secret, kestrel_rms_standin::DEFAULT_API_KEY).expect("secret");
+        let policy = dir.join("kestrel-rms.toml");
+        std::fs::write(
+            &policy,
+            format!(
+                "connector = \"kestrel-rms\"\n[limits]\nmax_concurrent = 256\n[config]\nbase_url = \"{}\"\n[secrets]\napi_key = {{ file = \"{}\" }}\n[network]\nallow = [\"config:base_url\"]\nprivate = [\"127.0.0.1\"]\n",
+                vendor.base_url(),
+                secret.display()
+            ),
+        )
+        .expect("policy");
+        let config = dir.join("gateway.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit\"\n[[connectors]]\ncomponent = \"{}\"\npolicy = \"{}\"\n[roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\"]\n[[users]]\nid = \"bench\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
+                component.display(),
+                policy.display(),
+                hex(&token_sha256(TOKEN))
+            ),
+        )
+        .expect("config");
+        let host = Host::new().expect("host");
+        let gateway = Gateway::start(GatewayConfig::from_file(&config).expect("config"), &host)
+            .await
+            .expect("gateway");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let ours = listener.local_addr().expect("addr").to_string();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(gateway.serve(listener, async {
+            let _ = stopped.await;
+        }));
+
+        let theirs_port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            l.local_addr().expect("addr").port()
+        };
+        let mut child = start_wasmtime(&wasmtime, &proxy, theirs_port);
+        let theirs = format!("127.0.0.1:{theirs_port}");
+        wait_for(&theirs).await;
+
+        let sides = [
+            Side {
+                name: "interop serve (audit on)",
+                addr: ours,
+                path: "/v1/connectors/kestrel-rms/search".into(),
+                method: "POST",
+                body: Some(
+                    r#"{"justification":"load benchmark","query":{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}],"limit":20}}"#
+                        .into(),
+                ),
+                token: true,
+            },
+            Side {
+                name: "wasmtime serve (proxy)",
+                addr: theirs,
+                path: "/".into(),
+                method: "GET",
+                body: None,
+                token: false,
+            },
+        ];
+        // Warm both: first compiles, connection pools, page cache.
+        for side in &sides {
+            let _ = load(side, connections, 2).await;
+        }
+        let mut results: Vec<Tally> = sides.iter().map(|_| Tally::default()).collect();
+        for round in 0..rounds {
+            for (i, side) in sides.iter().enumerate() {
+                let t = load(side, connections, seconds).await;
+                println!(
+                    "round {} {:<26} {:>8.0} rps  {} errors",
+                    round + 1,
+                    side.name,
+                    t.rps(),
+                    t.errors
+                );
+                results[i].latencies.extend(t.latencies);
+                results[i].errors += t.errors;
+                results[i].elapsed += t.elapsed;
+            }
+        }
+        println!(
+            "\n{connections} connections, {rounds} rounds of {seconds} s each side, alternating\n"
+        );
+        println!(
+            "| side | rps | p50 | p90 | p99 | errors |\n|---|---|---|---|---|---|"
+        );
+        let mut rps = Vec::new();
+        for (side, t) in sides.iter().zip(results.iter_mut()) {
+            rps.push(t.rps());
+            println!(
+                "| {} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
+                side.name,
+                t.rps(),
+                t.percentile(0.50).as_secs_f64() * 1e3,
+                t.percentile(0.90).as_secs_f64() * 1e3,
+                t.percentile(0.99).as_secs_f64() * 1e3,
+                t.errors
+            );
+        }
+        println!("\nours / theirs rps: {:.2}", rps[0] / rps[1]);
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = stop.send(());
+        let _ = serving.await;
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}

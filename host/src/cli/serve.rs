@@ -1,0 +1,70 @@
+//! `interop serve`: run the gateway.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use interop_host::Host;
+use interop_host::gateway::Gateway;
+use interop_host::gateway::config::GatewayConfig;
+
+const AFTER_HELP: &str = "\
+Loads every connector in the configuration under its policy (refusing to start if one fails),
+opens the audit log, and serves the API (see GET /openapi.json) until SIGINT or SIGTERM; then it
+stops accepting, lets calls in flight finish (up to 30 s) and closes the audit log.
+
+The configuration (TOML) names the listen address, the TLS certificate and key (or plain_http =
+true on a loopback address), the connectors with their policies, roles, users (by the SHA-256 of
+their token: `interop token new`), and the audit directory. The format is documented at the top of
+host/src/gateway/config.rs.
+
+Example:
+  interop serve --config /etc/interop/gateway.toml
+  curl -s -H \"Authorization: Bearer $TOKEN\" https://gateway.force.example:8443/v1/search \\
+       -d '{\"justification\":\"burglary enquiry\",\"query\":{\"kind\":\"Person\",\"text\":\"Examplewood\"}}'";
+
+/// Arguments of `interop serve`.
+#[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// The gateway configuration file.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let config = GatewayConfig::from_file(&args.config)?;
+    let host = Host::new()?;
+    let listen = config.listen;
+    let tls = config.tls.is_some();
+    let gateway = Gateway::start(config, &host).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let bound = listener.local_addr()?;
+    // The line scripts and tests wait for; it names the real port when the config says 0.
+    println!(
+        "listening on {}://{bound}",
+        if tls { "https" } else { "http" }
+    );
+    tracing::info!(
+        "gateway serving {} connectors on {bound}",
+        gateway.plugins().len()
+    );
+    gateway.serve(listener, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot watch SIGTERM: {e}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,261 @@
+//! `interop serve`: the gateway where an officer searches every connected system at once and
+//! enters data once. Every data call is authenticated (bearer token), authorised (role →
+//! connectors and operations), justified, filtered by clearance and audited before the response
+//! leaves.
+//!
+//! Routes (JSON; the OpenAPI document is at `GET /openapi.json`):
+//!
+//! | route | who | what |
+//! |---|---|---|
+//! | `GET /healthz` | anyone | liveness |
+//! | `GET /metrics` | anyone | Prometheus metrics |
+//! | `GET /openapi.json` | anyone | the API description |
+//! | `GET /v1/connectors` | any user | installed connectors, their describe answers, health |
+//! | `POST /v1/search` | role with `search` | federated search across connectors |
+//! | `POST /v1/connectors/{id}/search\|fetch\|submit` | role with that operation | one connector |
+//! | `POST /v1/submit` | role with `submit` | enter once: one entity to every connector that takes it |
+//! | `GET /v1/audit` | role with `audit = true` | query the audit log (the read is audited) |
+
+pub mod config;
+pub mod federation;
+pub mod metrics;
+mod routes;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use crate::audit::AuditLog;
+use crate::engine::Host;
+use crate::plugin::Connector;
+use crate::policy::Policy;
+use config::GatewayConfig;
+use metrics::Metrics;
+
+/// How long a shutdown waits for calls in flight before it gives up on them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// An installed connector as the gateway runs it.
+pub struct Plugin {
+    /// The loaded connector under its policy's effective grant.
+    pub connector: Connector,
+    /// SHA-256 of the component file, as audited.
+    pub component_sha256: String,
+    /// The policy file it runs under.
+    pub policy: String,
+}
+
+/// Shared state of a running gateway.
+pub(crate) struct State {
+    pub(crate) config: GatewayConfig,
+    pub(crate) plugins: Vec<Arc<Plugin>>,
+    pub(crate) audit: AuditLog,
+    pub(crate) metrics: Metrics,
+    pub(crate) started: Instant,
+}
+
+/// A gateway ready to serve: connectors loaded, audit log open.
+#[derive(Clone)]
+pub struct Gateway {
+    state: Arc<State>,
+}
+
+impl Gateway {
+    /// Load every installed connector under its policy and open the audit log. A connector that
+    /// fails to load stops the start: a force must know its gateway runs what it installed.
+    ///
+    /// # Errors
+    /// The first connector, policy or audit problem, naming the file.
+    pub async fn start(config: GatewayConfig, host: &Host) -> anyhow::Result<Gateway> {
+        let audit = AuditLog::open(&config.audit_dir, &config.gateway_id)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the audit log in {}",
+                    config.audit_dir.display()
+                )
+            })?;
+        let mut plugins: Vec<Arc<Plugin>> = Vec::new();
+        for installed in &config.connectors {
+            let plugin = load(host, &installed.component, &installed.policy).await?;
+            let id = plugin.connector.info().id.clone();
+            if plugins.iter().any(|p| p.connector.info().id == id) {
+                anyhow::bail!(
+                    "{}: connector `{id}` is installed twice; each connector id may appear once",
+                    config.source.display()
+                );
+            }
+            routes::audit_admin(&audit, "connector-loaded", &plugin).await?;
+            tracing::info!(
+                "connector {} {} loaded from {} under {}",
+                id,
+                plugin.connector.info().version,
+                installed.component.display(),
+                plugin.policy
+            );
+            plugins.push(Arc::new(plugin));
+        }
+        Ok(Gateway {
+            state: Arc::new(State {
+                config,
+                plugins,
+                audit,
+                metrics: Metrics::default(),
+                started: Instant::now(),
+            }),
+        })
+    }
+
+    /// Serve on `listener` until `shutdown` resolves, then stop accepting, let calls in flight
+    /// finish (up to 30 s), and close the audit log.
+    ///
+    /// # Errors
+    /// When TLS cannot be set up from the configured files.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
+        let tls = match &self.state.config.tls {
+            Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+            None => None,
+        };
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let builder =
+            hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let state = self.state.clone();
+            let service = hyper::service::service_fn(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, std::convert::Infallible>(routes::handle(state, req, peer).await) }
+            });
+            match &tls {
+                Some(acceptor) => {
+                    let acceptor = acceptor.clone();
+                    let builder = builder.clone();
+                    let watcher = graceful.watcher();
+                    tokio::spawn(async move {
+                        let stream = match tokio::time::timeout(
+                            Duration::from_secs(10),
+                            acceptor.accept(stream),
+                        )
+                        .await
+                        {
+                            Ok(Ok(s)) => s,
+                            Ok(Err(e)) => {
+                                tracing::debug!("TLS handshake with {peer} failed: {e}");
+                                return;
+                            }
+                            Err(_) => return,
+                        };
+                        let conn = builder
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .into_owned();
+                        if let Err(e) = watcher.watch(conn).await {
+                            tracing::debug!("connection from {peer}: {e}");
+                        }
+                    });
+                }
+                None => {
+                    let conn = builder
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .into_owned();
+                    let fut = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        if let Err(e) = fut.await {
+                            tracing::debug!("connection from {peer}: {e}");
+                        }
+                    });
+                }
+            }
+        }
+        tracing::info!("shutting down: finishing calls in flight");
+        if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("calls still running after {SHUTDOWN_GRACE:?}; stopping anyway");
+        }
+        self.state.audit.close().await?;
+        Ok(())
+    }
+
+    /// The configured listen address.
+    pub fn listen(&self) -> SocketAddr {
+        self.state.config.listen
+    }
+
+    /// The connectors it runs.
+    pub fn plugins(&self) -> &[Arc<Plugin>] {
+        &self.state.plugins
+    }
+}
+
+/// Load one connector under its policy, hashing the component for the audit.
+async fn load(host: &Host, component: &Path, policy_file: &Path) -> anyhow::Result<Plugin> {
+    use sha2::Digest;
+    let policy = Policy::from_file(policy_file)?;
+    let bytes = tokio::fs::read(component)
+        .await
+        .with_context(|| format!("cannot read connector {}", component.display()))?;
+    let (connector, review) = host.load_with_policy(component, &policy).await?;
+    for f in review
+        .findings
+        .iter()
+        .filter(|f| f.severity >= crate::policy::effective::Severity::Medium)
+    {
+        tracing::warn!(
+            "{} under {}: {} finding {}: {}",
+            connector.info().id,
+            policy.source,
+            f.severity,
+            f.code,
+            f.message
+        );
+    }
+    Ok(Plugin {
+        connector,
+        component_sha256: config::hex(&sha2::Sha256::digest(&bytes)),
+        policy: policy.source,
+    })
+}
+
+/// A TLS acceptor from PEM files: the certificate chain and its private key.
+fn tls_acceptor(cert: &Path, key: &Path) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .with_context(|| format!("cannot read TLS certificate {}", cert.display()))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("{} is not a PEM certificate chain", cert.display()))?;
+    if certs.is_empty() {
+        anyhow::bail!("{} holds no certificate", cert.display());
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("cannot read a PEM private key from {}", key.display()))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .context("the TLS certificate and key do not make a usable pair")?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}

@@ -1,0 +1,595 @@
+//! The gateway end to end, over real HTTP: two example connectors against their vendor
+//! stand-ins, users with roles and clearances, the audit log.
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use interop_host::Host;
+use interop_host::gateway::Gateway;
+use interop_host::gateway::config::{GatewayConfig, hex, token_sha256};
+use interop_test_artifacts::{HARRIER_ANPR, KESTREL_RMS};
+use serde_json::{Value, json};
+
+/// Bearer tokens of the test users.
+const INVESTIGATOR: &str = "token-investigator-0001";
+const SECRET_DS: &str = "token-secret-ds-0002";
+const KESTREL_ONLY: &str = "token-kestrel-only-0003";
+const AUDITOR: &str = "token-auditor-0004";
+
+/// A running gateway with its stand-ins; dropping it stops everything.
+struct Running {
+    url: String,
+    dir: PathBuf,
+    kestrel: kestrel_rms_standin::StandIn,
+    harrier: harrier_anpr_standin::StandIn,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Running {
+    /// Stop the gateway gracefully and wait for it.
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+fn host() -> &'static Host {
+    static HOST: std::sync::LazyLock<Host> = std::sync::LazyLock::new(|| Host::new().unwrap());
+    &HOST
+}
+
+fn scratch(name: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("interop-gw-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Write a policy granting `base_url` (a loopback stand-in) and a secret from a file.
+fn policy(dir: &Path, id: &str, base_url: &str, secret_key: &str, secret: &str) -> PathBuf {
+    let secret_file = dir.join(format!("{id}.secret"));
+    std::fs::write(&secret_file, secret).unwrap();
+    let file = dir.join(format!("{id}.toml"));
+    std::fs::write(
+        &file,
+        format!(
+            "connector = \"{id}\"\n[limits]\ntimeout_ms = 5000\n[config]\nbase_url = \"{base_url}\"\nforce = \"Test Constabulary\"\n[secrets]\n{secret_key} = {{ file = \"{}\" }}\n[network]\nallow = [\"config:base_url\"]\nprivate = [\"127.0.0.1\"]\n",
+            secret_file.display()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+/// Start stand-ins and a gateway; `harrier_path` is appended to Harrier's base URL (a fault
+/// prefix makes it fail).
+async fn start(name: &str, harrier_path: &str) -> Running {
+    let kestrel = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config::default())
+        .await
+        .unwrap();
+    let harrier = harrier_anpr_standin::StandIn::start(harrier_anpr_standin::Config::default())
+        .await
+        .unwrap();
+    let dir = scratch(name);
+    let kp = policy(
+        &dir,
+        "kestrel-rms",
+        &kestrel.base_url(),
+        "api_key",
+        kestrel_rms_standin::DEFAULT_API_KEY,
+    );
+    let harrier_url = format!("{}{harrier_path}", harrier.base_url().trim_end_matches('/'));
+    let hp = policy(
+        &dir,
+        "harrier-anpr",
+        &harrier_url,
+        "token",
+        harrier_anpr_standin::DEFAULT_API_KEY,
+    );
+    let user = |id: &str, token: &str, roles: &str, clearance: &str| {
+        format!(
+            "[[users]]\nid = \"{id}\"\ntoken_sha256 = \"{}\"\nroles = [{roles}]\nclearance = \"{clearance}\"\n",
+            hex(&token_sha256(token))
+        )
+    };
+    let config = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\ngateway_id = \"test-gw\"\n[audit]\ndir = \"audit\"\n\
+         [[connectors]]\ncomponent = \"{KESTREL_RMS}\"\npolicy = \"{}\"\n\
+         [[connectors]]\ncomponent = \"{HARRIER_ANPR}\"\npolicy = \"{}\"\n\
+         [roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\", \"fetch\", \"submit\"]\n\
+         [roles.kestrel-searcher]\nconnectors = [\"kestrel-rms\"]\noperations = [\"search\"]\n\
+         [roles.auditor]\naudit = true\n{}{}{}{}",
+        kp.display(),
+        hp.display(),
+        user("pc-0001", INVESTIGATOR, "\"investigator\"", "official"),
+        user("ds-0002", SECRET_DS, "\"investigator\"", "secret"),
+        user(
+            "analyst-0003",
+            KESTREL_ONLY,
+            "\"kestrel-searcher\"",
+            "official"
+        ),
+        user("auditor-0004", AUDITOR, "\"auditor\"", "official"),
+    );
+    let config_file = dir.join("gateway.toml");
+    std::fs::write(&config_file, &config).unwrap();
+    let config = GatewayConfig::from_file(&config_file).unwrap();
+    let gateway = Gateway::start(config, host()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(gateway.serve(listener, async {
+        let _ = rx.await;
+    }));
+    Running {
+        url,
+        dir,
+        kestrel,
+        harrier,
+        stop: Some(tx),
+        task: Some(task),
+    }
+}
+
+/// One HTTP/1.1 request; the status and the JSON body (or the text as a JSON string).
+async fn request(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let uri: http::Uri = url.parse().unwrap();
+    let stream = tokio::net::TcpStream::connect(uri.authority().unwrap().as_str())
+        .await
+        .unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let mut builder = http::Request::builder()
+        .method(method)
+        .uri(uri.path_and_query().unwrap().as_str())
+        .header("host", uri.authority().unwrap().as_str());
+    if let Some(t) = token {
+        builder = builder.header("authorization", format!("Bearer {t}"));
+    }
+    let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
+    let response = sender
+        .send_request(builder.body(Full::new(body)).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, value)
+}
+
+fn person_search() -> Value {
+    json!({
+        "justification": "Enquiry into burglary at 12 Fictional Road",
+        "case_reference": "OP-TEST-1",
+        "query": { "kind": "Person", "keys": [ { "Name": { "surname": "Examplewood", "given_name": null, "date_of_birth": null } } ] }
+    })
+}
+
+/// The audit records, read straight from the log file.
+fn audit_records(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("audit/audit.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("operation").is_some())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn federated_search_merges_one_person_from_two_systems_and_audits_it() {
+    let gw = start("merge", "").await;
+    let (status, body) = request(
+        "POST",
+        &format!("{}/v1/search", gw.url),
+        Some(INVESTIGATOR),
+        Some(person_search()),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["complete"], true, "{body}");
+    let sources = body["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2, "{body}");
+    assert!(sources.iter().all(|s| s["status"] == "ok"), "{body}");
+    let group = body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == "person:examplewood:alex:1988-03-14")
+        .unwrap_or_else(|| panic!("no merged group: {body}"));
+    let from: Vec<&str> = group["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["connector"].as_str().unwrap())
+        .collect();
+    assert!(
+        from.contains(&"kestrel-rms") && from.contains(&"harrier-anpr"),
+        "{group}"
+    );
+
+    let records = audit_records(&gw.dir);
+    let search = records
+        .iter()
+        .find(|r| r["operation"] == "search")
+        .expect("the search is audited");
+    assert_eq!(search["user"], "pc-0001");
+    assert_eq!(
+        search["justification"],
+        "Enquiry into burglary at 12 Fictional Road"
+    );
+    assert_eq!(search["case_reference"], "OP-TEST-1");
+    assert_eq!(search["category"], "combination");
+    assert_eq!(search["criteria"]["kind"], "Person");
+    let disclosed: Vec<&str> = search["disclosed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        disclosed.contains(&"kestrel-rms:person:NOM-000101"),
+        "{disclosed:?}"
+    );
+    assert!(
+        search["subjects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "person:examplewood:alex:1988-03-14"),
+        "{search}"
+    );
+    assert_eq!(search["connectors"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        search["connectors"][0]["component_sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_connector_makes_a_visible_partial_answer() {
+    let gw = start("partial", "/_fault/status/503").await;
+    let (status, body) = request(
+        "POST",
+        &format!("{}/v1/search", gw.url),
+        Some(INVESTIGATOR),
+        Some(person_search()),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["complete"], false, "{body}");
+    let harrier = body["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["connector"] == "harrier-anpr")
+        .unwrap();
+    assert_eq!(harrier["status"], "failed", "{harrier}");
+    assert_eq!(harrier["class"], "unavailable", "{harrier}");
+    let kestrel = body["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["connector"] == "kestrel-rms")
+        .unwrap();
+    assert_eq!(kestrel["status"], "ok");
+    assert!(!body["groups"].as_array().unwrap().is_empty());
+    let records = audit_records(&gw.dir);
+    let search = records.iter().find(|r| r["operation"] == "search").unwrap();
+    assert_eq!(search["outcome"], "partial");
+    gw.stop().await;
+}
+
+fn vehicle_submission(key: &str) -> Value {
+    json!({
+        "justification": "Vehicle seen leaving burglary scene",
+        "case_reference": "OP-TEST-2",
+        "idempotency_key": key,
+        "submission": {
+            "local_id": null,
+            "handling": { "classification": "Official", "sensitive": false, "caveats": [], "grading": null, "review_date": null },
+            "entity": { "Object": { "Vehicle": {
+                "vrm": "ZY19 TST", "vin": null, "make": "TESTMAKE", "model": "SAMPLE", "body_shape": null,
+                "colours": ["GREEN"], "registration_country": null } } },
+            "links": []
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enter_once_reaches_both_systems_and_a_retry_creates_nothing() {
+    let gw = start("enter-once", "").await;
+    let url = format!("{}/v1/submit", gw.url);
+    let (s, first) = request(
+        "POST",
+        &url,
+        Some(INVESTIGATOR),
+        Some(vehicle_submission("retry-key-0001")),
+    )
+    .await;
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(first["complete"], true, "{first}");
+    let targets = first["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 2, "{first}");
+    assert!(
+        targets
+            .iter()
+            .all(|t| t["status"] == "ok" && t["receipt"]["created"] == true),
+        "{first}"
+    );
+    // The retry, as after a lost response: same key, nothing new anywhere.
+    let (s, again) = request(
+        "POST",
+        &url,
+        Some(INVESTIGATOR),
+        Some(vehicle_submission("retry-key-0001")),
+    )
+    .await;
+    assert_eq!(s, 200, "{again}");
+    for (a, b) in first["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(again["targets"].as_array().unwrap())
+    {
+        assert_eq!(
+            a["receipt"]["local_id"], b["receipt"]["local_id"],
+            "{again}"
+        );
+        assert_eq!(b["receipt"]["created"], false, "{again}");
+    }
+    assert_eq!(gw.kestrel.counters().vehicles_created, 1);
+    assert_eq!(gw.harrier.counters().hotlist_created, 1);
+    // Without a key, nothing is sent.
+    let mut keyless = vehicle_submission("x");
+    keyless.as_object_mut().unwrap().remove("idempotency_key");
+    let (s, body) = request("POST", &url, Some(INVESTIGATOR), Some(keyless)).await;
+    assert_eq!(s, 400, "{body}");
+    // And a federated vehicle search now finds it in both, grouped by VRM.
+    let (s, found) = request(
+        "POST",
+        &format!("{}/v1/search", gw.url),
+        Some(INVESTIGATOR),
+        Some(json!({"justification": "check entry", "query": {"kind": "Object", "keys": [{"Vrm": "ZY19TST"}]}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{found}");
+    let group = found["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == "vrm:ZY19TST");
+    assert!(
+        group.is_some_and(|g| !g["records"].as_array().unwrap().is_empty()),
+        "{found}"
+    );
+    let audit = audit_records(&gw.dir);
+    let submits: Vec<&Value> = audit
+        .iter()
+        .filter(|r| r["operation"] == "submit")
+        .collect();
+    assert_eq!(submits.len(), 3);
+    assert_eq!(submits[0]["category"], "collection");
+    assert_eq!(submits[0]["recipients"].as_array().unwrap().len(), 2);
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_auth_failure_is_refused_and_audited() {
+    let gw = start("auth", "").await;
+    let url = format!("{}/v1/search", gw.url);
+    // No token, a wrong token, a malformed header.
+    let (s, _) = request("POST", &url, None, Some(person_search())).await;
+    assert_eq!(s, 401);
+    let (s, _) = request(
+        "POST",
+        &url,
+        Some("not-a-real-token"),
+        Some(person_search()),
+    )
+    .await;
+    assert_eq!(s, 401);
+    // No justification.
+    let mut unjustified = person_search();
+    unjustified["justification"] = json!("  ");
+    let (s, body) = request("POST", &url, Some(INVESTIGATOR), Some(unjustified)).await;
+    assert_eq!(s, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("justification"));
+    // A role that may not use the connector or the operation.
+    let (s, _) = request(
+        "POST",
+        &format!("{}/v1/connectors/harrier-anpr/search", gw.url),
+        Some(KESTREL_ONLY),
+        Some(json!({"justification": "check", "query": {"kind": "Object", "keys": [{"Vrm": "ZX51ABC"}]}})),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, _) = request(
+        "POST",
+        &format!("{}/v1/connectors/kestrel-rms/fetch", gw.url),
+        Some(KESTREL_ONLY),
+        Some(json!({"justification": "check", "kind": "Person", "local_id": "NOM-000101"})),
+    )
+    .await;
+    assert_eq!(s, 403);
+    // Not an auditor.
+    let (s, _) = request(
+        "GET",
+        &format!("{}/v1/audit", gw.url),
+        Some(INVESTIGATOR),
+        None,
+    )
+    .await;
+    assert_eq!(s, 403);
+
+    let records = audit_records(&gw.dir);
+    let auth_failures = records
+        .iter()
+        .filter(|r| r["event"] == "auth_failure")
+        .count();
+    assert_eq!(auth_failures, 2, "{records:?}");
+    let refused: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["outcome"] == "refused" && r["event"] != "auth_failure")
+        .collect();
+    assert_eq!(refused.len(), 4, "{refused:?}");
+    assert!(refused.iter().any(|r| r["status"] == 400));
+    assert_eq!(refused.iter().filter(|r| r["status"] == 403).count(), 3);
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_above_clearance_are_withheld_and_the_withholding_audited() {
+    let gw = start("clearance", "").await;
+    // Casey Mockridge is SECRET in Kestrel.
+    let search = json!({
+        "justification": "Intelligence check",
+        "query": { "kind": "Person", "keys": [ { "Name": { "surname": "Mockridge", "given_name": null, "date_of_birth": null } } ] }
+    });
+    let url = format!("{}/v1/connectors/kestrel-rms/search", gw.url);
+    let (s, official) = request("POST", &url, Some(INVESTIGATOR), Some(search.clone())).await;
+    assert_eq!(s, 200, "{official}");
+    assert!(official["withheld"].as_u64().unwrap() >= 1, "{official}");
+    assert!(
+        !official.to_string().contains("Mockridge\""),
+        "a withheld record leaked: {official}"
+    );
+    let (s, secret) = request("POST", &url, Some(SECRET_DS), Some(search)).await;
+    assert_eq!(s, 200);
+    assert_eq!(secret["withheld"], 0);
+    assert!(secret.to_string().contains("Mockridge"), "{secret}");
+    let records = audit_records(&gw.dir);
+    let withheld = records
+        .iter()
+        .find(|r| r["user"] == "pc-0001" && r["operation"] == "search")
+        .unwrap();
+    assert!(withheld["withheld"].as_u64().unwrap() >= 1, "{withheld}");
+    assert!(
+        withheld["detail"]
+            .as_str()
+            .unwrap()
+            .contains("withheld for clearance"),
+        "{withheld}"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_auditor_reads_the_log_and_that_read_is_audited() {
+    let gw = start("auditor", "").await;
+    request(
+        "POST",
+        &format!("{}/v1/search", gw.url),
+        Some(INVESTIGATOR),
+        Some(person_search()),
+    )
+    .await;
+    let (s, body) = request(
+        "GET",
+        &format!("{}/v1/audit?user=pc-0001", gw.url),
+        Some(AUDITOR),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let records = body["records"].as_array().unwrap();
+    assert!(records.iter().any(|r| r["operation"] == "search"), "{body}");
+    assert!(records.iter().all(|r| r["user"] == "pc-0001"));
+    let (s, _) = request(
+        "GET",
+        &format!("{}/v1/audit?colour=red", gw.url),
+        Some(AUDITOR),
+        None,
+    )
+    .await;
+    assert_eq!(s, 400);
+    let log = audit_records(&gw.dir);
+    assert!(log.iter().any(|r| r["event"] == "audit_read"
+        && r["user"] == "auditor-0004"
+        && r["outcome"] == "ok"));
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_metrics_openapi_and_connector_list() {
+    let gw = start("meta", "").await;
+    let (s, health) = request("GET", &format!("{}/healthz", gw.url), None, None).await;
+    assert_eq!((s, health["connectors"].as_u64()), (200, Some(2)));
+    let (s, doc) = request("GET", &format!("{}/openapi.json", gw.url), None, None).await;
+    assert_eq!(s, 200);
+    assert!(doc["paths"]["/v1/search"].is_object());
+    let (s, list) = request(
+        "GET",
+        &format!("{}/v1/connectors", gw.url),
+        Some(KESTREL_ONLY),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    let kestrel = list["connectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["describe"]["id"] == "kestrel-rms")
+        .unwrap();
+    assert_eq!(kestrel["you_may"], json!(["search"]));
+    request(
+        "POST",
+        &format!("{}/v1/search", gw.url),
+        Some(INVESTIGATOR),
+        Some(person_search()),
+    )
+    .await;
+    let (s, metrics) = request("GET", &format!("{}/metrics", gw.url), None, None).await;
+    assert_eq!(s, 200);
+    let text = metrics.as_str().unwrap();
+    assert!(text.contains("interop_connector_calls_total{connector=\"kestrel-rms\",operation=\"search\",class=\"ok\"} 1"), "{text}");
+    assert!(
+        text.contains("interop_connector_active_instances{connector=\"harrier-anpr\"} 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("interop_connector_call_seconds_bucket"),
+        "{text}"
+    );
+    let (s, _) = request("GET", &format!("{}/nowhere", gw.url), None, None).await;
+    assert_eq!(s, 404);
+    let _ = (&gw.kestrel, &gw.harrier);
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_closes_the_audit_log_verifiably() {
+    let gw = start("shutdown", "").await;
+    request(
+        "POST",
+        &format!("{}/v1/search", gw.url),
+        Some(INVESTIGATOR),
+        Some(person_search()),
+    )
+    .await;
+    let dir = gw.dir.clone();
+    gw.stop().await;
+    let report = interop_host::audit::verify(&dir.join("audit/audit.jsonl"), None).unwrap();
+    assert!(report.is_ok(), "{report:?}");
+}
