@@ -30,7 +30,7 @@ fn rec(i: u64) -> AuditRecord {
     r.category = Some(S62Category::Consultation);
     r.criteria = Some(serde_json::json!({"kind": "person", "text": format!("Example{i}")}));
     r.connectors = vec![ConnectorRef {
-        id: if i % 2 == 0 {
+        id: if i.is_multiple_of(2) {
             "kestrel-rms"
         } else {
             "harrier-anpr"
@@ -138,7 +138,7 @@ async fn concurrent_appends_are_durable_contiguous_and_verify() {
     seqs.dedup();
     assert_eq!(seqs.len(), 300);
     assert!(
-        seqs.iter().all(|s| s % 51 != 0),
+        seqs.iter().all(|s| !s.is_multiple_of(51)),
         "a record took a checkpoint's seq"
     );
 

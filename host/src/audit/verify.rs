@@ -214,8 +214,6 @@ pub(crate) fn head_path(log: &Path) -> PathBuf {
 /// # Errors
 /// When the log (and its head) cannot be found or read, or the key cannot be read.
 pub fn verify(log: &Path, public_key: Option<&Path>) -> Result<VerifyReport, AuditError> {
-    let key_path = public_key.map_or_else(|| key::default_public(log), Path::to_path_buf);
-    let key = key::load_public(&key_path)?;
     let head_file = head_path(log);
     let head = read_head(&head_file);
     let bytes = match std::fs::read(log) {
@@ -229,6 +227,9 @@ pub fn verify(log: &Path, public_key: Option<&Path>) -> Result<VerifyReport, Aud
         }
         Err(e) => return Err(AuditError::io(log, "read", e)),
     };
+    // After the log, so a wrong --file is reported as such rather than as a missing key.
+    let key_path = public_key.map_or_else(|| key::default_public(log), Path::to_path_buf);
+    let key = key::load_public(&key_path)?;
     Ok(scan(log, &bytes, &key, head))
 }
 

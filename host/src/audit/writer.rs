@@ -427,11 +427,15 @@ impl Writer {
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why.clone());
             }
-            if let Some(reply) = close {
-                let _ = reply.send(result.clone().map_err(AuditError::WriterFailed));
-            }
             if finishing || result.is_err() {
                 // Dropping the receiver fails every append still queued, and all later ones.
+                // Closing the file releases its lock before `close` returns, so the log can be
+                // opened again at once.
+                drop(rx);
+                drop(self.file);
+                if let Some(reply) = close {
+                    let _ = reply.send(result.map_err(AuditError::WriterFailed));
+                }
                 return;
             }
         }
