@@ -75,40 +75,38 @@ async fn sigkill_under_load_loses_no_acknowledged_record() {
         let acknowledged = acknowledged.clone();
         tasks.push(tokio::spawn(async move {
             let mut n = 0u32;
+            let Ok(stream) = tokio::net::TcpStream::connect(&addr).await else {
+                return;
+            };
+            let Ok((mut sender, conn)) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
+            else {
+                return;
+            };
+            tokio::spawn(conn);
             loop {
-                let Ok(stream) = tokio::net::TcpStream::connect(&addr).await else {
+                n += 1;
+                let id = format!("crash-{worker}-{n}");
+                let request = http::Request::post("/v1/connectors/kestrel-rms/search")
+                    .header("host", &addr)
+                    .header("authorization", format!("Bearer {TOKEN}"))
+                    .header("x-correlation-id", &id)
+                    .body(Full::new(Bytes::from_static(
+                        br#"{"justification":"crash test","query":{"kind":"Person","text":"Examplewood","limit":2}}"#,
+                    )))
+                    .unwrap();
+                let Ok(response) = sender.send_request(request).await else {
                     return;
                 };
-                let Ok((mut sender, conn)) =
-                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
-                else {
+                let ok = response.status().is_success();
+                if response.into_body().collect().await.is_err() {
                     return;
-                };
-                tokio::spawn(conn);
-                loop {
-                    n += 1;
-                    let id = format!("crash-{worker}-{n}");
-                    let request = http::Request::post("/v1/connectors/kestrel-rms/search")
-                        .header("host", &addr)
-                        .header("authorization", format!("Bearer {TOKEN}"))
-                        .header("x-correlation-id", &id)
-                        .body(Full::new(Bytes::from_static(
-                            br#"{"justification":"crash test","query":{"kind":"Person","text":"Examplewood","limit":2}}"#,
-                        )))
-                        .unwrap();
-                    let Ok(response) = sender.send_request(request).await else {
-                        return;
-                    };
-                    let ok = response.status().is_success();
-                    if response.into_body().collect().await.is_err() {
-                        return;
-                    }
-                    if ok {
-                        acknowledged.lock().unwrap().push(id);
-                    }
-                    if Instant::now() > stop_at + Duration::from_secs(5) {
-                        return;
-                    }
+                }
+                if ok {
+                    acknowledged.lock().unwrap().push(id);
+                }
+                if Instant::now() > stop_at + Duration::from_secs(5) {
+                    return;
                 }
             }
         }));

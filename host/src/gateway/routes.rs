@@ -539,7 +539,6 @@ impl Call {
             }
         }
         let (shown, withheld) = federation::withhold(hits, self.user.clearance);
-        record.withheld = withheld.len() as u32;
         record.disclosed = shown.iter().map(federation::disclosed_id).collect();
         record.subjects.extend(
             shown
@@ -553,16 +552,7 @@ impl Call {
             .map(|h| h.record.handling.classification)
             .max_by_key(|c| federation::rank(*c))
             .map(|c| class_name(c).to_string());
-        if !withheld.is_empty() {
-            record.detail = Some(format!(
-                "withheld for clearance: {}",
-                withheld
-                    .iter()
-                    .map(federation::disclosed_id)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
+        note_withheld(&mut record, &withheld);
         let complete = failed == 0;
         let status = if failed == targets.len() {
             StatusCode::BAD_GATEWAY
@@ -699,7 +689,7 @@ impl Call {
                     })
                     .collect();
                 let (shown, withheld) = federation::withhold(hits, self.user.clearance);
-                record.withheld = withheld.len() as u32;
+                note_withheld(&mut record, &withheld);
                 record.disclosed = shown.iter().map(federation::disclosed_id).collect();
                 if let Some(r) = &receipt {
                     record
@@ -979,6 +969,21 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Record what was withheld for clearance: how many, and which ids (ids, never content).
+fn note_withheld(record: &mut AuditRecord, withheld: &[Hit]) {
+    record.withheld = withheld.len() as u32;
+    if !withheld.is_empty() {
+        record.detail = Some(format!(
+            "withheld for clearance: {}",
+            withheld
+                .iter()
+                .map(federation::disclosed_id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
 }
 
 /// The HTTP status a failed connector call answers with.
