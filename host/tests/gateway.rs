@@ -593,3 +593,100 @@ async fn shutdown_closes_the_audit_log_verifiably() {
     let report = interop_host::audit::verify(&dir.join("audit/audit.jsonl"), None).unwrap();
     assert!(report.is_ok(), "{report:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_serves_the_api_and_plain_http_off_loopback_is_refused() {
+    let dir = scratch("tls");
+    let certified = rcgen::generate_simple_self_signed(vec!["gateway.test".to_string()]).unwrap();
+    std::fs::write(dir.join("gateway.crt"), certified.cert.pem()).unwrap();
+    std::fs::write(
+        dir.join("gateway.key"),
+        certified.signing_key.serialize_pem(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("gateway.toml"),
+        "[server]\nlisten = \"127.0.0.1:0\"\ntls_cert = \"gateway.crt\"\ntls_key = \"gateway.key\"\n",
+    )
+    .unwrap();
+    let config = GatewayConfig::from_file(&dir.join("gateway.toml")).unwrap();
+    let gateway = Gateway::start(config, host()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(gateway.serve(listener, async {
+        let _ = rx.await;
+    }));
+
+    // A client that trusts the gateway's certificate.
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(certified.cert.der().clone()).unwrap();
+    let client = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(client));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("gateway.test").unwrap();
+    let tls = connector.connect(name, tcp).await.unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let response = sender
+        .send_request(
+            http::Request::get("/healthz")
+                .header("host", "gateway.test")
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // Plain HTTP to the TLS port gets nothing useful.
+    let (s, _) = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(stream) => match hyper::client::conn::http1::handshake::<_, Full<Bytes>>(
+                hyper_util::rt::TokioIo::new(stream),
+            )
+            .await
+            {
+                Ok((mut sender, conn)) => {
+                    tokio::spawn(conn);
+                    let r = sender
+                        .send_request(
+                            http::Request::get("/healthz")
+                                .body(Full::new(Bytes::new()))
+                                .unwrap(),
+                        )
+                        .await;
+                    (r.map(|r| r.status().as_u16()).unwrap_or(0), ())
+                }
+                Err(_) => (0, ()),
+            },
+            Err(_) => (0, ()),
+        }
+    })
+    .await
+    .unwrap_or((0, ()));
+    assert_ne!(s, 200, "plain HTTP must not be served on the TLS port");
+
+    // Plain HTTP may only listen on loopback.
+    std::fs::write(
+        dir.join("open.toml"),
+        "[server]\nlisten = \"0.0.0.0:8443\"\nplain_http = true\n",
+    )
+    .unwrap();
+    let err = GatewayConfig::from_file(&dir.join("open.toml")).unwrap_err();
+    assert!(
+        err.to_string().contains("only allowed on a loopback"),
+        "{err}"
+    );
+    let _ = tx.send(());
+    task.await.unwrap().unwrap();
+}
