@@ -380,6 +380,31 @@ impl Call {
         }
     }
 
+    /// The connectors that take `kind` for `operation` and that one of the user's roles allows
+    /// (`op` as roles name it), each with that role; only those in `only`, if given.
+    fn targets(
+        &self,
+        kind: EntityKind,
+        operation: Operation,
+        op: &str,
+        only: Option<&[String]>,
+    ) -> Vec<(Arc<Plugin>, String)> {
+        self.state
+            .plugins
+            .iter()
+            .filter(|p| {
+                let info = p.connector.info();
+                info.entity_kinds.contains(&kind)
+                    && info.operations.contains(&operation)
+                    && only.is_none_or(|o| o.contains(&info.id))
+            })
+            .filter_map(|p| {
+                self.role_for(&p.connector.info().id, op)
+                    .map(|role| (p.clone(), role))
+            })
+            .collect()
+    }
+
     fn plugin(&self, id: &str) -> Option<Arc<Plugin>> {
         self.state
             .plugins
@@ -452,21 +477,7 @@ impl Call {
         let only: Option<Vec<String>> = body
             .get("connectors")
             .and_then(|c| serde_json::from_value(c.clone()).ok());
-        let targets: Vec<(Arc<Plugin>, String)> = self
-            .state
-            .plugins
-            .iter()
-            .filter(|p| {
-                let info = p.connector.info();
-                info.entity_kinds.contains(&query.kind)
-                    && info.operations.contains(&Operation::Search)
-                    && only.as_ref().is_none_or(|o| o.contains(&info.id))
-            })
-            .filter_map(|p| {
-                self.role_for(&p.connector.info().id, "search")
-                    .map(|role| (p.clone(), role))
-            })
-            .collect();
+        let targets = self.targets(query.kind, Operation::Search, "search", only.as_deref());
         if targets.is_empty() {
             return self
                 .refuse(
@@ -483,14 +494,7 @@ impl Call {
                 .await;
         }
         record.connectors = targets.iter().map(|(p, _)| connector_ref(p)).collect();
-        record.policy_decision = format!(
-            "allowed: {}",
-            targets
-                .iter()
-                .map(|(p, role)| format!("{role} may search {}", p.connector.info().id))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
+        record.policy_decision = decision(&targets, "search");
 
         let this = &self;
         let calls = targets.iter().map(|(plugin, role)| {
@@ -766,19 +770,7 @@ impl Call {
         record.category = Some(S62Category::Collection);
         record.criteria = Some(json!({ "idempotency_key": key, "kind": entity_kind(&submission) }));
         let kind = entity_kind(&submission);
-        let targets: Vec<(Arc<Plugin>, String)> = self
-            .state
-            .plugins
-            .iter()
-            .filter(|p| {
-                let info = p.connector.info();
-                info.entity_kinds.contains(&kind) && info.operations.contains(&Operation::Submit)
-            })
-            .filter_map(|p| {
-                self.role_for(&p.connector.info().id, "submit")
-                    .map(|role| (p.clone(), role))
-            })
-            .collect();
+        let targets = self.targets(kind, Operation::Submit, "submit", None);
         if targets.is_empty() {
             let stop = Stop {
                 status: StatusCode::FORBIDDEN,
@@ -792,14 +784,7 @@ impl Call {
             .iter()
             .map(|(p, _)| p.connector.info().id.clone())
             .collect();
-        record.policy_decision = format!(
-            "allowed: {}",
-            targets
-                .iter()
-                .map(|(p, role)| format!("{role} may submit to {}", p.connector.info().id))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
+        record.policy_decision = decision(&targets, "submit to");
         let this = &self;
         let calls = targets.iter().map(|(plugin, role)| {
             let ctx = this.context(role.clone(), &why, Some(key.clone()));
@@ -969,6 +954,18 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The audit's policy decision for calls to `targets`: which role allowed each.
+fn decision(targets: &[(Arc<Plugin>, String)], verb: &str) -> String {
+    format!(
+        "allowed: {}",
+        targets
+            .iter()
+            .map(|(p, role)| format!("{role} may {verb} {}", p.connector.info().id))
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
 }
 
 /// Record what was withheld for clearance: how many, and which ids (ids, never content).
