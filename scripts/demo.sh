@@ -18,7 +18,12 @@ wasm=target/wasm32-wasip2/release
 bin=target/release
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # The gateway closes its audit log on the way out: let everything stop before removing it.
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 # Start a stand-in on a free loopback port (in this shell, so cleanup can stop it).

@@ -235,7 +235,22 @@ fn review_text(review: &Review, policy: &Policy) -> String {
     if policy.limits.is_empty() {
         let _ = writeln!(out, "  limits: none set (host defaults)");
     } else {
-        let _ = writeln!(out, "  limits: {:?}", policy.limits);
+        let l = &policy.limits;
+        let set: Vec<String> = [
+            ("memory_mib", l.memory_mib),
+            ("cpu_ms", l.cpu_ms),
+            ("timeout_ms", l.timeout_ms),
+            ("max_concurrent", l.max_concurrent.map(u64::from)),
+            ("boundary_mib", l.boundary_mib),
+        ]
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k} = {v}")))
+        .collect();
+        let _ = writeln!(
+            out,
+            "  limits: {} (the rest: host defaults)",
+            set.join(", ")
+        );
     }
     let keys: Vec<&String> = policy.config.keys().chain(policy.secrets.keys()).collect();
     let _ = writeln!(out, "  config: {}", list(keys.iter().map(|k| k.as_str())));
