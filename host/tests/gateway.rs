@@ -690,3 +690,31 @@ async fn tls_serves_the_api_and_plain_http_off_loopback_is_refused() {
     let _ = tx.send(());
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_lets_a_call_in_flight_finish() {
+    // Harrier answers after 1.5 s; the shutdown comes while the search waits for it.
+    let gw = start("in-flight", "/_fault/delay/1500").await;
+    let url = format!("{}/v1/search", gw.url);
+    let call = tokio::spawn(async move {
+        request("POST", &url, Some(INVESTIGATOR), Some(person_search())).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let dir = gw.dir.clone();
+    let base = gw.url.clone();
+    gw.stop().await;
+    let (status, body) = call.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["complete"], true,
+        "the slow connector answered too: {body}"
+    );
+    // After shutdown nothing listens.
+    assert!(
+        tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .is_err()
+    );
+    let report = interop_host::audit::verify(&dir.join("audit/audit.jsonl"), None).unwrap();
+    assert!(report.is_ok(), "{report:?}");
+}
