@@ -420,14 +420,32 @@ impl Call {
         operation: &str,
         call: impl Future<Output = Result<T, CallError>>,
     ) -> Result<T, CallError> {
+        /// Counts the call as finished even when the client goes away and the request's future
+        /// is dropped mid-call, so the active-instances gauge never drifts.
+        struct Running<'a> {
+            metrics: &'a super::metrics::Metrics,
+            id: &'a str,
+            operation: &'a str,
+            started: Instant,
+            class: &'static str,
+        }
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.metrics
+                    .finished(self.id, self.operation, self.class, self.started.elapsed());
+            }
+        }
         let id = &plugin.connector.info().id;
         self.state.metrics.started(id);
-        let started = Instant::now();
+        let mut running = Running {
+            metrics: &self.state.metrics,
+            id,
+            operation,
+            started: Instant::now(),
+            class: "cancelled",
+        };
         let result = call.await;
-        let class = result.as_ref().map_or_else(CallError::class, |_| "ok");
-        self.state
-            .metrics
-            .finished(id, operation, class, started.elapsed());
+        running.class = result.as_ref().map_or_else(CallError::class, |_| "ok");
         result
     }
 
