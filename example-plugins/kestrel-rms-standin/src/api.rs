@@ -357,19 +357,44 @@ impl Kestrel {
         }
     }
 
-    fn create_incident(&self, req: &ApiRequest) -> ApiResponse {
+    /// Run `create` once per `Idempotency-Key`: a replay of a key answers `200` with the body of
+    /// the `201` that key first got, and counts in `replays`. The store stays locked from the
+    /// check to the insert, so concurrent replays cannot create twice.
+    fn idempotent(
+        &self,
+        req: &ApiRequest,
+        table: impl Fn(&mut Store) -> &mut HashMap<String, String>,
+        replays: &AtomicU64,
+        create: impl FnOnce(&mut Store) -> ApiResponse,
+    ) -> ApiResponse {
         let key = match idempotency_key(req) {
             Ok(key) => key,
             Err(response) => return response,
         };
-        // Held across check-and-insert so concurrent replays cannot create twice.
         let mut store = self.store();
-        if let Some(body) = key.as_ref().and_then(|k| store.idempotency.get(k)) {
-            self.counters
-                .idempotent_replays
-                .fetch_add(1, Ordering::Relaxed);
+        if let Some(body) = key.as_ref().and_then(|k| table(&mut store).get(k)) {
+            replays.fetch_add(1, Ordering::Relaxed);
             return ApiResponse::new(StatusCode::OK, body.clone());
         }
+        let response = create(&mut store);
+        if let Some(key) = key
+            && response.status == StatusCode::CREATED
+        {
+            table(&mut store).insert(key, response.body.clone());
+        }
+        response
+    }
+
+    fn create_incident(&self, req: &ApiRequest) -> ApiResponse {
+        self.idempotent(
+            req,
+            |store| &mut store.idempotency,
+            &self.counters.idempotent_replays,
+            |store| self.new_incident(req, store),
+        )
+    }
+
+    fn new_incident(&self, req: &ApiRequest, store: &mut Store) -> ApiResponse {
         let new: NewIncident = match serde_json::from_slice(&req.body) {
             Ok(new) => new,
             Err(e) => return error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")),
@@ -450,11 +475,7 @@ impl Kestrel {
         self.counters
             .incidents_created
             .fetch_add(1, Ordering::Relaxed);
-        let response = json(StatusCode::CREATED, &created);
-        if let Some(key) = key {
-            store.idempotency.insert(key, response.body.clone());
-        }
-        response
+        json(StatusCode::CREATED, &created)
     }
 
     fn search_vehicles(&self, req: &ApiRequest) -> ApiResponse {
@@ -485,18 +506,15 @@ impl Kestrel {
     /// `POST /api/v2/vehicles`: `400` for a body that is not the documented JSON or lacks a
     /// required field, `422` for a well-formed body with a value Kestrel refuses.
     fn create_vehicle(&self, req: &ApiRequest) -> ApiResponse {
-        let key = match idempotency_key(req) {
-            Ok(key) => key,
-            Err(response) => return response,
-        };
-        // Held across check-and-insert so concurrent replays cannot create twice.
-        let mut store = self.store();
-        if let Some(body) = key.as_ref().and_then(|k| store.vehicle_idempotency.get(k)) {
-            self.counters
-                .vehicle_replays
-                .fetch_add(1, Ordering::Relaxed);
-            return ApiResponse::new(StatusCode::OK, body.clone());
-        }
+        self.idempotent(
+            req,
+            |store| &mut store.vehicle_idempotency,
+            &self.counters.vehicle_replays,
+            |store| self.new_vehicle(req, store),
+        )
+    }
+
+    fn new_vehicle(&self, req: &ApiRequest, store: &mut Store) -> ApiResponse {
         let new: NewVehicle = match serde_json::from_slice(&req.body) {
             Ok(new) => new,
             Err(e) => return error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")),
@@ -567,11 +585,7 @@ impl Kestrel {
         self.counters
             .vehicles_created
             .fetch_add(1, Ordering::Relaxed);
-        let response = json(StatusCode::CREATED, &created);
-        if let Some(key) = key {
-            store.vehicle_idempotency.insert(key, response.body.clone());
-        }
-        response
+        json(StatusCode::CREATED, &created)
     }
 }
 
