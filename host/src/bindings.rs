@@ -1,4 +1,4 @@
-//! Host-side bindings for the `interop:connector` world, generated from `wit/`.
+//! Host-side bindings for the `interop:connector` world, generated from `wit/since_v0.1.0/`.
 //!
 //! Only this module names generated paths; the rest of the crate uses the re-exports in
 //! [`crate::types`].
@@ -6,7 +6,7 @@
 #![allow(missing_docs)]
 
 wasmtime::component::bindgen!({
-    path: "../wit",
+    path: "../wit/since_v0.1.0",
     world: "connector-world",
     imports: { default: async | trappable },
     exports: { default: async },

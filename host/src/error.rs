@@ -71,6 +71,15 @@ pub enum LoadError {
         /// What is missing or different.
         reason: String,
     },
+    /// The component was built against a contract version this host does not speak; found
+    /// from its bytes before compiling.
+    #[error("{name}: incompatible contract: {reason}")]
+    Contract {
+        /// Where the bytes came from.
+        name: String,
+        /// Which version it was built against, and which this host supports.
+        reason: String,
+    },
     /// The component imports something this host does not provide.
     #[error("{name}: cannot be linked: {reason}")]
     Link {

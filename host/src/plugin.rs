@@ -25,9 +25,8 @@ use crate::types::{
 /// can read, and a bound on what one call moves across the sandbox boundary.
 pub const MAX_SEARCH_LIMIT: u32 = 500;
 
-/// The contract version this host implements, and the export every connector must provide.
-pub const CONTRACT_VERSION: &str = "0.1.0";
-const CONNECTOR_EXPORT: &str = "interop:connector/connector";
+pub use crate::contract::CONTRACT_VERSION;
+use crate::contract::{CONNECTOR_EXPORT, compatible};
 const OPERATIONS: [&str; 5] = ["describe", "check", "search", "fetch", "submit"];
 
 /// What a force lets one connector do and use.
@@ -264,6 +263,7 @@ impl Host {
         bytes: &[u8],
         grant: Grant,
     ) -> Result<Connector, LoadError> {
+        check_contract(name, bytes)?;
         let component = self.compile(name, bytes).await?;
         self.load_component(name, &component, grant).await
     }
@@ -283,6 +283,7 @@ impl Host {
         let path = path.as_ref();
         let bytes = read_component(path).await?;
         let name = path.display().to_string();
+        check_contract(&name, &bytes)?;
         let component = self.compile(&name, &bytes).await?;
         let bare = Grant {
             limits: policy.limits.limits(),
@@ -434,6 +435,23 @@ fn check_header(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// Refuse a component built against a contract this host does not speak, reading its marks
+/// from the bytes before anything is compiled.
+fn check_contract(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
+    check_header(name, bytes)?;
+    let stamp = crate::contract::read(bytes).map_err(|reason| LoadError::Invalid {
+        name: name.to_string(),
+        reason,
+    })?;
+    match crate::contract::refusal(&stamp) {
+        Some(reason) => Err(LoadError::Contract {
+            name: name.to_string(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Check the component exports the connector interface at a version this host speaks, with
 /// every operation, so the error can say exactly what is missing.
 fn check_world(
@@ -467,7 +485,8 @@ fn check_world(
     let version = export_name.split_once('@').map(|(_, v)| v).unwrap_or("");
     if !compatible(version) {
         return Err(wrong(format!(
-            "it exports `{export_name}`, but this host supports contract versions 0.1.x only"
+            "it exports `{export_name}`, but this host supports contract versions {}",
+            crate::contract::SUPPORTED
         )));
     }
     let ComponentItem::ComponentInstance(instance) = item else {
@@ -525,17 +544,12 @@ fn check_description(info: &ConnectorInfo) -> Result<(), String> {
     }
     if !compatible(&info.contract_version) {
         return Err(format!(
-            "it says it was built against contract version {:?}; this host supports 0.1.x",
-            crate::capabilities::log::neutralise(&info.contract_version, 80)
+            "it says it was built against contract version {:?}; this host supports {}",
+            crate::capabilities::log::neutralise(&info.contract_version, 80),
+            crate::contract::SUPPORTED
         ));
     }
     Ok(())
-}
-
-/// Semver-compatible with the host's contract: same major, and for 0.x the same minor.
-fn compatible(version: &str) -> bool {
-    let mut parts = version.split('.');
-    matches!((parts.next(), parts.next()), (Some("0"), Some("1")))
 }
 
 impl Connector {

@@ -1,5 +1,5 @@
-//! The contract's data types (`interop:connector/types`), generated from `wit/` and shared by
-//! the host, the CLI and embedders. Field and variant docs are in `wit/connector.wit`.
+//! The contract's data types (`interop:connector/types`), generated from `wit/since_v0.1.0/` and shared by
+//! the host, the CLI and embedders. Field and variant docs are in `wit/since_v0.1.0/connector.wit`.
 
 pub use crate::bindings::types::{
     CheckReport, Classification, ConfigKey, ConfigKind, ConnectorError, ConnectorInfo, Document,

@@ -104,7 +104,7 @@ pub mod validate;
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "../wit/since_v0.1.0",
         world: "connector-world",
         pub_export_macro: true,
         export_macro_name: "__export_connector_raw",

@@ -23,6 +23,11 @@ const COMPONENTS: &[(&str, &str, &str)] = &[
     ),
     ("GUEST_COUNTER", "guest-counter", "guest_counter"),
     ("GUEST_MISBEHAVE", "guest-misbehave", "guest_misbehave"),
+    (
+        "GUEST_CONTRACT_NEXT",
+        "guest-contract-next",
+        "guest_contract_next",
+    ),
 ];
 
 fn main() {

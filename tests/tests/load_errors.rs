@@ -100,8 +100,89 @@ async fn an_incompatible_contract_version_is_refused_by_name() {
     .unwrap();
     let err = load(&component).await;
     let text = err.to_string();
-    assert!(matches!(err, LoadError::WrongWorld { .. }), "{err:?}");
+    assert!(matches!(err, LoadError::Contract { .. }), "{err:?}");
     assert!(text.contains("0.2.0") && text.contains("0.1.x"), "{text}");
+}
+
+#[tokio::test]
+async fn a_connector_built_against_a_future_contract_is_refused_with_the_supported_versions() {
+    // A real build: wit-bindgen against `interop:connector@0.2.0`, stamped as a future SDK would.
+    let host = interop_tests::host();
+    let err = host
+        .load_file(components::GUEST_CONTRACT_NEXT, Grant::default())
+        .await
+        .err()
+        .expect("a 0.2.0 connector cannot load on a 0.1 host");
+    assert!(matches!(err, LoadError::Contract { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("guest_contract_next.wasm")
+            && text.contains("contract version \"0.2.0\"")
+            && text.contains("interop-sdk \"0.2.0\"")
+            && text.contains("this host supports 0.1.x"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_contract_version_is_refused_before_compiling() {
+    // The function body is ill-typed: compiling would fail with `Invalid`. Refusing it as
+    // `Contract` shows the version was read from the bytes before any compiler ran.
+    let component = wat::parse_str(
+        r#"(component
+            (core module $m (func (export "f") (result i32) i64.const 7))
+            (core instance $i (instantiate $m))
+            (func $f (result u32) (canon lift (core func $i "f")))
+            (instance $c (export "describe" (func $f)))
+            (export "interop:connector/connector@1.0.0" (instance $c))
+        )"#,
+    )
+    .unwrap();
+    let err = load(&component).await;
+    assert!(matches!(err, LoadError::Contract { .. }), "{err:?}");
+    // The positive control: the same body at a supported version reaches the compiler.
+    let component = wat::parse_str(
+        r#"(component
+            (core module $m (func (export "f") (result i32) i64.const 7))
+            (core instance $i (instantiate $m))
+            (func $f (result u32) (canon lift (core func $i "f")))
+            (instance $c (export "describe" (func $f)))
+            (export "interop:connector/connector@0.1.0" (instance $c))
+        )"#,
+    )
+    .unwrap();
+    let err = load(&component).await;
+    assert!(matches!(err, LoadError::Invalid { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_sdk_stamps_the_contract_version_into_every_rust_connector() {
+    for path in [components::KESTREL_RMS, components::HARRIER_ANPR] {
+        let bytes = std::fs::read(path).unwrap();
+        let stamp = interop_host::contract::read(&bytes).unwrap();
+        assert_eq!(
+            stamp.exported.as_deref(),
+            Some(interop_host::CONTRACT_VERSION)
+        );
+        assert_eq!(
+            stamp.stamped.as_deref(),
+            Some(interop_host::CONTRACT_VERSION),
+            "{path}"
+        );
+        assert_eq!(stamp.sdk.as_deref(), Some(interop_sdk_version()), "{path}");
+    }
+}
+
+/// The SDK's version, as its manifest says.
+fn interop_sdk_version() -> &'static str {
+    let manifest = include_str!("../../sdk/Cargo.toml");
+    let workspace = include_str!("../../Cargo.toml");
+    let from = |text: &'static str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("version = \""))
+            .and_then(|v| v.strip_suffix('"'))
+    };
+    from(manifest).or(from(workspace)).unwrap()
 }
 
 #[tokio::test]
