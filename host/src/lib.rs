@@ -80,6 +80,7 @@ pub mod inspect;
 mod limits;
 mod plugin;
 pub mod policy;
+pub mod store;
 pub mod types;
 
 pub use capabilities::http::{AllowList, HostPattern};

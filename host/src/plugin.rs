@@ -285,12 +285,29 @@ impl Host {
         let name = path.display().to_string();
         check_contract(&name, &bytes)?;
         let component = self.compile(&name, &bytes).await?;
+        self.load_compiled_with_policy(&name, &component, policy)
+            .await
+    }
+
+    /// [`Host::load_with_policy`] for a component already compiled (by [`Host::compile`], or
+    /// read back from [`Host::precompile`]'s output by the plugin store). `name` says where it
+    /// came from, for errors.
+    ///
+    /// # Errors
+    /// As [`Host::load_with_policy`].
+    pub async fn load_compiled_with_policy(
+        &self,
+        name: &str,
+        component: &Component,
+        policy: &crate::policy::Policy,
+    ) -> Result<(Connector, crate::policy::effective::Review), LoadError> {
+        let name = name.to_string();
         let bare = Grant {
             limits: policy.limits.limits(),
             ..Grant::default()
         };
-        let connector = self.load_component(&name, &component, bare).await?;
-        let shape = crate::inspect::shape(self.engine(), &component);
+        let connector = self.load_component(&name, component, bare).await?;
+        let shape = crate::inspect::shape(self.engine(), component);
         let review =
             crate::policy::effective::review(&name, policy, connector.info(), &shape, None);
         let refuse = |reason: String| LoadError::Grant {
@@ -363,6 +380,29 @@ impl Host {
         Ok(Connector {
             inner: Arc::new(loaded),
         })
+    }
+
+    /// Compile component bytes to this engine's native code, after checking they are a
+    /// component built against a contract this host speaks, and return the artifact: what the
+    /// plugin store keeps so a gateway loads a connector in milliseconds instead of compiling
+    /// it again. Only this host's engine configuration can load the artifact back.
+    ///
+    /// # Errors
+    /// As [`Host::compile`], and [`LoadError::Contract`].
+    pub async fn precompile(&self, name: &str, bytes: &[u8]) -> Result<Vec<u8>, LoadError> {
+        check_contract(name, bytes)?;
+        let engine = self.engine().clone();
+        let bytes = bytes.to_vec();
+        tokio::task::spawn_blocking(move || engine.precompile_component(&bytes))
+            .await
+            .map_err(|e| LoadError::Invalid {
+                name: name.to_string(),
+                reason: format!("compiler task failed: {e}"),
+            })?
+            .map_err(|e| LoadError::Invalid {
+                name: name.to_string(),
+                reason: format!("{e:#}"),
+            })
     }
 
     /// Compile component bytes, after checking they are a component at all. [`Host::load`]

@@ -1,0 +1,649 @@
+//! The plugin store: the one source of truth for what a gateway runs.
+//!
+//! A directory, written only by the service account:
+//!
+//! ```text
+//! STORE/
+//!   index.json            which version of each connector is current, and the one before it
+//!   changes.jsonl         every change, hash-chained, with who made it
+//!   objects/SHA.wasm      components, by the SHA-256 of their bytes (signature included)
+//!   policies/SHA.toml     policies, by the SHA-256 of their text
+//!   compiled/SHA-ENGINE.cwasm   native code compiled from objects/SHA.wasm by an engine
+//!                         whose configuration fingerprint is ENGINE
+//!   store.lock            held by whoever is changing the store
+//! ```
+//!
+//! Installing verifies the component's signature (a [`Verifier`]: the gateway's trust store),
+//! compiles it once, loads it under its policy to learn its id, and only then writes anything.
+//! `index.json` is replaced atomically, so a reader sees the old store or the new one, never
+//! half of a change. A running gateway polls it and swaps connectors without a restart.
+//!
+//! Precompiled artifacts are native code that wasmtime loads without checking: the store
+//! refuses to load one that is not owned by this user or that others may write, checks its
+//! SHA-256 against the index, names it after the component's hash and the engine's
+//! configuration, and verifies the component's signature again whenever it is loaded.
+
+mod fsutil;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wasmtime::component::Component;
+
+use crate::gateway::config::hex;
+use crate::policy::Policy;
+use crate::{Connector, Host};
+
+pub use fsutil::check_private;
+
+/// Decides whether a component may run: the gateway's trust store, or a development switch.
+pub trait Verifier: Send + Sync {
+    /// Check `bytes` (the whole component, signature included). `Ok(Some(key id))` for a valid
+    /// signature by a trusted key, `Ok(None)` for an unsigned component the operator has
+    /// allowed, `Err(reason)` otherwise. Called before anything is compiled.
+    ///
+    /// # Errors
+    /// Why the component may not run: unsigned, unknown key, revoked key, tampered.
+    fn verify(&self, name: &str, bytes: &[u8]) -> Result<Option<String>, String>;
+}
+
+/// One stored version of a connector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Version {
+    /// The connector's own version, from `describe`.
+    pub version: String,
+    /// SHA-256 of the component file: its name under `objects/`.
+    pub component_sha256: String,
+    /// SHA-256 of the policy text: its name under `policies/`.
+    pub policy_sha256: String,
+    /// The key that signed the component, or `None` if it was installed unsigned.
+    pub signer: Option<String>,
+    /// When it was installed (RFC 3339, UTC).
+    pub installed_at: String,
+    /// The engine fingerprint and SHA-256 of the precompiled artifact made at install.
+    pub compiled: Compiled,
+}
+
+/// A precompiled artifact: which engine configuration made it, and its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compiled {
+    /// Fingerprint of the engine configuration that compiled it.
+    pub engine: String,
+    /// SHA-256 of the artifact.
+    pub sha256: String,
+}
+
+/// A connector's place in the store: what runs, and what a rollback returns to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    /// The version a gateway runs.
+    pub current: Version,
+    /// The version before it, kept for `plugin rollback`.
+    pub previous: Option<Version>,
+}
+
+/// What `index.json` holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// Goes up by one with every change; a gateway reloads when it differs from what it runs.
+    pub generation: u64,
+    /// Installed connectors by id.
+    pub plugins: BTreeMap<String, Slot>,
+}
+
+/// One line of `changes.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The index generation this change made.
+    pub generation: u64,
+    /// When (RFC 3339, UTC).
+    pub time: String,
+    /// `install`, `upgrade`, `rollback` or `remove`.
+    pub action: String,
+    /// The connector.
+    pub id: String,
+    /// Who made the change: the `--actor` given, or the OS user.
+    pub actor: String,
+    /// What ran before (absent for an install).
+    pub from: Option<Version>,
+    /// What runs now (absent for a remove).
+    pub to: Option<Version>,
+    /// SHA-256 of the previous line, so an edited or deleted line breaks the chain.
+    pub prev_sha256: String,
+}
+
+/// A connector loaded from the store, ready to serve.
+pub struct Loaded {
+    /// The connector under its policy's effective grant.
+    pub connector: Connector,
+    /// Which stored version it is.
+    pub version: Version,
+    /// The policy it runs under (its review findings included).
+    pub review: crate::policy::effective::Review,
+    /// The policy file in the store.
+    pub policy_path: PathBuf,
+}
+
+/// An open plugin store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+/// The name of the index file.
+const INDEX: &str = "index.json";
+const CHANGES: &str = "changes.jsonl";
+const LOCK: &str = "store.lock";
+
+impl Store {
+    /// Open the store at `root`, creating it (mode 0700) if it does not exist.
+    ///
+    /// # Errors
+    /// When it cannot be created, or it or its subdirectories may be written by others.
+    pub fn open(root: impl AsRef<Path>) -> anyhow::Result<Store> {
+        let root = root.as_ref().to_path_buf();
+        for dir in [
+            root.clone(),
+            root.join("objects"),
+            root.join("policies"),
+            root.join("compiled"),
+        ] {
+            fsutil::create_private_dir(&dir)?;
+            check_private(&dir)?;
+        }
+        Ok(Store { root })
+    }
+
+    /// Where the store lives.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The index as it is now (an empty one before the first install).
+    ///
+    /// # Errors
+    /// When `index.json` cannot be read or is not an index.
+    pub fn index(&self) -> anyhow::Result<Index> {
+        let path = self.root.join(INDEX);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
+                format!(
+                    "{} is not a plugin store index; restore it from a backup",
+                    path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Index::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Every change ever made, oldest first, with the hash chain checked.
+    ///
+    /// # Errors
+    /// When the log cannot be read, or a line was edited, removed or reordered.
+    pub fn changes(&self) -> anyhow::Result<Vec<Change>> {
+        let path = self.root.join(CHANGES);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let mut prev = hex(&Sha256::digest(b""));
+        let mut out = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let change: Change = serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: not a change record", path.display(), i + 1))?;
+            if change.prev_sha256 != prev {
+                bail!(
+                    "{}:{}: the chain is broken here: a change before it was edited, removed or reordered",
+                    path.display(),
+                    i + 1
+                );
+            }
+            prev = hex(&Sha256::digest(line.as_bytes()));
+            out.push(change);
+        }
+        Ok(out)
+    }
+
+    /// Verify, compile and install a connector that is not installed yet.
+    ///
+    /// # Errors
+    /// A refused signature, a component that does not load under the policy, a connector
+    /// already installed (upgrade it instead), a store that cannot be written.
+    pub async fn install(
+        &self,
+        host: &Host,
+        verifier: &dyn Verifier,
+        component: &Path,
+        policy: &Path,
+        actor: &str,
+    ) -> anyhow::Result<(String, Version)> {
+        let staged = self.stage(host, verifier, component, policy).await?;
+        let _lock = self.lock()?;
+        let mut index = self.index()?;
+        if index.plugins.contains_key(&staged.id) {
+            bail!(
+                "connector `{}` is already installed; use `interop plugin upgrade {} {}`",
+                staged.id,
+                staged.id,
+                component.display()
+            );
+        }
+        let version = self.commit_files(&staged)?;
+        index.plugins.insert(
+            staged.id.clone(),
+            Slot {
+                current: version.clone(),
+                previous: None,
+            },
+        );
+        self.publish(index, "install", &staged.id, actor, None, Some(&version))?;
+        Ok((staged.id, version))
+    }
+
+    /// Replace the running version of `id` with `component`, under `policy` if given (else the
+    /// policy it runs under now). The version it replaces is kept for a rollback.
+    ///
+    /// # Errors
+    /// As [`Store::install`]; a connector not installed; a component that is another connector.
+    pub async fn upgrade(
+        &self,
+        host: &Host,
+        verifier: &dyn Verifier,
+        id: &str,
+        component: &Path,
+        policy: Option<&Path>,
+        actor: &str,
+    ) -> anyhow::Result<Version> {
+        let current = self.slot(id)?.current;
+        let kept_policy;
+        let policy = match policy {
+            Some(p) => p,
+            None => {
+                kept_policy = self.policy_path(&current.policy_sha256);
+                &kept_policy
+            }
+        };
+        let staged = self.stage(host, verifier, component, policy).await?;
+        if staged.id != id {
+            bail!(
+                "{} is connector `{}`, not `{id}`; install it with `interop plugin install`",
+                component.display(),
+                staged.id
+            );
+        }
+        let _lock = self.lock()?;
+        let mut index = self.index()?;
+        let Some(slot) = index.plugins.get_mut(id) else {
+            bail!("connector `{id}` was removed while the upgrade was being prepared");
+        };
+        let version = self.commit_files(&staged)?;
+        let from = slot.current.clone();
+        slot.previous = Some(std::mem::replace(&mut slot.current, version.clone()));
+        self.publish(index, "upgrade", id, actor, Some(&from), Some(&version))?;
+        Ok(version)
+    }
+
+    /// Make the previous version of `id` current again; the one it replaces becomes the
+    /// previous, so a second rollback undoes the first.
+    ///
+    /// # Errors
+    /// A connector not installed, or with no previous version.
+    pub fn rollback(&self, id: &str, actor: &str) -> anyhow::Result<Version> {
+        let _lock = self.lock()?;
+        let mut index = self.index()?;
+        let slot = index.plugins.get_mut(id).ok_or_else(|| not_installed(id))?;
+        let Some(previous) = slot.previous.take() else {
+            bail!("connector `{id}` has no previous version to roll back to");
+        };
+        let from = std::mem::replace(&mut slot.current, previous.clone());
+        slot.previous = Some(from.clone());
+        self.publish(index, "rollback", id, actor, Some(&from), Some(&previous))?;
+        Ok(previous)
+    }
+
+    /// Stop running `id` and forget it (its current and previous versions).
+    ///
+    /// # Errors
+    /// A connector not installed.
+    pub fn remove(&self, id: &str, actor: &str) -> anyhow::Result<Slot> {
+        let _lock = self.lock()?;
+        let mut index = self.index()?;
+        let slot = index.plugins.remove(id).ok_or_else(|| not_installed(id))?;
+        self.publish(index, "remove", id, actor, Some(&slot.current), None)?;
+        Ok(slot)
+    }
+
+    /// Load the version of `id` that `version` names: read the component, check its hash,
+    /// verify its signature again, load the precompiled artifact (compiling afresh if this
+    /// engine's configuration differs from the one that made it), and apply the policy.
+    ///
+    /// # Errors
+    /// A missing or altered file, a refused signature, an artifact others may write, a
+    /// connector that does not load under its policy.
+    pub async fn load(
+        &self,
+        host: &Host,
+        verifier: &dyn Verifier,
+        id: &str,
+        version: &Version,
+    ) -> anyhow::Result<Loaded> {
+        let name = format!(
+            "{id} {} (store object {})",
+            version.version,
+            short(&version.component_sha256)
+        );
+        let object = self.object_path(&version.component_sha256);
+        let bytes = std::fs::read(&object)
+            .with_context(|| format!("{name}: cannot read {}", object.display()))?;
+        if hex(&Sha256::digest(&bytes)) != version.component_sha256 {
+            bail!(
+                "{name}: {} does not hash to its name: the store was altered; reinstall the connector",
+                object.display()
+            );
+        }
+        let signer = verifier
+            .verify(&name, &bytes)
+            .map_err(|reason| anyhow::anyhow!("{name}: signature refused: {reason}"))?;
+        if signer != version.signer {
+            bail!(
+                "{name}: signed by {} now but by {} when installed; reinstall the connector",
+                signer.as_deref().unwrap_or("nobody"),
+                version.signer.as_deref().unwrap_or("nobody")
+            );
+        }
+        let policy_path = self.policy_path(&version.policy_sha256);
+        let policy_text = std::fs::read(&policy_path)
+            .with_context(|| format!("{name}: cannot read {}", policy_path.display()))?;
+        if hex(&Sha256::digest(&policy_text)) != version.policy_sha256 {
+            bail!(
+                "{name}: {} does not hash to its name: the store was altered; reinstall the connector",
+                policy_path.display()
+            );
+        }
+        let policy = Policy::from_file(&policy_path)?;
+        let component = self.compiled(host, &name, &bytes, version).await?;
+        let (connector, review) = host
+            .load_compiled_with_policy(&name, &component, &policy)
+            .await?;
+        if connector.info().id != id {
+            bail!(
+                "{name}: describes itself as `{}`; the store was altered; reinstall the connector",
+                connector.info().id
+            );
+        }
+        Ok(Loaded {
+            connector,
+            version: version.clone(),
+            review,
+            policy_path,
+        })
+    }
+
+    /// The slot of an installed connector.
+    ///
+    /// # Errors
+    /// A connector not installed.
+    pub fn slot(&self, id: &str) -> anyhow::Result<Slot> {
+        self.index()?
+            .plugins
+            .remove(id)
+            .ok_or_else(|| not_installed(id))
+    }
+
+    fn object_path(&self, sha: &str) -> PathBuf {
+        self.root.join("objects").join(format!("{sha}.wasm"))
+    }
+
+    /// Where a stored policy lives.
+    pub fn policy_path(&self, sha: &str) -> PathBuf {
+        self.root.join("policies").join(format!("{sha}.toml"))
+    }
+
+    fn compiled_path(&self, component_sha: &str, engine: &str) -> PathBuf {
+        self.root
+            .join("compiled")
+            .join(format!("{component_sha}-{engine}.cwasm"))
+    }
+
+    /// The component as native code: the stored artifact when this engine made it and it is
+    /// intact, else compiled again from the verified bytes.
+    async fn compiled(
+        &self,
+        host: &Host,
+        name: &str,
+        bytes: &[u8],
+        version: &Version,
+    ) -> anyhow::Result<Component> {
+        let engine = engine_fingerprint(host);
+        if engine == version.compiled.engine {
+            let path = self.compiled_path(&version.component_sha256, &engine);
+            check_private(&path)?;
+            let artifact = std::fs::read(&path)
+                .with_context(|| format!("{name}: cannot read {}", path.display()))?;
+            if hex(&Sha256::digest(&artifact)) != version.compiled.sha256 {
+                bail!(
+                    "{name}: {} does not match the hash recorded when it was compiled: the store was altered; reinstall the connector",
+                    path.display()
+                );
+            }
+            // SAFETY: wasmtime runs these bytes as native code without validating them. They
+            // are the output of `Engine::precompile_component` for this component (named by
+            // its hash, whose signature was verified just now), under this engine's
+            // configuration (named by its fingerprint); the file is owned by this user and no
+            // one else may write it or its directory (checked above), and its hash matches the
+            // one recorded when it was made.
+            let component = unsafe { Component::deserialize(host.engine(), &artifact) }
+                .map_err(|e| anyhow::anyhow!("{name}: cannot load {}: {e:#}", path.display()))?;
+            return Ok(component);
+        }
+        tracing::info!(
+            "{name}: compiled by another engine configuration ({}); compiling it again",
+            version.compiled.engine
+        );
+        Ok(host.compile(name, bytes).await?)
+    }
+
+    /// Everything an install or upgrade needs, prepared before the store is locked: verified,
+    /// compiled, loaded under the policy.
+    async fn stage(
+        &self,
+        host: &Host,
+        verifier: &dyn Verifier,
+        component: &Path,
+        policy_path: &Path,
+    ) -> anyhow::Result<Staged> {
+        let name = component.display().to_string();
+        let bytes = std::fs::read(component).with_context(|| format!("cannot read {name}"))?;
+        let signer = verifier
+            .verify(&name, &bytes)
+            .map_err(|reason| anyhow::anyhow!("{name}: signature refused: {reason}"))?;
+        let policy_text = std::fs::read(policy_path)
+            .with_context(|| format!("cannot read {}", policy_path.display()))?;
+        let policy = Policy::from_file(policy_path)?;
+        let artifact = host.precompile(&name, &bytes).await?;
+        // SAFETY: made just now by this engine from these bytes.
+        let compiled = unsafe { Component::deserialize(host.engine(), &artifact) }
+            .map_err(|e| anyhow::anyhow!("{name}: cannot load what was just compiled: {e:#}"))?;
+        let (connector, review) = host
+            .load_compiled_with_policy(&name, &compiled, &policy)
+            .await?;
+        if let Some(f) = review
+            .findings
+            .iter()
+            .find(|f| f.severity >= crate::policy::effective::Severity::High)
+        {
+            bail!(
+                "{}: {} finding {}: {}; fix the policy, or see `interop policy review`",
+                policy.source,
+                f.severity,
+                f.code,
+                f.message
+            );
+        }
+        let info = connector.info();
+        Ok(Staged {
+            id: info.id.clone(),
+            version: info.version.clone(),
+            signer,
+            bytes,
+            policy_text,
+            artifact,
+            engine: engine_fingerprint(host),
+        })
+    }
+
+    /// Write a staged version's files (content-addressed: an existing file is the same bytes).
+    fn commit_files(&self, staged: &Staged) -> anyhow::Result<Version> {
+        let component_sha256 = hex(&Sha256::digest(&staged.bytes));
+        let policy_sha256 = hex(&Sha256::digest(&staged.policy_text));
+        let compiled_sha256 = hex(&Sha256::digest(&staged.artifact));
+        fsutil::write_private(&self.object_path(&component_sha256), &staged.bytes)?;
+        fsutil::write_private(&self.policy_path(&policy_sha256), &staged.policy_text)?;
+        fsutil::write_private(
+            &self.compiled_path(&component_sha256, &staged.engine),
+            &staged.artifact,
+        )?;
+        Ok(Version {
+            version: staged.version.clone(),
+            component_sha256,
+            policy_sha256,
+            signer: staged.signer.clone(),
+            installed_at: crate::audit::now_rfc3339(),
+            compiled: Compiled {
+                engine: staged.engine.clone(),
+                sha256: compiled_sha256,
+            },
+        })
+    }
+
+    /// Record a change in `changes.jsonl`, then publish the new index (the moment a gateway
+    /// sees it), then delete files no version refers to any more.
+    fn publish(
+        &self,
+        mut index: Index,
+        action: &str,
+        id: &str,
+        actor: &str,
+        from: Option<&Version>,
+        to: Option<&Version>,
+    ) -> anyhow::Result<()> {
+        index.generation += 1;
+        let prev_sha256 = match std::fs::read_to_string(self.root.join(CHANGES)) {
+            Ok(text) => hex(&Sha256::digest(
+                text.lines().last().unwrap_or_default().as_bytes(),
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => hex(&Sha256::digest(b"")),
+            Err(e) => return Err(e).context("cannot read the store's change log"),
+        };
+        let change = Change {
+            generation: index.generation,
+            time: crate::audit::now_rfc3339(),
+            action: action.to_string(),
+            id: id.to_string(),
+            actor: actor.to_string(),
+            from: from.cloned(),
+            to: to.cloned(),
+            prev_sha256,
+        };
+        fsutil::append_line(&self.root.join(CHANGES), &serde_json::to_string(&change)?)?;
+        fsutil::write_private(
+            &self.root.join(INDEX),
+            serde_json::to_string_pretty(&index)?.as_bytes(),
+        )?;
+        self.collect(&index)?;
+        Ok(())
+    }
+
+    /// Delete objects, policies and artifacts that no current or previous version names.
+    fn collect(&self, index: &Index) -> anyhow::Result<()> {
+        let versions: Vec<&Version> = index
+            .plugins
+            .values()
+            .flat_map(|s| std::iter::once(&s.current).chain(s.previous.as_ref()))
+            .collect();
+        let keep = |dir: &str, stem: &str| {
+            versions.iter().any(|v| match dir {
+                "objects" => v.component_sha256 == stem,
+                "policies" => v.policy_sha256 == stem,
+                _ => stem.starts_with(&v.component_sha256),
+            })
+        };
+        for dir in ["objects", "policies", "compiled"] {
+            for entry in std::fs::read_dir(self.root.join(dir))? {
+                let path = entry?.path();
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if !keep(dir, &stem) {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot remove {}", path.display()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hold the store's write lock until the guard drops.
+    fn lock(&self) -> anyhow::Result<std::fs::File> {
+        let path = self.root.join(LOCK);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(file)
+    }
+}
+
+/// A version ready to be written.
+struct Staged {
+    id: String,
+    version: String,
+    signer: Option<String>,
+    bytes: Vec<u8>,
+    policy_text: Vec<u8>,
+    artifact: Vec<u8>,
+    engine: String,
+}
+
+fn not_installed(id: &str) -> anyhow::Error {
+    anyhow::anyhow!("connector `{id}` is not installed; `interop plugin list` shows what is")
+}
+
+/// The first 12 hex digits of a hash, as people read them.
+pub fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
+/// A fingerprint of everything about this host's engine that decides whether a precompiled
+/// artifact fits it: wasmtime's own compatibility hash (version, target, settings).
+pub fn engine_fingerprint(host: &Host) -> String {
+    use std::hash::{Hash, Hasher};
+    struct ShaHasher(Sha256);
+    impl Hasher for ShaHasher {
+        fn finish(&self) -> u64 {
+            // Only written to: the digest is read from the inner hasher.
+            0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+    }
+    let mut hasher = ShaHasher(Sha256::new());
+    host.engine()
+        .precompile_compatibility_hash()
+        .hash(&mut hasher);
+    hex(&hasher.0.finalize())[..16].to_string()
+}
+
+#[cfg(test)]
+mod tests;
