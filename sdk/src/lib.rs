@@ -97,7 +97,11 @@ pub mod http;
 pub mod log;
 mod pole;
 pub mod time;
-pub mod validate;
+/// POLE format checks and normalisers (VRM, dates, postcodes, telephones, PNC ids, …): the
+/// [`interop_pole`] crate, which the host's conformance kit checks records with too.
+pub mod validate {
+    pub use interop_pole::*;
+}
 
 /// The generated bindings. Not part of the SDK's API: use the re-exports.
 #[doc(hidden)]

@@ -78,7 +78,7 @@ pub fn nominals() -> Vec<Nominal> {
             "14/03/1988",
             "M",
             "W1",
-            Some("2001/0012345Z"),
+            Some("2001/0012345H"),
             &["AJ"],
             vec![address(
                 "ADR-0201",
@@ -144,7 +144,7 @@ pub fn nominals() -> Vec<Nominal> {
             "22/09/1991",
             "M",
             "W1",
-            Some("2009/0456789K"),
+            Some("2009/0456789W"),
             &[],
             vec![address(
                 "ADR-0205",
@@ -165,7 +165,7 @@ pub fn nominals() -> Vec<Nominal> {
             "05/05/1969",
             "U",
             "NS",
-            Some("1987/0001111A"),
+            Some("1987/0001111F"),
             &["The Accountant"],
             vec![address(
                 "ADR-0206",
@@ -186,7 +186,7 @@ pub fn nominals() -> Vec<Nominal> {
             "17/12/1983",
             "F",
             "B2",
-            Some("2004/0222333F"),
+            Some("2004/0222333B"),
             &["Robyn Fakeham"],
             vec![address(
                 "ADR-0207",
@@ -207,7 +207,7 @@ pub fn nominals() -> Vec<Nominal> {
             "01/01/1999",
             "M",
             "W2",
-            Some("2017/0333444D"),
+            Some("2017/0333444X"),
             &["TD"],
             vec![address(
                 "ADR-0208",
@@ -249,7 +249,7 @@ pub fn nominals() -> Vec<Nominal> {
             "11/02/1979",
             "M",
             "W3",
-            Some("1998/0444555T"),
+            Some("1998/0444555C"),
             &[],
             vec![address(
                 "ADR-0210",

@@ -970,7 +970,7 @@ mod tests {
 
     const NOMINAL: &str = r#"{"nominalId":"NOM-000101","forename1":"Alex","forename2":"Jordan",
         "familyName":"Examplewood","birthDate":"14/03/1988","sexCode":"M","ethnicCode":"W1",
-        "pncRef":"2001/0012345Z","aliases":["AJ"],
+        "pncRef":"2001/0012345H","aliases":["AJ"],
         "addresses":[{"addressId":"ADR-0201","houseNo":"12","street":"Fictional Road",
             "town":"Sampleton","county":"Exampleshire","postCode":"ZZ1 1AA","uprn":"100000000001"},
             {"addressId":"ADR-0202","houseNo":"3","street":"Old Lane","town":"Sampleton",
@@ -1031,7 +1031,7 @@ mod tests {
         assert!(p.date_of_birth_known);
         assert_eq!(p.gender, Some(Gender::Male));
         assert_eq!(p.ethnicity_self_defined.as_deref(), Some("W1"));
-        assert_eq!(p.pnc_id.as_deref(), Some("2001/0012345Z"));
+        assert_eq!(p.pnc_id.as_deref(), Some("2001/0012345H"));
         assert_eq!(p.aliases, ["AJ"]);
         let links: Vec<_> = r
             .links
