@@ -72,6 +72,7 @@
 pub mod audit;
 mod bindings;
 pub mod capabilities;
+pub mod conformance;
 pub mod contract;
 mod engine;
 mod error;

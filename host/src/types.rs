@@ -9,3 +9,32 @@ pub use crate::bindings::types::{
     RequestContext, SearchKey, SearchQuery, SearchResult, Source, SourceEvaluation, Submission,
     Telephone, TelephoneType, Vehicle, Weapon,
 };
+
+/// Names as the API and the CLI write them (the contract's serde form): `Person`, `Search`…
+macro_rules! display_as_serde {
+    ($($ty:ty),*) => {$(
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match serde_json::to_value(self) {
+                    Ok(serde_json::Value::String(s)) => f.write_str(&s),
+                    _ => write!(f, "{self:?}"),
+                }
+            }
+        }
+    )*};
+}
+
+display_as_serde!(EntityKind, Operation, ConfigKind, Classification);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_display_as_the_api_names_them() {
+        assert_eq!(EntityKind::Person.to_string(), "Person");
+        assert_eq!(Operation::Submit.to_string(), "Submit");
+        assert_eq!(ConfigKind::Endpoint.to_string(), "Endpoint");
+        assert_eq!(Classification::TopSecret.to_string(), "TopSecret");
+    }
+}

@@ -6,6 +6,7 @@
 //! | `check` | `GET /harrier/ping` |
 //! | `search` object / person / event | `GET /harrier/vehicles` / `keepers` / `reads` |
 //! | `fetch` object / person / event | `GET /harrier/vehicles/{id}` / `keepers/{id}` / `reads/{id}` |
+//! | `fetch` object `HOT-…` (a submit's receipt) | `GET /harrier/hotlist/{id}`, as the vehicle hotlisted |
 //! | `fetch` location | a keeper's address or a read's camera location, inside its parent |
 //! | `submit` object (vehicle) | `POST /harrier/hotlist` |
 
@@ -208,6 +209,13 @@ impl Connector for HarrierAnpr {
         let force = s.force.as_str();
         let split = local_id.split_once(SUB_ID_SEPARATOR);
         let found = match (kind, split) {
+            // A submit's receipt names the hotlist entry: fetching it gives the vehicle.
+            (EntityKind::Object, None) if local_id.starts_with(mapping::HOTLIST_ID_PREFIX) => {
+                Some(mapping::vehicle_record(
+                    &mapping::parse_hotlist_entry(&s.get_one(ctx, "hotlist", local_id)?)?,
+                    force,
+                )?)
+            }
             (EntityKind::Object, None) => Some(mapping::vehicle_record(
                 &mapping::parse_vehicle(&s.get_one(ctx, "vehicles", local_id)?)?,
                 force,

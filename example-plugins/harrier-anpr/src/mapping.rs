@@ -154,6 +154,20 @@ fn vehicle(node: Node<'_, '_>) -> Result<HVehicle, ConnectorError> {
     })
 }
 
+/// Ids of hotlist entries, as `POST /harrier/hotlist` makes them.
+pub const HOTLIST_ID_PREFIX: &str = "HOT-";
+
+/// A `<hotlist id="…">` entry as the vehicle it hotlists. Entries carry no marking: only
+/// OFFICIAL material may be put on the hotlist (see [`hotlist_xml`]).
+fn hotlist_entry(node: Node<'_, '_>) -> Result<HVehicle, ConnectorError> {
+    Ok(HVehicle {
+        id: id(node)?,
+        vrm: text(node, "vrm"),
+        marking: "OFFICIAL".to_string(),
+        ..HVehicle::default()
+    })
+}
+
 fn keeper(node: Node<'_, '_>) -> Result<HKeeper, ConnectorError> {
     let address = node.children().find(|c| c.has_tag_name("address"));
     let address_lines = address
@@ -247,6 +261,15 @@ fn collection<T>(
 /// `internal` for malformed XML or an unexpected root element.
 pub fn parse_vehicle(xml: &str) -> Result<HVehicle, ConnectorError> {
     one(xml, "vehicle", vehicle)
+}
+
+/// Parses one `<hotlist id="…">` entry, as the vehicle it hotlists.
+///
+/// # Errors
+///
+/// As [`parse_vehicle`].
+pub fn parse_hotlist_entry(xml: &str) -> Result<HVehicle, ConnectorError> {
+    one(xml, "hotlist", hotlist_entry)
 }
 
 /// Parses `<vehicles total="N">`.
@@ -1064,6 +1087,22 @@ mod tests {
         assert_eq!(next_cursor(0, 10, 11), Some("10".into()));
         assert_eq!(next_cursor(10, 1, 11), None);
         assert!(offset(Some("x")).is_err());
+    }
+
+    #[test]
+    fn reads_a_hotlist_entry_as_its_vehicle() {
+        let v = parse_hotlist_entry(
+            "<hotlist id=\"HOT-000002\"><vrm>ZX51ABC</vrm><reason>seen</reason>\
+             <createdAt>2026-11-27T00:00:00Z</createdAt></hotlist>",
+        )
+        .unwrap();
+        assert_eq!(
+            (v.id.as_str(), v.vrm.as_deref()),
+            ("HOT-000002", Some("ZX51ABC"))
+        );
+        let r = vehicle_record(&v, "Exampleshire Constabulary").unwrap();
+        assert_eq!(r.source.local_id, "HOT-000002");
+        assert!(parse_hotlist_entry("<vehicle id=\"VEH-1\"/>").is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod audit;
 mod call;
+mod conformance;
 mod inspect;
 mod policy;
 mod serve;
@@ -49,6 +50,8 @@ enum Command {
     Inspect(inspect::Args),
     /// Call one operation of a connector in the sandbox and print its answer as JSON.
     Call(Box<call::Args>),
+    /// Run the contract test kit on a connector and report the InterOp-Pol tier it supports.
+    Conformance(Box<conformance::Args>),
     /// Review what a connector may do under a policy, or write the least policy it needs.
     Policy(policy::Args),
     /// Verify the gateway's audit log for tampering, or query it.
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Inspect(args) => inspect::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Call(args) => call::run(*args).await.map(|()| ExitCode::SUCCESS),
+            Command::Conformance(args) => conformance::run(*args).await,
             Command::Policy(args) => policy::run(args).await,
             Command::Audit(args) => audit::run(args).await,
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),

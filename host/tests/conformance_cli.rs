@@ -1,0 +1,252 @@
+//! `interop conformance`, the contract test kit, run as a vendor runs it: on the example
+//! connectors against their real stand-ins (every tier, in text and JSON), with no vendor
+//! system at all, on a connector that traps, and on one built against another contract.
+
+use std::process::{Command, Output};
+
+use interop_test_artifacts::{GUEST_CONTRACT_NEXT, GUEST_MISBEHAVE, HARRIER_ANPR, KESTREL_RMS};
+use serde_json::Value;
+
+fn interop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running interop")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {report:#}"))
+}
+
+fn tiers(report: &Value) -> Vec<(String, bool)> {
+    report["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["tier"].as_str().unwrap().to_string(),
+                t["supported"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn statuses(report: &Value) -> Vec<(String, String)> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn both_example_connectors_reach_gold_ready_with_each_other_as_peer() {
+    let kestrel = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config::default())
+        .await
+        .unwrap();
+    let harrier = harrier_anpr_standin::StandIn::start(harrier_anpr_standin::Config::default())
+        .await
+        .unwrap();
+    let k_url = format!("base_url={}", kestrel.base_url());
+    let h_url = format!("base_url={}", harrier.base_url());
+    let out = interop(&[
+        "conformance",
+        KESTREL_RMS,
+        "--config",
+        &k_url,
+        "--config",
+        "api_key=demo-key",
+        "--search",
+        "Person=Examplewood",
+        "--search",
+        "Object=ZX51ABC",
+        "--search",
+        r#"{"kind":"Event","keys":[{"Reference":"KR/2026/000301"}]}"#,
+        "--peer",
+        HARRIER_ANPR,
+        "--peer-config",
+        &h_url,
+        "--peer-config",
+        "token=demo-token",
+        "--json",
+    ]);
+    let report = json(&out);
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(
+        tiers(&report),
+        [
+            ("Bronze".into(), true),
+            ("Silver".into(), true),
+            ("GoldReady".into(), true)
+        ],
+        "{report:#}"
+    );
+    assert!(
+        statuses(&report)
+            .iter()
+            .all(|(_, s)| s == "pass" || s == "not-applicable"),
+        "{report:#}"
+    );
+    // The evidence is what was called and what came back.
+    let submit = check(&report, "submit")["evidence"].to_string();
+    assert!(
+        submit.contains("created: true") && submit.contains("created: false"),
+        "{submit}"
+    );
+    let exchange = check(&report, "exchange")["evidence"].to_string();
+    assert!(
+        exchange.contains("merged: person:examplewood:alex:1988-03-14"),
+        "{exchange}"
+    );
+    assert!(
+        report["gold_note"]
+            .as_str()
+            .unwrap()
+            .contains("certified by a force")
+    );
+
+    // Harrier, in text, with Kestrel as its peer.
+    let out = interop(&[
+        "conformance",
+        HARRIER_ANPR,
+        "--config",
+        &h_url,
+        "--config",
+        "token=demo-token",
+        "--search",
+        "Person=Examplewood",
+        "--search",
+        "Object=ZX51ABC",
+        "--peer",
+        KESTREL_RMS,
+        "--peer-config",
+        &k_url,
+        "--peer-config",
+        "api_key=demo-key",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for line in [
+        "  Bronze: yes",
+        "  Silver: yes",
+        "  Gold-ready: yes",
+        "[pass] fetch-not-found",
+        "[pass] unauthorized",
+        "checks: 0 failed",
+    ] {
+        assert!(text.contains(line), "no {line:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn without_a_vendor_system_only_bronze_is_judged_and_the_rest_says_what_to_pass() {
+    let out = interop(&["conformance", KESTREL_RMS, "--json"]);
+    let report = json(&out);
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(
+        tiers(&report),
+        [
+            ("Bronze".into(), true),
+            ("Silver".into(), false),
+            ("GoldReady".into(), false)
+        ]
+    );
+    for id in [
+        "contract",
+        "describe",
+        "vendor-unreachable",
+        "missing-config",
+        "budgets",
+    ] {
+        assert_eq!(check(&report, id)["status"], "pass", "{id}: {report:#}");
+    }
+    let unreachable = check(&report, "vendor-unreachable")["evidence"].to_string();
+    assert!(unreachable.contains("check → unavailable"), "{unreachable}");
+    let silver = check(&report, "check");
+    assert_eq!(silver["status"], "not-run");
+    assert!(
+        silver["evidence"]
+            .to_string()
+            .contains("--config base_url="),
+        "{silver}"
+    );
+    let reason = report["tiers"][1]["reason"].as_str().unwrap();
+    assert!(reason.contains("check not run"), "{reason}");
+}
+
+#[test]
+fn a_connector_that_traps_fails_with_the_trap_as_evidence() {
+    // The misbehave guest's search does what its text says: `panic` panics.
+    let out = interop(&[
+        "conformance",
+        GUEST_MISBEHAVE,
+        "--search",
+        "Person=panic",
+        "--json",
+    ]);
+    let report = json(&out);
+    assert!(
+        !out.status.success(),
+        "a trap must fail the run: {report:#}"
+    );
+    let search = check(&report, "search");
+    assert_eq!(search["status"], "fail", "{search}");
+    assert!(search["evidence"].to_string().contains("trap"), "{search}");
+    let budgets = check(&report, "budgets");
+    assert_eq!(budgets["status"], "fail", "{budgets}");
+    assert!(
+        budgets["evidence"].to_string().contains("panic"),
+        "{budgets}"
+    );
+    assert_eq!(tiers(&report)[0], ("Bronze".into(), false));
+}
+
+#[test]
+fn a_connector_built_against_another_contract_fails_the_contract_check() {
+    let out = interop(&["conformance", GUEST_CONTRACT_NEXT]);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[FAIL] contract"), "{text}");
+    assert!(
+        text.contains("0.2.0") && text.contains("this host supports 0.1.x"),
+        "{text}"
+    );
+    assert!(text.contains("Bronze: no"), "{text}");
+}
+
+#[test]
+fn bad_arguments_say_what_to_write() {
+    let out = interop(&["conformance", KESTREL_RMS, "--search", "Examplewood"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("KIND=TEXT"), "{err}");
+    let out = interop(&["conformance", "/nonexistent/x.wasm"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.wasm"),
+        "names the file"
+    );
+}
