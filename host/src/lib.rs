@@ -81,6 +81,7 @@ pub mod inspect;
 mod limits;
 mod plugin;
 pub mod policy;
+pub mod scaffold;
 pub mod store;
 pub mod types;
 

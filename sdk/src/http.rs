@@ -447,6 +447,20 @@ mod wasi_client {
                 .append(name, value.as_bytes())
                 .map_err(|e| HttpError::InvalidHeader(format!("{name}: {e:?}")))?;
         }
+        // The whole body is known: say its length, so the request is not sent chunked (many
+        // vendor servers and proxies handle chunked request bodies badly, or not at all).
+        let has_body = !request.body.is_empty()
+            || matches!(request.method, Method::Post | Method::Put | Method::Patch);
+        if has_body
+            && !request
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        {
+            headers
+                .append("content-length", request.body.len().to_string().as_bytes())
+                .map_err(|e| HttpError::InvalidHeader(format!("content-length: {e:?}")))?;
+        }
         let outgoing = OutgoingRequest::new(headers);
         let method = match request.method {
             Method::Get => WasiMethod::Get,

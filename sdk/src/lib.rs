@@ -258,9 +258,8 @@ fn unsupported(operation: &str) -> ConnectorError {
 ///
 /// In a wasm build it also stamps the contract and SDK versions into the core module as the
 /// custom sections `interop:contract-version` and `interop:sdk-version` (UTF-8 text), so a host
-/// can check them before compiling the component. (This host checks the export's interface
-/// version and `describe`'s contract version today; reading the sections comes with contract
-/// versioning.)
+/// can check them before compiling the component: the host refuses a component whose stamp
+/// names a contract it does not speak, or disagrees with the exported interface's version.
 #[macro_export]
 macro_rules! export_connector {
     ($connector:ty) => {

@@ -4,6 +4,7 @@ mod audit;
 mod call;
 mod conformance;
 mod inspect;
+mod new;
 mod policy;
 mod serve;
 mod token;
@@ -52,6 +53,8 @@ enum Command {
     Call(Box<call::Args>),
     /// Run the contract test kit on a connector and report the InterOp-Pol tier it supports.
     Conformance(Box<conformance::Args>),
+    /// Start a connector project: code, a stand-in for the vendor's API, a README.
+    New(new::Args),
     /// Review what a connector may do under a policy, or write the least policy it needs.
     Policy(policy::Args),
     /// Verify the gateway's audit log for tampering, or query it.
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
             Command::Inspect(args) => inspect::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Call(args) => call::run(*args).await.map(|()| ExitCode::SUCCESS),
             Command::Conformance(args) => conformance::run(*args).await,
+            Command::New(args) => new::run(args).map(|()| ExitCode::SUCCESS),
             Command::Policy(args) => policy::run(args).await,
             Command::Audit(args) => audit::run(args).await,
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),

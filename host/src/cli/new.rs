@@ -1,0 +1,69 @@
+//! `interop new`: start a connector project.
+
+use std::path::PathBuf;
+
+use interop_host::scaffold::{self, Lang, Project};
+
+const AFTER_HELP: &str = "\
+It writes a connector that searches, fetches and creates people over a small JSON API, a
+stand-in for that API (standin/standin.py, Python standard library only, synthetic data) and
+a README with the commands that build it and run the conformance kit against the stand-in.
+As written, the project builds and passes Bronze and Silver; then you map your own API.
+
+Example:
+  interop new acme-rms --vendor 'Acme Systems Ltd'
+  cd acme-rms
+  cargo build --release --target wasm32-wasip2
+  python3 standin/standin.py --listen 127.0.0.1:8700 &
+  interop conformance target/wasm32-wasip2/release/acme_rms.wasm \\
+      --config base_url=http://127.0.0.1:8700 --config token=demo-token \\
+      --search Person=Examplewood";
+
+/// Arguments of `interop new`.
+#[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// The connector id, e.g. acme-rms: lower-case letters, digits and `-`. Also the
+    /// directory's and the package's name.
+    name: String,
+    /// The language to write it in.
+    #[arg(long, value_enum, default_value = "rust")]
+    lang: LangArg,
+    /// The vendor's name, as the connector's describe answers it.
+    #[arg(long, default_value = "Example Vendor Ltd (fictional)")]
+    vendor: String,
+    /// Where to write it (default: ./NAME). It must not exist, or be empty.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// The interop SDK's `sdk/` directory, for a Rust project (default: the one this binary
+    /// was built from).
+    #[arg(long, value_name = "PATH")]
+    sdk: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LangArg {
+    Rust,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let dir = args.dir.unwrap_or_else(|| PathBuf::from(&args.name));
+    let project = Project {
+        id: args.name,
+        vendor: args.vendor,
+        lang: match args.lang {
+            LangArg::Rust => Lang::Rust,
+        },
+        sdk: args.sdk,
+    };
+    let files = scaffold::create(&project, &dir)?;
+    println!("wrote {} files in {}:", files.len(), dir.display());
+    for f in &files {
+        println!("  {}", f.strip_prefix(&dir).unwrap_or(f).display());
+    }
+    println!(
+        "\nnext: cd {} and follow README.md (build, start the stand-in, run interop conformance)",
+        dir.display()
+    );
+    Ok(())
+}

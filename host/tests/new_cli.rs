@@ -1,0 +1,190 @@
+//! `interop new`: what it writes builds, its own tests pass, and the component passes the
+//! conformance kit against the generated stand-in, up to Gold-ready with an example connector
+//! as the peer, exactly as generated.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use interop_test_artifacts::KESTREL_RMS;
+use serde_json::Value;
+
+fn interop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running interop")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("interop-new-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A target directory kept between runs, so the generated project's dependencies build once.
+fn shared_target() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/interop-new-projects")
+}
+
+/// Run cargo in `dir` with a clean environment for a nested build.
+fn cargo(dir: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(dir)
+        .args(args)
+        .env("CARGO_TARGET_DIR", shared_target());
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_MAKEFLAGS",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.output().expect("running cargo")
+}
+
+/// Start a stand-in and wait for its `listening on URL` line.
+fn start(mut cmd: Command) -> (Child, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting a stand-in");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    (child, url)
+}
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_rust_project_builds_and_passes_conformance_as_generated() {
+    let dir = scratch("rust");
+    let project = dir.join("acme-rms");
+    let out = interop(&[
+        "new",
+        "acme-rms",
+        "--vendor",
+        "Acme Systems Ltd (fictional)",
+        "--dir",
+        project.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "Cargo.toml",
+        "src/lib.rs",
+        "README.md",
+        ".gitignore",
+        "standin/standin.py",
+    ] {
+        assert!(project.join(file).is_file(), "no {file}");
+    }
+
+    // Its own unit tests, natively.
+    let out = cargo(&project, &["test", "--quiet"]);
+    assert!(
+        out.status.success(),
+        "cargo test in the new project:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The component.
+    let out = cargo(
+        &project,
+        &["build", "--release", "--target", "wasm32-wasip2", "--quiet"],
+    );
+    assert!(
+        out.status.success(),
+        "building the new project:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wasm = shared_target().join("wasm32-wasip2/release/acme_rms.wasm");
+    assert!(wasm.is_file());
+
+    // The generated stand-in, on a free port, and Kestrel's as the peer's system.
+    let mut python = Command::new("python3");
+    python
+        .arg(project.join("standin/standin.py"))
+        .args(["--listen", "127.0.0.1:0"]);
+    let (standin, url) = start(python);
+    let _standin = Kill(standin);
+    let kestrel = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config::default())
+        .await
+        .unwrap();
+    let base_url = format!("base_url={url}");
+    let peer_url = format!("base_url={}", kestrel.base_url());
+    let out = interop(&[
+        "conformance",
+        wasm.to_str().unwrap(),
+        "--config",
+        &base_url,
+        "--config",
+        "token=demo-token",
+        "--search",
+        "Person=Examplewood",
+        "--peer",
+        KESTREL_RMS,
+        "--peer-config",
+        &peer_url,
+        "--peer-config",
+        "api_key=demo-key",
+        "--json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(out.status.success(), "{report:#}");
+    let supported: Vec<bool> = report["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["supported"].as_bool().unwrap())
+        .collect();
+    assert_eq!(supported, [true, true, true], "{report:#}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn new_refuses_a_bad_name_and_a_directory_in_the_way() {
+    let dir = scratch("refuse");
+    let out = interop(&["new", "Acme_RMS", "--dir", dir.join("x").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("lower-case letters"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(dir.join("keep.txt"), "mine").unwrap();
+    let out = interop(&["new", "acme-rms", "--dir", dir.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("keep.txt")).unwrap(),
+        "mine"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
