@@ -871,6 +871,21 @@ async fn a_connector_not_signed_by_a_trusted_key_stops_the_start() {
     assert_eq!(refused.reason, signing::SignatureError::Unsigned, "{text}");
     assert!(text.contains("interop sign"), "{text}");
 
+    // A trusted key file that is not there stops the start, naming it and the section.
+    let err = start_with(
+        &dir,
+        "[trust]\nkeys = [\"missing.pub\"]",
+        &[(&by_vendor, "kestrel-rms")],
+    )
+    .await
+    .err()
+    .expect("no such key file");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("[trust]") && text.contains("missing.pub") && text.contains("cannot read"),
+        "{text}"
+    );
+
     // Refused before compiling: bytes that cannot compile, signed by a stranger, are refused
     // for the signature; signed by the vendor, they get as far as the compiler.
     let mut junk = b"\0asm\x0d\x00\x01\x00".to_vec();

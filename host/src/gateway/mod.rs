@@ -15,7 +15,7 @@
 //! | `GET /healthz` | anyone | liveness |
 //! | `GET /metrics` | anyone | Prometheus metrics |
 //! | `GET /openapi.json` | anyone | the API description |
-//! | `GET /v1/connectors` | any user | installed connectors, their describe answers, health |
+//! | `GET /v1/connectors` | any user | installed connectors, their describe answers, signer, health |
 //! | `POST /v1/search` | role with `search` | federated search across connectors |
 //! | `POST /v1/connectors/{id}/search\|fetch\|submit` | role with that operation | one connector |
 //! | `POST /v1/submit` | role with `submit` | enter once: one entity to every connector that takes it |
