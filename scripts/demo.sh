@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The demo, the README's main command: builds the host, the two example connectors and their
 # vendor stand-ins; starts the stand-ins on loopback; writes each connector the least policy for
-# its demo configuration (`interop policy init`) and shows a security review of one; starts the
-# gateway (`interop serve`) with both connectors, two demo users and the audit log; runs a
+# its demo configuration (`interop policy init`) and shows a security review of one; signs
+# copies of both connectors with a development key made for this run (`interop keys generate`,
+# `interop sign`, `interop verify`); starts the gateway (`interop serve`), trusting only that
+# key, with both signed connectors, two demo users and the audit log; runs a
 # federated search for one fictional person and shows the merged answer and its audit record;
 # then keeps the gateway running for your own curl until Ctrl-C.
 set -euo pipefail
@@ -58,7 +60,16 @@ cat "$work/kestrel-rms.toml"
 echo
 "$bin/interop" policy review "$wasm/kestrel_rms_connector.wasm" --policy "$work/kestrel-rms.toml"
 
-# The gateway: both connectors under those policies, two demo users, audit on, plain HTTP on
+echo; echo "==> signing copies of both connectors with a development key made for this demo"
+# A real vendor keeps its .key on its build machine and gives forces the .pub; the demo plays
+# both parts, and the key lives only as long as this run.
+"$bin/interop" keys generate --out "$work/demo-vendor" --comment "demo development key"
+for c in kestrel_rms_connector harrier_anpr_connector; do
+  "$bin/interop" sign "$wasm/$c.wasm" --key "$work/demo-vendor.key" --out "$work/$c.wasm"
+  "$bin/interop" verify "$work/$c.wasm" --trust "$work/demo-vendor.pub"
+done
+
+# The gateway: both signed connectors under those policies, two demo users, audit on, plain HTTP on
 # loopback only. The demo tokens are fixed so the README's curl works; a real gateway makes its
 # own with `interop token new`.
 officer_token=demo-officer-token
@@ -73,12 +84,15 @@ gateway_id = "demo-gateway"
 [audit]
 dir = "$work/audit"
 
+[trust]
+keys = ["$work/demo-vendor.pub"]
+
 [[connectors]]
-component = "$PWD/$wasm/kestrel_rms_connector.wasm"
+component = "$work/kestrel_rms_connector.wasm"
 policy = "$work/kestrel-rms.toml"
 
 [[connectors]]
-component = "$PWD/$wasm/harrier_anpr_connector.wasm"
+component = "$work/harrier_anpr_connector.wasm"
 policy = "$work/harrier-anpr.toml"
 
 [roles.investigator]

@@ -24,6 +24,7 @@ use http_body_util::{BodyExt, Full};
 use interop_host::Host;
 use interop_host::gateway::Gateway;
 use interop_host::gateway::config::{GatewayConfig, hex, token_sha256};
+use interop_host::signing::{self, SecretKey};
 
 /// The stand-in's port: the proxy component has it compiled in.
 const UPSTREAM: &str = "127.0.0.1:47100";
@@ -194,11 +195,22 @@ fn main() {
             ),
         )
         .expect("policy");
+        // The gateway loads only signed connectors: a development key made now signs a copy.
+        let key = SecretKey::generate().expect("randomness");
+        key.write_files(&dir.join("dev-signing"), "gateway load bench", false)
+            .expect("key files");
+        let bytes = std::fs::read(&component).expect("the component");
+        let component = dir.join("connector.wasm");
+        std::fs::write(
+            &component,
+            signing::sign(&bytes, &key).expect("a component to sign"),
+        )
+        .expect("signed copy");
         let config = dir.join("gateway.toml");
         std::fs::write(
             &config,
             format!(
-                "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit\"\n[[connectors]]\ncomponent = \"{}\"\npolicy = \"{}\"\n[roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\"]\n[[users]]\nid = \"bench\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
+                "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit\"\n[trust]\nkeys = [\"dev-signing.pub\"]\n[[connectors]]\ncomponent = \"{}\"\npolicy = \"{}\"\n[roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\"]\n[[users]]\nid = \"bench\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
                 component.display(),
                 policy.display(),
                 hex(&token_sha256(TOKEN))

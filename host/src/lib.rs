@@ -15,6 +15,8 @@
 //!   unless the grant names a private one), read-only directories, clocks, randomness and a log.
 //! - A force writes the grant as a [`policy::Policy`] file; [`Host::load_with_policy`] enforces
 //!   the effective grant, what the connector declares intersected with what the policy grants.
+//! - A vendor signs a component ([`signing::sign`]); the gateway loads only components that
+//!   [`signing::verify`] accepts against the force's [`signing::TrustStore`], before compiling.
 //!
 //! # Example
 //!
@@ -82,6 +84,7 @@ mod limits;
 mod plugin;
 pub mod policy;
 pub mod scaffold;
+pub mod signing;
 pub mod store;
 pub mod types;
 

@@ -282,10 +282,25 @@ impl Host {
     ) -> Result<(Connector, crate::policy::effective::Review), LoadError> {
         let path = path.as_ref();
         let bytes = read_component(path).await?;
-        let name = path.display().to_string();
-        check_contract(&name, &bytes)?;
-        let component = self.compile(&name, &bytes).await?;
-        self.load_compiled_with_policy(&name, &component, policy)
+        self.load_bytes_with_policy(&path.display().to_string(), &bytes, policy)
+            .await
+    }
+
+    /// [`Host::load_with_policy`] for component bytes already read (and, in the gateway,
+    /// already verified: the bytes checked are the bytes compiled); `name` says where they
+    /// came from, for errors.
+    ///
+    /// # Errors
+    /// As [`Host::load_with_policy`].
+    pub async fn load_bytes_with_policy(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        policy: &crate::policy::Policy,
+    ) -> Result<(Connector, crate::policy::effective::Review), LoadError> {
+        check_contract(name, bytes)?;
+        let component = self.compile(name, bytes).await?;
+        self.load_compiled_with_policy(name, &component, policy)
             .await
     }
 

@@ -193,6 +193,8 @@ fn without_a_vendor_system_only_bronze_is_judged_and_the_rest_says_what_to_pass(
             .contains("--config base_url="),
         "{silver}"
     );
+    // A vendor tool works on an unsigned component and says so.
+    assert_eq!(report["signature"]["status"], "unsigned", "{report:#}");
     let reason = report["tiers"][1]["reason"].as_str().unwrap();
     assert!(reason.contains("check not run"), "{reason}");
 }

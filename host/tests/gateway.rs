@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use interop_host::Host;
-use interop_host::gateway::Gateway;
 use interop_host::gateway::config::{GatewayConfig, hex, token_sha256};
+use interop_host::gateway::{Gateway, Refused};
+use interop_host::signing::{self, KeyId, SecretKey};
 use interop_test_artifacts::{HARRIER_ANPR, KESTREL_RMS};
 use serde_json::{Value, json};
 
@@ -21,6 +22,8 @@ const AUDITOR: &str = "token-auditor-0004";
 struct Running {
     url: String,
     dir: PathBuf,
+    /// The id of the development key that signed both connectors.
+    signer: KeyId,
     kestrel: kestrel_rms_standin::StandIn,
     harrier: harrier_anpr_standin::StandIn,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -53,6 +56,23 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A development signing key made at run time (`dev-signing.key`/`.pub` in `dir`): the gateway's
+/// `[trust]` holds its public half. No private key lives in the repository.
+fn dev_key(dir: &Path, name: &str) -> SecretKey {
+    let key = SecretKey::generate().unwrap();
+    key.write_files(&dir.join(name), "test development key", false)
+        .unwrap();
+    key
+}
+
+/// A copy of a built component in `dir`, signed with `key`; the build output is left as it is.
+fn signed_copy(dir: &Path, component: &str, key: &SecretKey) -> PathBuf {
+    let bytes = std::fs::read(component).unwrap();
+    let out = dir.join(Path::new(component).file_name().unwrap());
+    std::fs::write(&out, signing::sign(&bytes, key).unwrap()).unwrap();
+    out
+}
+
 /// Write a policy granting `base_url` (a loopback stand-in) and a secret from a file.
 fn policy(dir: &Path, id: &str, base_url: &str, secret_key: &str, secret: &str) -> PathBuf {
     let secret_file = dir.join(format!("{id}.secret"));
@@ -79,6 +99,9 @@ async fn start(name: &str, harrier_path: &str) -> Running {
         .await
         .unwrap();
     let dir = scratch(name);
+    let key = dev_key(&dir, "dev-signing");
+    let kestrel_wasm = signed_copy(&dir, KESTREL_RMS, &key);
+    let harrier_wasm = signed_copy(&dir, HARRIER_ANPR, &key);
     let kp = policy(
         &dir,
         "kestrel-rms",
@@ -102,12 +125,15 @@ async fn start(name: &str, harrier_path: &str) -> Running {
     };
     let config = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\ngateway_id = \"test-gw\"\n[audit]\ndir = \"audit\"\n\
-         [[connectors]]\ncomponent = \"{KESTREL_RMS}\"\npolicy = \"{}\"\n\
-         [[connectors]]\ncomponent = \"{HARRIER_ANPR}\"\npolicy = \"{}\"\n\
+         [trust]\nkeys = [\"dev-signing.pub\"]\n\
+         [[connectors]]\ncomponent = \"{}\"\npolicy = \"{}\"\n\
+         [[connectors]]\ncomponent = \"{}\"\npolicy = \"{}\"\n\
          [roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\", \"fetch\", \"submit\"]\n\
          [roles.kestrel-searcher]\nconnectors = [\"kestrel-rms\"]\noperations = [\"search\"]\n\
          [roles.auditor]\naudit = true\n{}{}{}{}",
+        kestrel_wasm.display(),
         kp.display(),
+        harrier_wasm.display(),
         hp.display(),
         user("pc-0001", INVESTIGATOR, "\"investigator\"", "official"),
         user("ds-0002", SECRET_DS, "\"investigator\"", "secret"),
@@ -132,6 +158,7 @@ async fn start(name: &str, harrier_path: &str) -> Running {
     Running {
         url,
         dir,
+        signer: key.id(),
         kestrel,
         harrier,
         stop: Some(tx),
@@ -263,6 +290,17 @@ async fn federated_search_merges_one_person_from_two_systems_and_audits_it() {
             .len(),
         64
     );
+    assert_eq!(search["connectors"][0]["signer"], gw.signer.as_str());
+    // Each load is audited with the key that signed it.
+    let loaded: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["operation"] == "connector-loaded")
+        .collect();
+    assert_eq!(loaded.len(), 2, "{records:?}");
+    for r in loaded {
+        assert_eq!(r["connectors"][0]["signer"], gw.signer.as_str(), "{r}");
+        assert!(r["connectors"][0].get("unsigned").is_none(), "{r}");
+    }
     gw.stop().await;
 }
 
@@ -553,6 +591,10 @@ async fn health_metrics_openapi_and_connector_list() {
         .find(|c| c["describe"]["id"] == "kestrel-rms")
         .unwrap();
     assert_eq!(kestrel["you_may"], json!(["search"]));
+    assert_eq!(
+        kestrel["signature"],
+        json!({"status": "verified", "key_id": gw.signer.as_str()})
+    );
     request(
         "POST",
         &format!("{}/v1/search", gw.url),
@@ -604,9 +646,10 @@ async fn tls_serves_the_api_and_plain_http_off_loopback_is_refused() {
         certified.signing_key.serialize_pem(),
     )
     .unwrap();
+    dev_key(&dir, "dev-signing");
     std::fs::write(
         dir.join("gateway.toml"),
-        "[server]\nlisten = \"127.0.0.1:0\"\ntls_cert = \"gateway.crt\"\ntls_key = \"gateway.key\"\n",
+        "[server]\nlisten = \"127.0.0.1:0\"\ntls_cert = \"gateway.crt\"\ntls_key = \"gateway.key\"\n[trust]\nkeys = [\"dev-signing.pub\"]\n",
     )
     .unwrap();
     let config = GatewayConfig::from_file(&dir.join("gateway.toml")).unwrap();
@@ -717,4 +760,255 @@ async fn shutdown_lets_a_call_in_flight_finish() {
     );
     let report = interop_host::audit::verify(&dir.join("audit/audit.jsonl"), None).unwrap();
     assert!(report.is_ok(), "{report:?}");
+}
+
+/// The bearer token of the one user [`start_with`] configures.
+const LISTER: &str = "token-lister-0005";
+
+/// Start a gateway on `components` (file, connector id) with `trust` as its `[trust]` section,
+/// writing `dir/gateway.toml` with an audit directory of its own (a gateway left running or
+/// refused may still hold the last one's lock). Loading only asks each connector to describe
+/// itself, so the policies' vendor address need not answer.
+async fn start_with(
+    dir: &Path,
+    trust: &str,
+    components: &[(&Path, &str)],
+) -> anyhow::Result<Gateway> {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut config = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit-{n}\"\n{trust}\n\
+         [roles.lister]\nconnectors = [\"*\"]\noperations = [\"search\"]\n\
+         [[users]]\nid = \"lister\"\ntoken_sha256 = \"{}\"\nroles = [\"lister\"]\nclearance = \"official\"\n",
+        hex(&token_sha256(LISTER))
+    );
+    for (component, id) in components {
+        let secret_key = if *id == "kestrel-rms" {
+            "api_key"
+        } else {
+            "token"
+        };
+        let p = policy(dir, id, "http://127.0.0.1:9", secret_key, "unused");
+        config.push_str(&format!(
+            "[[connectors]]\ncomponent = \"{}\"\npolicy = \"{}\"\n",
+            component.display(),
+            p.display()
+        ));
+    }
+    let file = dir.join("gateway.toml");
+    std::fs::write(&file, config).unwrap();
+    Gateway::start(GatewayConfig::from_file(&file)?, host()).await
+}
+
+/// The reason a start was refused, asserting it came from signature verification.
+fn refusal(result: anyhow::Result<Gateway>) -> (Refused, String) {
+    let err = match result {
+        Ok(_) => panic!("the gateway started"),
+        Err(e) => e,
+    };
+    let text = format!("{err:#}");
+    let refused = err
+        .downcast::<Refused>()
+        .unwrap_or_else(|e| panic!("not refused by verification: {e:#}"));
+    (refused, text)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connector_not_signed_by_a_trusted_key_stops_the_start() {
+    let dir = scratch("untrusted");
+    let vendor = dev_key(&dir, "vendor");
+    let stranger = dev_key(&dir, "stranger");
+    let trust = "[trust]\nkeys = [\"vendor.pub\"]";
+
+    // Signed by a key the force does not trust.
+    let by_stranger = dir.join("stranger").join("kestrel_rms_connector.wasm");
+    std::fs::create_dir_all(by_stranger.parent().unwrap()).unwrap();
+    std::fs::copy(signed_copy(&dir, KESTREL_RMS, &stranger), &by_stranger).unwrap();
+    let (refused, text) = refusal(start_with(&dir, trust, &[(&by_stranger, "kestrel-rms")]).await);
+    assert_eq!(refused.component, by_stranger);
+    assert_eq!(
+        refused.reason,
+        signing::SignatureError::UnknownKey {
+            key_id: stranger.id()
+        }
+    );
+    assert!(
+        text.contains(&by_stranger.display().to_string())
+            && text.contains("unknown key")
+            && text.contains(stranger.id().as_str()),
+        "{text}"
+    );
+
+    // Signed by the trusted key, then revoked: by key id, and by its .pub file.
+    let by_vendor = signed_copy(&dir, KESTREL_RMS, &vendor);
+    start_with(&dir, trust, &[(&by_vendor, "kestrel-rms")])
+        .await
+        .expect("the vendor's own signature loads");
+    for revoked in [format!("\"{}\"", vendor.id()), "\"vendor.pub\"".to_string()] {
+        let trust = format!("[trust]\nkeys = [\"vendor.pub\"]\nrevoked = [{revoked}]");
+        let (refused, text) =
+            refusal(start_with(&dir, &trust, &[(&by_vendor, "kestrel-rms")]).await);
+        assert_eq!(
+            refused.reason,
+            signing::SignatureError::RevokedKey {
+                key_id: vendor.id()
+            },
+            "{text}"
+        );
+        assert!(text.contains("revoked key"), "{text}");
+    }
+
+    // A flipped byte in the signed component; and an unsigned one.
+    let mut bytes = std::fs::read(&by_vendor).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    let tampered = dir.join("tampered.wasm");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let (refused, text) = refusal(start_with(&dir, trust, &[(&tampered, "kestrel-rms")]).await);
+    assert_eq!(refused.reason.kind(), "tampered", "{text}");
+    let (refused, text) =
+        refusal(start_with(&dir, trust, &[(Path::new(KESTREL_RMS), "kestrel-rms")]).await);
+    assert_eq!(refused.reason, signing::SignatureError::Unsigned, "{text}");
+    assert!(text.contains("interop sign"), "{text}");
+
+    // A trusted key file that is not there stops the start, naming it and the section.
+    let err = start_with(
+        &dir,
+        "[trust]\nkeys = [\"missing.pub\"]",
+        &[(&by_vendor, "kestrel-rms")],
+    )
+    .await
+    .err()
+    .expect("no such key file");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("[trust]") && text.contains("missing.pub") && text.contains("cannot read"),
+        "{text}"
+    );
+
+    // Refused before compiling: bytes that cannot compile, signed by a stranger, are refused
+    // for the signature; signed by the vendor, they get as far as the compiler.
+    let mut junk = b"\0asm\x0d\x00\x01\x00".to_vec();
+    junk.extend_from_slice(&[1, 4, 0xde, 0xad, 0xbe, 0xef]);
+    let junk_by_stranger = dir.join("junk-stranger.wasm");
+    std::fs::write(&junk_by_stranger, signing::sign(&junk, &stranger).unwrap()).unwrap();
+    let (refused, _) =
+        refusal(start_with(&dir, trust, &[(&junk_by_stranger, "kestrel-rms")]).await);
+    assert_eq!(refused.reason.kind(), "unknown-key");
+    let junk_by_vendor = dir.join("junk-vendor.wasm");
+    std::fs::write(&junk_by_vendor, signing::sign(&junk, &vendor).unwrap()).unwrap();
+    let err = start_with(&dir, trust, &[(&junk_by_vendor, "kestrel-rms")])
+        .await
+        .err()
+        .expect("junk does not compile");
+    assert!(err.downcast_ref::<Refused>().is_none(), "{err:#}");
+    assert!(
+        err.downcast_ref::<interop_host::LoadError>().is_some(),
+        "the compiler refused it: {err:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn allow_unsigned_loads_an_unsigned_connector_marked_unsigned() {
+    let dir = scratch("unsigned");
+    let vendor = dev_key(&dir, "vendor");
+    let harrier = signed_copy(&dir, HARRIER_ANPR, &vendor);
+    let trust = "[trust]\nkeys = [\"vendor.pub\"]\nallow_unsigned = true";
+    let gateway = start_with(
+        &dir,
+        trust,
+        &[
+            (Path::new(KESTREL_RMS), "kestrel-rms"),
+            (&harrier, "harrier-anpr"),
+        ],
+    )
+    .await
+    .unwrap();
+    let signers: Vec<(String, Option<KeyId>)> = gateway
+        .plugins()
+        .iter()
+        .map(|p| (p.connector.info().id.clone(), p.signer.clone()))
+        .collect();
+    assert_eq!(
+        signers,
+        vec![
+            ("kestrel-rms".to_string(), None),
+            ("harrier-anpr".to_string(), Some(vendor.id()))
+        ]
+    );
+
+    let audit_log = GatewayConfig::from_file(&dir.join("gateway.toml"))
+        .unwrap()
+        .audit_dir
+        .join("audit.jsonl");
+
+    // GET /v1/connectors says which is unsigned.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(gateway.serve(listener, async {
+        let _ = rx.await;
+    }));
+    let (s, list) = request("GET", &format!("{url}/v1/connectors"), Some(LISTER), None).await;
+    assert_eq!(s, 200, "{list}");
+    let signature = |id: &str| {
+        list["connectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["describe"]["id"] == id)
+            .unwrap()["signature"]
+            .clone()
+    };
+    assert_eq!(signature("kestrel-rms"), json!({"status": "unsigned"}));
+    assert_eq!(
+        signature("harrier-anpr"),
+        json!({"status": "verified", "key_id": vendor.id().as_str()})
+    );
+    let _ = tx.send(());
+    task.await.unwrap().unwrap();
+
+    // The connector-loaded audit records say so too.
+    let loaded: Vec<Value> = std::fs::read_to_string(&audit_log)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|r| r["operation"] == "connector-loaded")
+        .collect();
+    assert_eq!(loaded.len(), 2, "{loaded:?}");
+    let loaded_as = |id: &str| {
+        loaded
+            .iter()
+            .find(|r| r["connectors"][0]["id"] == id)
+            .unwrap()["connectors"][0]
+            .clone()
+    };
+    let kestrel_loaded = loaded_as("kestrel-rms");
+    assert_eq!(kestrel_loaded["unsigned"], true, "{kestrel_loaded}");
+    assert!(kestrel_loaded.get("signer").is_none(), "{kestrel_loaded}");
+    let harrier_loaded = loaded_as("harrier-anpr");
+    assert_eq!(
+        harrier_loaded["signer"],
+        vendor.id().as_str(),
+        "{harrier_loaded}"
+    );
+    assert!(harrier_loaded.get("unsigned").is_none(), "{harrier_loaded}");
+
+    // A signature that is present but bad is refused even so.
+    let mut bytes = std::fs::read(&harrier).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    let bad = dir.join("bad-signature.wasm");
+    std::fs::write(&bad, &bytes).unwrap();
+    let (refused, text) = refusal(start_with(&dir, trust, &[(&bad, "harrier-anpr")]).await);
+    assert_eq!(refused.reason.kind(), "tampered", "{text}");
+    let stranger = dev_key(&dir, "stranger");
+    let by_stranger = dir.join("by-stranger.wasm");
+    std::fs::write(
+        &by_stranger,
+        signing::sign(&std::fs::read(KESTREL_RMS).unwrap(), &stranger).unwrap(),
+    )
+    .unwrap();
+    let (refused, _) = refusal(start_with(&dir, trust, &[(&by_stranger, "kestrel-rms")]).await);
+    assert_eq!(refused.reason.kind(), "unknown-key");
 }

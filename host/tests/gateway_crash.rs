@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use interop_host::gateway::config::{hex, token_sha256};
+use interop_host::signing::{self, SecretKey};
 use interop_test_artifacts::KESTREL_RMS;
 
 const TOKEN: &str = "crash-test-token-0001";
@@ -33,11 +34,21 @@ async fn sigkill_under_load_loses_no_acknowledged_record() {
         ),
     )
     .unwrap();
+    // A development key made now, and a signed copy of the connector that the gateway trusts.
+    let key = SecretKey::generate().unwrap();
+    key.write_files(&dir.join("dev-signing"), "crash test", false)
+        .unwrap();
+    let component = dir.join("kestrel_rms_connector.wasm");
+    std::fs::write(
+        &component,
+        signing::sign(&std::fs::read(KESTREL_RMS).unwrap(), &key).unwrap(),
+    )
+    .unwrap();
     let config = dir.join("gateway.toml");
     std::fs::write(
         &config,
         format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit\"\n[[connectors]]\ncomponent = \"{KESTREL_RMS}\"\npolicy = \"kestrel-rms.toml\"\n[roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\"]\n[[users]]\nid = \"pc-crash\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
+            "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit\"\n[trust]\nkeys = [\"dev-signing.pub\"]\n[[connectors]]\ncomponent = \"kestrel_rms_connector.wasm\"\npolicy = \"kestrel-rms.toml\"\n[roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\"]\n[[users]]\nid = \"pc-crash\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
             hex(&token_sha256(TOKEN))
         ),
     )

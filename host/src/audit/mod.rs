@@ -64,6 +64,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use key::{KEY_FILE, PUB_FILE};
+pub(crate) use line::unhex;
 pub use line::{Checkpoint, Head};
 pub use query::{Filter, Hit, parse_time, query, query_hits};
 pub use record::{Appended, AuditEvent, AuditRecord, ConnectorRef, Outcome, S62Category};

@@ -145,6 +145,12 @@ pub struct ConnectorRef {
     pub version: String,
     /// SHA-256 of the component file, hex.
     pub component_sha256: String,
+    /// Id of the trusted key whose signature the gateway verified before loading it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// Loaded without a signature, under the development switch `allow_unsigned`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unsigned: bool,
 }
 
 /// Where an appended record landed.

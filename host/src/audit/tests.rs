@@ -38,6 +38,7 @@ fn rec(i: u64) -> AuditRecord {
         .into(),
         version: "1.0.0".into(),
         component_sha256: "00".repeat(32),
+        ..ConnectorRef::default()
     }];
     r.disclosed = vec![format!("kestrel-rms:person:NOM-{i:06}")];
     r.subjects = vec![format!("person:example{i}:1988-03-14")];

@@ -8,7 +8,7 @@ use interop_host::capabilities::http::PrivateExceptions;
 use interop_host::policy::Policy;
 use interop_host::policy::effective::Severity;
 use interop_host::types::{Classification, EntityKind, RequestContext, SearchQuery, Submission};
-use interop_host::{AllowList, Grant, Host, HostPattern, Limits};
+use interop_host::{AllowList, Grant, Host, HostPattern, Limits, signing};
 use serde::Deserialize;
 
 const AFTER_HELP: &str = "\
@@ -147,10 +147,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if needs_input && input.is_none() {
         bail!("this operation needs --input (see `interop call --help`)");
     }
+    let bytes = tokio::fs::read(&args.component)
+        .await
+        .with_context(|| format!("cannot read {}", args.component.display()))?;
+    // One line, so a vendor sees what a gateway would see before it trusts the file.
+    eprintln!(
+        "{}: {}",
+        args.component.display(),
+        signing::signature_status(&bytes)
+    );
     let connector = match &args.policy {
         Some(file) => {
             let policy = Policy::from_file(file)?;
-            let (connector, review) = host.load_with_policy(&args.component, &policy).await?;
+            let name = args.component.display().to_string();
+            let (connector, review) = host.load_bytes_with_policy(&name, &bytes, &policy).await?;
             for f in review
                 .findings
                 .iter()
@@ -160,7 +170,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
             connector
         }
-        None => host.load_file(&args.component, grant).await?,
+        None => {
+            let name = args.component.file_name().map_or_else(
+                || args.component.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            host.load(&name, &bytes, grant).await?
+        }
     };
     let ctx = RequestContext {
         user_id: args.user,

@@ -190,6 +190,7 @@ fn render(report: &Report) -> String {
             .map(|c| format!(" ({c})"))
             .unwrap_or_default()
     );
+    let _ = writeln!(out, "signature: {}", report.signature);
     for tier in [Tier::Bronze, Tier::Silver, Tier::GoldReady] {
         let _ = writeln!(out, "\n{}", tier.name());
         for check in report.checks.iter().filter(|c| c.tier == tier) {

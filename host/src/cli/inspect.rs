@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use interop_host::{Grant, Host, inspect};
+use interop_host::{Grant, Host, inspect, signing};
 
 /// Arguments of `interop inspect`.
 #[derive(clap::Args)]
@@ -21,6 +21,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot read {}", args.component.display()))?;
     let name = args.component.display().to_string();
+    let signature = signing::signature_status(&bytes);
     let component = host.compile(&name, &bytes).await?;
     let shape = inspect::shape(host.engine(), &component);
     // describe needs no configuration and no network: an empty grant is enough.
@@ -32,6 +33,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         };
         let out = serde_json::json!({
             "component": name,
+            "signature": signature,
             "imports": shape.imports,
             "exports": shape.exports,
             "describe": describe,
@@ -39,6 +41,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!("component: {name}");
+        println!("signature: {signature}");
         println!("\nimports:");
         print_items(&shape.imports);
         println!("\nexports:");

@@ -4,10 +4,13 @@ mod audit;
 mod call;
 mod conformance;
 mod inspect;
+mod keys;
 mod new;
 mod policy;
 mod serve;
+mod sign;
 mod token;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -24,6 +27,11 @@ Examples:
   interop policy review kestrel_rms_connector.wasm --policy kestrel-rms.toml
   INTEROP_KESTREL_RMS_API_KEY=demo-key interop call kestrel_rms_connector.wasm search \
       --policy kestrel-rms.toml --input '{\"kind\":\"Person\",\"text\":\"Examplewood\"}'
+
+  # Sign a connector with a vendor key, and check it as a force's gateway will
+  interop keys generate --out kestrel-release --comment 'Kestrel Systems release key'
+  interop sign kestrel_rms_connector.wasm --key kestrel-release.key
+  interop verify kestrel_rms_connector.wasm --trust kestrel-release.pub
 
   # Search a vendor system through its connector, granting it one origin and its settings
   interop call kestrel_rms_connector.wasm search \\
@@ -63,6 +71,12 @@ enum Command {
     Serve(serve::Args),
     /// Make bearer tokens for gateway users, and their hashes.
     Token(token::Args),
+    /// Make a vendor's signing key (PREFIX.key and PREFIX.pub).
+    Keys(keys::Args),
+    /// Sign a component with a vendor key: the signature goes inside the component.
+    Sign(sign::Args),
+    /// Check a component's signature against trusted keys; exit 0 only when it is valid.
+    Verify(verify::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -88,6 +102,9 @@ pub fn main() -> ExitCode {
             Command::Audit(args) => audit::run(args).await,
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Token(args) => token::run(args).map(|()| ExitCode::SUCCESS),
+            Command::Keys(args) => keys::run(args).map(|()| ExitCode::SUCCESS),
+            Command::Sign(args) => sign::run(args).map(|()| ExitCode::SUCCESS),
+            Command::Verify(args) => verify::run(args),
         }
     });
     match result {

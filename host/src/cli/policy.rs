@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use interop_host::policy::effective::{self, ConfigValue, Review, Severity};
 use interop_host::policy::{Policy, init};
+use interop_host::signing::{self, SignatureStatus};
 use interop_host::types::{Classification, ConnectorInfo};
 use interop_host::{Grant, Host, LoadError, inspect};
 
@@ -91,6 +92,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// What a component says about itself, read without granting it anything.
 struct Described {
     name: String,
+    /// Its signature, read without a trust store.
+    signature: SignatureStatus,
     shape: inspect::Shape,
     /// Its `describe` answer, or, when it cannot be linked, a stand-in naming the file.
     info: ConnectorInfo,
@@ -104,6 +107,7 @@ async fn describe(host: &Host, path: &PathBuf) -> anyhow::Result<Described> {
         .await
         .with_context(|| format!("cannot read {}", path.display()))?;
     let name = path.display().to_string();
+    let signature = signing::signature_status(&bytes);
     let component = host.compile(&name, &bytes).await?;
     let shape = inspect::shape(host.engine(), &component);
     let (info, link_error) = match host.load(&name, &bytes, Grant::default()).await {
@@ -129,6 +133,7 @@ async fn describe(host: &Host, path: &PathBuf) -> anyhow::Result<Described> {
     };
     Ok(Described {
         name,
+        signature,
         shape,
         info,
         link_error,
@@ -146,10 +151,10 @@ async fn review(args: ReviewArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&review_json(&review, &policy))?
+            serde_json::to_string_pretty(&review_json(&review, &policy, &d.signature))?
         );
     } else {
-        print!("{}", review_text(&review, &policy));
+        print!("{}", review_text(&review, &policy, &d.signature));
     }
     Ok(if review.worst() == Some(Severity::High) {
         ExitCode::FAILURE
@@ -158,9 +163,10 @@ async fn review(args: ReviewArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn review_json(review: &Review, policy: &Policy) -> serde_json::Value {
+fn review_json(review: &Review, policy: &Policy, signature: &SignatureStatus) -> serde_json::Value {
     serde_json::json!({
         "component": review.component,
+        "signature": signature,
         "policy": review.policy,
         "connector": { "id": review.declared.id, "version": review.declared.version, "vendor": review.declared.vendor },
         "imports": review.imports,
@@ -184,11 +190,12 @@ fn review_json(review: &Review, policy: &Policy) -> serde_json::Value {
     })
 }
 
-fn review_text(review: &Review, policy: &Policy) -> String {
+fn review_text(review: &Review, policy: &Policy, signature: &SignatureStatus) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let d = &review.declared;
     let _ = writeln!(out, "component: {}", review.component);
+    let _ = writeln!(out, "signature: {signature}");
     let _ = writeln!(
         out,
         "connector: {} {} by {} ({})",

@@ -83,6 +83,7 @@ async fn run(
     let config_text = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\ngateway_id = \"conformance-kit\"\n\
          [audit]\ndir = \"audit\"\n\
+         [trust]\nallow_unsigned = true\n\
          [[connectors]]\ncomponent = {}\npolicy = {}\n\
          [[connectors]]\ncomponent = {}\npolicy = {}\n\
          [roles.kit]\nconnectors = [\"*\"]\noperations = [\"search\"]\n\

@@ -125,6 +125,8 @@ pub struct Report {
     pub connector: Option<String>,
     /// The contract marks read from the component.
     pub contract: crate::contract::Stamp,
+    /// Whether it is signed, and by which key (not checked against any trust store).
+    pub signature: crate::signing::SignatureStatus,
     /// Every check, in the order run.
     pub checks: Vec<Check>,
     /// Which tiers the evidence supports.
@@ -162,6 +164,7 @@ pub async fn run(host: &Host, path: &Path, options: &Options) -> anyhow::Result<
         record_warnings: Vec::new(),
     };
     let contract = crate::contract::read(&bytes).unwrap_or_default();
+    let signature = crate::signing::signature_status(&bytes);
     let loaded = host.load(&name, &bytes, Grant::default()).await;
     let connector = match loaded {
         Ok(c) => {
@@ -195,7 +198,7 @@ pub async fn run(host: &Host, path: &Path, options: &Options) -> anyhow::Result<
                 Status::Fail,
                 vec![e.to_string()],
             );
-            return Ok(kit.finish(name, None, contract));
+            return Ok(kit.finish(name, None, contract, signature));
         }
     };
     let info = connector.info().clone();
@@ -263,7 +266,7 @@ pub async fn run(host: &Host, path: &Path, options: &Options) -> anyhow::Result<
         ),
     }
     let label = format!("{} {}", info.id, info.version);
-    Ok(kit.finish(name, Some(label), contract))
+    Ok(kit.finish(name, Some(label), contract, signature))
 }
 
 /// The configuration the vendor gave, and what the kit fills in for checks that need none.
@@ -1335,6 +1338,7 @@ impl Kit {
         component: String,
         connector: Option<String>,
         contract: crate::contract::Stamp,
+        signature: crate::signing::SignatureStatus,
     ) -> Report {
         let mut tiers = Vec::new();
         let mut below_ok = true;
@@ -1374,6 +1378,7 @@ impl Kit {
             component,
             connector,
             contract,
+            signature,
             checks: self.checks,
             tiers,
             gold_note: GOLD_NOTE,

@@ -11,8 +11,13 @@
 //! [audit]
 //! dir = "/var/lib/interop/audit"
 //!
+//! [trust]                                   # whose signatures this force accepts
+//! keys = ["/etc/interop/trust/kestrel-release.pub"]   # `interop keys generate` writes .pub files
+//! revoked = ["3f2a9c0b7d1e4f56", "/etc/interop/trust/kestrel-2025.pub"]  # key ids or .pub files
+//! # allow_unsigned = true                   # development only: loads unsigned connectors, loudly
+//!
 //! [[connectors]]
-//! component = "/var/lib/interop/kestrel_rms_connector.wasm"
+//! component = "/var/lib/interop/kestrel_rms_connector.wasm"   # signed by a trusted key
 //! policy = "/etc/interop/kestrel-rms.toml"
 //!
 //! [roles.investigator]
@@ -39,6 +44,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::policy::{PolicyError, line_col};
+use crate::signing::KeyId;
 use crate::types::Classification;
 
 /// Operations a role may be granted.
@@ -57,12 +63,36 @@ pub struct GatewayConfig {
     pub gateway_id: String,
     /// Directory of the audit log and the gateway's signing key.
     pub audit_dir: PathBuf,
+    /// Whose signatures a connector must carry.
+    pub trust: Trust,
     /// Installed connectors: component and policy files.
     pub connectors: Vec<Installed>,
     /// Roles by name.
     pub roles: BTreeMap<String, Role>,
     /// Users.
     pub users: Vec<User>,
+}
+
+/// The `[trust]` section: the force's trust store. Every connector is verified against it
+/// before it is compiled (see [`crate::signing`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trust {
+    /// Public key files (`.pub`) whose signatures are accepted.
+    pub keys: Vec<PathBuf>,
+    /// Keys whose signatures are refused even if trusted.
+    pub revoked: Vec<Revoked>,
+    /// Development only: load connectors that carry no signature, with a warning at start and
+    /// for each one. A signature that is present but bad is refused all the same.
+    pub allow_unsigned: bool,
+}
+
+/// One `revoked` entry: a key id, or a `.pub` file holding the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoked {
+    /// A key id (16 hex digits).
+    KeyId(KeyId),
+    /// A public key file.
+    File(PathBuf),
 }
 
 /// One installed connector.
@@ -111,6 +141,7 @@ pub struct User {
 struct Raw {
     server: Option<RawServer>,
     audit: Option<RawAudit>,
+    trust: Option<Spanned<RawTrust>>,
     #[serde(default)]
     connectors: Vec<Spanned<RawConnector>>,
     #[serde(default)]
@@ -133,6 +164,17 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawAudit {
     dir: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrust {
+    #[serde(default)]
+    keys: Vec<String>,
+    #[serde(default)]
+    revoked: Vec<String>,
+    #[serde(default)]
+    allow_unsigned: bool,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +204,12 @@ struct RawUser {
     roles: Vec<String>,
     clearance: String,
 }
+
+/// What to say when no key is trusted and unsigned loading was not asked for.
+const NO_TRUST: &str = "no trusted signing keys: the gateway loads only connectors signed by a \
+    key in its trust store. Add a [trust] section with keys = [\"vendor.pub\"] (the .pub files \
+    of the vendors whose connectors you run; a vendor makes one with `interop keys generate`), \
+    or, for development only, allow_unsigned = true";
 
 /// Default listen address: loopback only, so a gateway started with no thought reaches no one.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
@@ -258,6 +306,29 @@ impl GatewayConfig {
                     "[server] needs tls_cert and tls_key (PEM files), or plain_http = true with a loopback listen address".into(),
                 ));
             }
+        };
+
+        let trust = match raw.trust {
+            Some(t) => {
+                let offset = t.span().start;
+                let t = t.into_inner();
+                if t.keys.is_empty() && !t.allow_unsigned {
+                    return Err(at(offset, NO_TRUST.into()));
+                }
+                Trust {
+                    keys: t.keys.iter().map(|k| resolve(k)).collect(),
+                    revoked: t
+                        .revoked
+                        .iter()
+                        .map(|r| match KeyId::parse(r) {
+                            Some(id) => Revoked::KeyId(id),
+                            None => Revoked::File(resolve(r)),
+                        })
+                        .collect(),
+                    allow_unsigned: t.allow_unsigned,
+                }
+            }
+            None => return Err(at(0, NO_TRUST.into())),
         };
 
         let mut connectors = Vec::new();
@@ -360,6 +431,7 @@ impl GatewayConfig {
                 .gateway_id
                 .unwrap_or_else(|| format!("interop-gateway@{listen}")),
             audit_dir: resolve(raw.audit.and_then(|a| a.dir).as_deref().unwrap_or("audit")),
+            trust,
             connectors,
             roles,
             users,
@@ -404,6 +476,9 @@ mod tests {
 [server]
 listen = "127.0.0.1:0"
 plain_http = true
+[trust]
+keys = ["trust/kestrel.pub"]
+revoked = ["0123456789ABCDEF", "old/kestrel-2025.pub"]
 [[connectors]]
 component = "kestrel.wasm"
 policy = "/abs/kestrel.toml"
@@ -436,6 +511,43 @@ clearance = "official"
         assert!(c.roles["investigator"].allows("kestrel-rms", "search"));
         assert!(!c.roles["investigator"].allows("kestrel-rms", "submit"));
         assert!(c.roles["auditor"].audit);
+        assert_eq!(
+            c.trust,
+            Trust {
+                keys: vec![PathBuf::from("/etc/interop/trust/kestrel.pub")],
+                revoked: vec![
+                    Revoked::KeyId(KeyId::parse("0123456789abcdef").unwrap()),
+                    Revoked::File(PathBuf::from("/etc/interop/old/kestrel-2025.pub")),
+                ],
+                allow_unsigned: false,
+            }
+        );
+    }
+
+    #[test]
+    fn a_gateway_must_say_whose_signatures_it_trusts() {
+        let base = good();
+        let trust = "[trust]\nkeys = [\"trust/kestrel.pub\"]\nrevoked = [\"0123456789ABCDEF\", \"old/kestrel-2025.pub\"]\n";
+        assert!(base.contains(trust));
+        for text in [
+            base.replace(trust, ""),
+            base.replace(trust, "[trust]\nkeys = []\n"),
+            base.replace(trust, "[trust]\nallow_unsigned = false\n"),
+        ] {
+            let err = parse(&text).unwrap_err();
+            assert!(
+                err.message.contains("no trusted signing keys")
+                    && err.message.contains("keys = [\"vendor.pub\"]")
+                    && err.message.contains("allow_unsigned = true"),
+                "{err}"
+            );
+        }
+        let err = parse(&base.replace(trust, "[trust]\nkeys = []\n")).unwrap_err();
+        assert!(err.line > 0, "the [trust] section's line: {err}");
+        let dev = parse(&base.replace(trust, "[trust]\nallow_unsigned = true\n")).unwrap();
+        assert!(dev.trust.allow_unsigned && dev.trust.keys.is_empty());
+        let err = parse(&base.replace("revoked", "revokd")).unwrap_err();
+        assert!(err.message.contains("unknown field"), "{err}");
     }
 
     #[test]

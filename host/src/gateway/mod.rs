@@ -3,6 +3,11 @@
 //! connectors and operations), justified, filtered by clearance and audited before the response
 //! leaves.
 //!
+//! Only signed connectors run: each component is verified against the `[trust]` section (see
+//! [`crate::signing`]) before it is compiled, and one that is refused stops the start. The
+//! development switch `allow_unsigned = true` loads unsigned ones, with a warning at start and
+//! for each, marked unsigned in the audit record and in `GET /v1/connectors`.
+//!
 //! Routes (JSON; the OpenAPI document is at `GET /openapi.json`):
 //!
 //! | route | who | what |
@@ -10,7 +15,7 @@
 //! | `GET /healthz` | anyone | liveness |
 //! | `GET /metrics` | anyone | Prometheus metrics |
 //! | `GET /openapi.json` | anyone | the API description |
-//! | `GET /v1/connectors` | any user | installed connectors, their describe answers, health |
+//! | `GET /v1/connectors` | any user | installed connectors, their describe answers, signer, health |
 //! | `POST /v1/search` | role with `search` | federated search across connectors |
 //! | `POST /v1/connectors/{id}/search\|fetch\|submit` | role with that operation | one connector |
 //! | `POST /v1/submit` | role with `submit` | enter once: one entity to every connector that takes it |
@@ -33,7 +38,8 @@ use crate::audit::AuditLog;
 use crate::engine::Host;
 use crate::plugin::Connector;
 use crate::policy::Policy;
-use config::GatewayConfig;
+use crate::signing::{self, KeyId, PublicKey, SignatureError, TrustStore};
+use config::{GatewayConfig, Revoked};
 use metrics::Metrics;
 
 /// How long a shutdown waits for calls in flight before it gives up on them.
@@ -45,6 +51,9 @@ pub struct Plugin {
     pub connector: Connector,
     /// SHA-256 of the component file, as audited.
     pub component_sha256: String,
+    /// The trusted key that signed it; `None` when it was loaded unsigned under
+    /// `allow_unsigned`.
+    pub signer: Option<KeyId>,
     /// The policy file it runs under.
     pub policy: String,
 }
@@ -71,6 +80,14 @@ impl Gateway {
     /// # Errors
     /// The first connector, policy or audit problem, naming the file.
     pub async fn start(config: GatewayConfig, host: &Host) -> anyhow::Result<Gateway> {
+        let trust = trust_store(&config)?;
+        if config.trust.allow_unsigned {
+            tracing::warn!(
+                "DEVELOPMENT MODE: [trust] allow_unsigned = true in {}: connectors that carry no \
+                 signature will be loaded and run; never use this with real data",
+                config.source.display()
+            );
+        }
         let audit = AuditLog::open(&config.audit_dir, &config.gateway_id)
             .await
             .with_context(|| {
@@ -81,7 +98,14 @@ impl Gateway {
             })?;
         let mut plugins: Vec<Arc<Plugin>> = Vec::new();
         for installed in &config.connectors {
-            let plugin = load(host, &installed.component, &installed.policy).await?;
+            let plugin = load(
+                host,
+                &installed.component,
+                &installed.policy,
+                &trust,
+                config.trust.allow_unsigned,
+            )
+            .await?;
             let id = plugin.connector.info().id.clone();
             if plugins.iter().any(|p| p.connector.info().id == id) {
                 anyhow::bail!(
@@ -91,11 +115,15 @@ impl Gateway {
             }
             routes::audit_admin(&audit, "connector-loaded", &plugin).await?;
             tracing::info!(
-                "connector {} {} loaded from {} under {}",
+                "connector {} {} loaded from {} under {}, {}",
                 id,
                 plugin.connector.info().version,
                 installed.component.display(),
-                plugin.policy
+                plugin.policy,
+                plugin
+                    .signer
+                    .as_ref()
+                    .map_or_else(|| "UNSIGNED".to_string(), |k| format!("signed by key {k}"))
             );
             plugins.push(Arc::new(plugin));
         }
@@ -207,14 +235,65 @@ impl Gateway {
     }
 }
 
-/// Load one connector under its policy, hashing the component for the audit.
-async fn load(host: &Host, component: &Path, policy_file: &Path) -> anyhow::Result<Plugin> {
+/// A connector the trust store refused, before it was compiled.
+#[derive(Debug, thiserror::Error)]
+#[error("connector {}: refused before compiling: {reason}", component.display())]
+pub struct Refused {
+    /// The component file.
+    pub component: std::path::PathBuf,
+    /// Why.
+    pub reason: SignatureError,
+}
+
+/// The trust store the `[trust]` section describes, its key files read.
+fn trust_store(config: &GatewayConfig) -> anyhow::Result<TrustStore> {
+    let in_config = || format!("[trust] in {}", config.source.display());
+    let mut trust = TrustStore::from_files(config.trust.keys.iter().map(|p| p.as_path()))
+        .with_context(in_config)?;
+    for revoked in &config.trust.revoked {
+        let id = match revoked {
+            Revoked::KeyId(id) => id.clone(),
+            Revoked::File(path) => PublicKey::from_file(path).with_context(in_config)?.id(),
+        };
+        trust.revoke(id);
+    }
+    Ok(trust)
+}
+
+/// Load one connector under its policy: read it once, verify its signature, then compile those
+/// same bytes, hashing them for the audit.
+async fn load(
+    host: &Host,
+    component: &Path,
+    policy_file: &Path,
+    trust: &TrustStore,
+    allow_unsigned: bool,
+) -> anyhow::Result<Plugin> {
     use sha2::Digest;
-    let policy = Policy::from_file(policy_file)?;
     let bytes = tokio::fs::read(component)
         .await
         .with_context(|| format!("cannot read connector {}", component.display()))?;
-    let (connector, review) = host.load_with_policy(component, &policy).await?;
+    let signer = match signing::verify(&bytes, trust) {
+        Ok(signer) => Some(signer.key_id),
+        Err(SignatureError::Unsigned) if allow_unsigned => {
+            tracing::warn!(
+                "UNSIGNED connector {} loaded because allow_unsigned = true (development only)",
+                component.display()
+            );
+            None
+        }
+        Err(reason) => {
+            return Err(Refused {
+                component: component.to_path_buf(),
+                reason,
+            }
+            .into());
+        }
+    };
+    let policy = Policy::from_file(policy_file)?;
+    let (connector, review) = host
+        .load_bytes_with_policy(&component.display().to_string(), &bytes, &policy)
+        .await?;
     for f in review
         .findings
         .iter()
@@ -232,6 +311,7 @@ async fn load(host: &Host, component: &Path, policy_file: &Path) -> anyhow::Resu
     Ok(Plugin {
         connector,
         component_sha256: config::hex(&sha2::Sha256::digest(&bytes)),
+        signer,
         policy: policy.source,
     })
 }

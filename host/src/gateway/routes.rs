@@ -287,6 +287,8 @@ fn connector_ref(plugin: &Plugin) -> ConnectorRef {
         id: info.id.clone(),
         version: info.version.clone(),
         component_sha256: plugin.component_sha256.clone(),
+        signer: plugin.signer.as_ref().map(ToString::to_string),
+        unsigned: plugin.signer.is_none(),
     }
 }
 
@@ -463,6 +465,10 @@ impl Call {
                 json!({
                     "describe": p.connector.info(),
                     "component_sha256": p.component_sha256,
+                    "signature": match &p.signer {
+                        Some(key_id) => json!({ "status": "verified", "key_id": key_id }),
+                        None => json!({ "status": "unsigned" }),
+                    },
                     "policy": p.policy,
                     "health": { "calls": calls, "failed": failed,
                                 "status": if calls > 0 && failed == calls { "failing" } else { "ok" } },
