@@ -6,6 +6,7 @@ mod conformance;
 mod inspect;
 mod keys;
 mod new;
+mod plugin;
 mod policy;
 mod serve;
 mod sign;
@@ -63,6 +64,8 @@ enum Command {
     Conformance(Box<conformance::Args>),
     /// Start a connector project: code, a stand-in for the vendor's API, a README.
     New(new::Args),
+    /// Install, upgrade, roll back and remove the connectors a gateway runs (its plugin store).
+    Plugin(plugin::Args),
     /// Review what a connector may do under a policy, or write the least policy it needs.
     Policy(policy::Args),
     /// Verify the gateway's audit log for tampering, or query it.
@@ -98,6 +101,7 @@ pub fn main() -> ExitCode {
             Command::Call(args) => call::run(*args).await.map(|()| ExitCode::SUCCESS),
             Command::Conformance(args) => conformance::run(*args).await,
             Command::New(args) => new::run(args).map(|()| ExitCode::SUCCESS),
+            Command::Plugin(args) => plugin::run(args).await,
             Command::Policy(args) => policy::run(args).await,
             Command::Audit(args) => audit::run(args).await,
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),

@@ -16,9 +16,14 @@
 //! revoked = ["3f2a9c0b7d1e4f56", "/etc/interop/trust/kestrel-2025.pub"]  # key ids or .pub files
 //! # allow_unsigned = true                   # development only: loads unsigned connectors, loudly
 //!
-//! [[connectors]]
-//! component = "/var/lib/interop/kestrel_rms_connector.wasm"   # signed by a trusted key
-//! policy = "/etc/interop/kestrel-rms.toml"
+//! [store]
+//! dir = "/var/lib/interop/plugins"          # `interop plugin install …`; picked up while running
+//! # poll_ms = 1000                          # how often a running gateway looks for changes
+//!
+//! # Development: a component loaded straight from a file, outside the store (no hot reload).
+//! # [[connectors]]
+//! # component = "/var/lib/interop/kestrel_rms_connector.wasm"   # signed by a trusted key
+//! # policy = "/etc/interop/kestrel-rms.toml"
 //!
 //! [roles.investigator]
 //! connectors = ["*"]                        # or a list of connector ids
@@ -65,8 +70,10 @@ pub struct GatewayConfig {
     pub audit_dir: PathBuf,
     /// Whose signatures a connector must carry.
     pub trust: Trust,
-    /// Installed connectors: component and policy files.
+    /// Connectors loaded straight from files (development), outside the plugin store.
     pub connectors: Vec<Installed>,
+    /// The plugin store the gateway runs, and how often it looks for changes.
+    pub store: Option<StoreConfig>,
     /// Roles by name.
     pub roles: BTreeMap<String, Role>,
     /// Users.
@@ -93,6 +100,15 @@ pub enum Revoked {
     KeyId(KeyId),
     /// A public key file.
     File(PathBuf),
+}
+
+/// Where the plugin store is, and how often a running gateway looks for changes in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The store's directory.
+    pub dir: PathBuf,
+    /// How often the gateway reads the store's index.
+    pub poll: std::time::Duration,
 }
 
 /// One installed connector.
@@ -142,6 +158,7 @@ struct Raw {
     server: Option<RawServer>,
     audit: Option<RawAudit>,
     trust: Option<Spanned<RawTrust>>,
+    store: Option<Spanned<RawStore>>,
     #[serde(default)]
     connectors: Vec<Spanned<RawConnector>>,
     #[serde(default)]
@@ -175,6 +192,13 @@ struct RawTrust {
     revoked: Vec<String>,
     #[serde(default)]
     allow_unsigned: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    dir: String,
+    poll_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -340,6 +364,25 @@ impl GatewayConfig {
             });
         }
 
+        let store = match raw.store {
+            Some(st) => {
+                let offset = st.span().start;
+                let st = st.into_inner();
+                let poll_ms = st.poll_ms.unwrap_or(1000);
+                if !(50..=60_000).contains(&poll_ms) {
+                    return Err(at(
+                        offset,
+                        format!("[store] poll_ms = {poll_ms}: give 50 to 60000 milliseconds"),
+                    ));
+                }
+                Some(StoreConfig {
+                    dir: resolve(&st.dir),
+                    poll: std::time::Duration::from_millis(poll_ms),
+                })
+            }
+            None => None,
+        };
+
         let mut roles = BTreeMap::new();
         for (name, role) in raw.roles {
             let offset = role.span().start;
@@ -433,6 +476,7 @@ impl GatewayConfig {
             audit_dir: resolve(raw.audit.and_then(|a| a.dir).as_deref().unwrap_or("audit")),
             trust,
             connectors,
+            store,
             roles,
             users,
         })

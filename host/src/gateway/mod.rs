@@ -24,7 +24,10 @@
 pub mod config;
 pub mod federation;
 pub mod metrics;
+mod reload;
 mod routes;
+
+pub use reload::verifier;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -56,15 +59,35 @@ pub struct Plugin {
     pub signer: Option<KeyId>,
     /// The policy file it runs under.
     pub policy: String,
+    /// The store version it was loaded from; `None` for a `[[connectors]]` file.
+    pub stored: Option<crate::store::Version>,
 }
 
 /// Shared state of a running gateway.
 pub(crate) struct State {
     pub(crate) config: GatewayConfig,
-    pub(crate) plugins: Vec<Arc<Plugin>>,
+    /// What runs now. A reload swaps the whole list; a call holds the `Arc<Plugin>` it
+    /// started with, so a swap never disturbs calls in flight.
+    plugins: std::sync::RwLock<Arc<Vec<Arc<Plugin>>>>,
     pub(crate) audit: AuditLog,
     pub(crate) metrics: Metrics,
     pub(crate) started: Instant,
+    /// The plugin store and what has been applied from it.
+    store: Option<reload::Watch>,
+}
+
+impl State {
+    /// The connectors running now.
+    pub(crate) fn plugins(&self) -> Arc<Vec<Arc<Plugin>>> {
+        self.plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn set_plugins(&self, plugins: Vec<Arc<Plugin>>) {
+        *self.plugins.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(plugins);
+    }
 }
 
 /// A gateway ready to serve: connectors loaded, audit log open.
@@ -127,15 +150,37 @@ impl Gateway {
             );
             plugins.push(Arc::new(plugin));
         }
-        Ok(Gateway {
-            state: Arc::new(State {
-                config,
-                plugins,
-                audit,
-                metrics: Metrics::default(),
-                started: Instant::now(),
-            }),
-        })
+        let store = match &config.store {
+            Some(sc) => Some(reload::Watch::open(sc, host, reload::verifier(&config)?)?),
+            None => None,
+        };
+        let state = Arc::new(State {
+            config,
+            plugins: std::sync::RwLock::new(Arc::new(plugins)),
+            audit,
+            metrics: Metrics::default(),
+            started: Instant::now(),
+            store,
+        });
+        if let Some(watch) = &state.store {
+            // At start, a connector in the store that does not load stops the start, as one
+            // in the configuration does.
+            watch.apply(&state, true).await?;
+        }
+        Ok(Gateway { state })
+    }
+
+    /// Apply the plugin store's changes now, if there are any, instead of at the next poll.
+    /// Returns whether anything changed.
+    ///
+    /// # Errors
+    /// When the store's index cannot be read. A connector that fails to load is logged and
+    /// audited, and the version running before stays.
+    pub async fn reload(&self) -> anyhow::Result<bool> {
+        match &self.state.store {
+            Some(watch) => watch.apply(&self.state, false).await,
+            None => Ok(false),
+        }
     }
 
     /// Serve on `listener` until `shutdown` resolves, then stop accepting, let calls in flight
@@ -153,6 +198,20 @@ impl Gateway {
             None => None,
         };
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let watcher = self.state.store.as_ref().map(|watch| {
+            let state = self.state.clone();
+            let poll = watch.poll();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(poll).await;
+                    if let Some(watch) = &state.store
+                        && let Err(e) = watch.apply(&state, false).await
+                    {
+                        tracing::error!("plugin store: {e:#}");
+                    }
+                }
+            })
+        });
         let builder =
             hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
         tokio::pin!(shutdown);
@@ -213,6 +272,9 @@ impl Gateway {
                 }
             }
         }
+        if let Some(w) = watcher {
+            w.abort();
+        }
         tracing::info!("shutting down: finishing calls in flight");
         if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
             .await
@@ -229,9 +291,9 @@ impl Gateway {
         self.state.config.listen
     }
 
-    /// The connectors it runs.
-    pub fn plugins(&self) -> &[Arc<Plugin>] {
-        &self.state.plugins
+    /// The connectors it runs now.
+    pub fn plugins(&self) -> Arc<Vec<Arc<Plugin>>> {
+        self.state.plugins()
     }
 }
 
@@ -313,6 +375,7 @@ async fn load(
         component_sha256: config::hex(&sha2::Sha256::digest(&bytes)),
         signer,
         policy: policy.source,
+        stored: None,
     })
 }
 

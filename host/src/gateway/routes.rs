@@ -87,7 +87,7 @@ async fn dispatch(
             StatusCode::OK,
             &json!({
                 "status": "ok",
-                "connectors": state.plugins.len(),
+                "connectors": state.plugins().len(),
                 "uptime_seconds": state.started.elapsed().as_secs(),
             }),
         ),
@@ -392,7 +392,7 @@ impl Call {
         only: Option<&[String]>,
     ) -> Vec<(Arc<Plugin>, String)> {
         self.state
-            .plugins
+            .plugins()
             .iter()
             .filter(|p| {
                 let info = p.connector.info();
@@ -409,7 +409,7 @@ impl Call {
 
     fn plugin(&self, id: &str) -> Option<Arc<Plugin>> {
         self.state
-            .plugins
+            .plugins()
             .iter()
             .find(|p| p.connector.info().id == id)
             .cloned()
@@ -454,7 +454,7 @@ impl Call {
     async fn list(self) -> Reply {
         let connectors: Vec<Value> = self
             .state
-            .plugins
+            .plugins()
             .iter()
             .map(|p| {
                 let (calls, failed) = self.state.metrics.failures(&p.connector.info().id);
@@ -509,7 +509,7 @@ impl Call {
                     Stop {
                         status: StatusCode::FORBIDDEN,
                         message: format!(
-                            "no connector you may search handles {:?} records",
+                            "no connector you may search handles {} records",
                             query.kind
                         ),
                         decision: "refused: no permitted connector for this kind".into(),
@@ -798,7 +798,7 @@ impl Call {
         if targets.is_empty() {
             let stop = Stop {
                 status: StatusCode::FORBIDDEN,
-                message: format!("no connector you may submit to takes {kind:?} records"),
+                message: format!("no connector you may submit to takes {kind} records"),
                 decision: "refused: no permitted connector for this kind".into(),
             };
             return self.refuse(record, stop).await;

@@ -1,0 +1,178 @@
+//! `interop plugin`: the plugin store a gateway runs, changed while it runs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use interop_host::Host;
+use interop_host::gateway::config::GatewayConfig;
+use interop_host::store::{Store, Version, short};
+
+const AFTER_HELP: &str = "\
+The store is the [store] dir of the gateway's configuration; its [trust] section decides which
+signatures are accepted. Installing verifies the component's signature before anything is
+compiled, compiles it once, loads it under its policy, and only then writes the store. A
+running `interop serve` picks every change up within [store] poll_ms, without a restart and
+without failing calls in flight; each change is recorded with who made it (--actor, else the
+login name) in the store's change log and in the gateway's audit log.
+
+Examples:
+  interop plugin --config gateway.toml install kestrel_rms_connector.wasm --policy kestrel-rms.toml
+  interop plugin --config gateway.toml list
+  interop plugin --config gateway.toml upgrade kestrel-rms kestrel_rms_connector-0.2.0.wasm
+  interop plugin --config gateway.toml rollback kestrel-rms
+  interop plugin --config gateway.toml remove kestrel-rms
+  interop plugin --config gateway.toml history";
+
+/// Arguments of `interop plugin`.
+#[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// The gateway's configuration file: its [store] and [trust] sections.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Who is making the change, as the audit records it (default: the login name).
+    #[arg(long, global = true)]
+    actor: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Verify, compile and install a connector under a policy.
+    Install {
+        /// The signed component.
+        component: PathBuf,
+        /// The policy it runs under.
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+    },
+    /// Show what is installed: current and previous versions, signers, policies.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a connector with a new build; the one it replaces is kept for a rollback.
+    Upgrade {
+        /// The connector id.
+        id: String,
+        /// The new signed component.
+        component: PathBuf,
+        /// A new policy (default: keep the current one).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
+    /// Go back to the previous version (a second rollback undoes the first).
+    Rollback {
+        /// The connector id.
+        id: String,
+    },
+    /// Stop running a connector and delete it from the store.
+    Remove {
+        /// The connector id.
+        id: String,
+    },
+    /// Every change to the store, oldest first, with the hash chain checked.
+    History,
+}
+
+fn actor(given: Option<String>) -> String {
+    given
+        .or_else(|| std::env::var("SUDO_USER").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn line(id: &str, v: &Version) -> String {
+    format!(
+        "{id} {} component {} policy {} {} installed {}",
+        v.version,
+        short(&v.component_sha256),
+        short(&v.policy_sha256),
+        v.signer
+            .as_deref()
+            .map_or_else(|| "UNSIGNED".to_string(), |k| format!("signed by {k}")),
+        v.installed_at
+    )
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let config = GatewayConfig::from_file(&args.config)?;
+    let Some(store_config) = &config.store else {
+        anyhow::bail!(
+            "{} has no [store] section: add [store] dir = \"plugins\" (a directory only the gateway's account may write)",
+            args.config.display()
+        );
+    };
+    let store = Store::open(&store_config.dir)?;
+    let actor = actor(args.actor);
+    match args.command {
+        Command::Install { component, policy } => {
+            let host = Host::new()?;
+            let verifier = interop_host::gateway::verifier(&config)?;
+            let (id, v) = store
+                .install(&host, verifier.as_ref(), &component, &policy, &actor)
+                .await?;
+            println!("installed {}", line(&id, &v));
+        }
+        Command::Upgrade {
+            id,
+            component,
+            policy,
+        } => {
+            let host = Host::new()?;
+            let verifier = interop_host::gateway::verifier(&config)?;
+            let v = store
+                .upgrade(
+                    &host,
+                    verifier.as_ref(),
+                    &id,
+                    &component,
+                    policy.as_deref(),
+                    &actor,
+                )
+                .await?;
+            println!("upgraded {}", line(&id, &v));
+        }
+        Command::Rollback { id } => {
+            let v = store.rollback(&id, &actor)?;
+            println!("rolled back to {}", line(&id, &v));
+        }
+        Command::Remove { id } => {
+            let slot = store.remove(&id, &actor)?;
+            println!("removed {}", line(&id, &slot.current));
+        }
+        Command::List { json } => {
+            let index = store.index()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&index)?);
+            } else if index.plugins.is_empty() {
+                println!("no connectors installed in {}", store.root().display());
+            } else {
+                for (id, slot) in &index.plugins {
+                    println!("{}", line(id, &slot.current));
+                    if let Some(p) = &slot.previous {
+                        println!("  previous: {}", line(id, p));
+                    }
+                }
+            }
+        }
+        Command::History => {
+            for c in store.changes()? {
+                let what =
+                    c.to.as_ref()
+                        .or(c.from.as_ref())
+                        .map(|v| format!("{} {}", v.version, short(&v.component_sha256)))
+                        .unwrap_or_default();
+                println!(
+                    "{} #{} {} {} {} by {}",
+                    c.time, c.generation, c.action, c.id, what, c.actor
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,268 @@
+//! The gateway runs what its plugin store says, and picks up changes while it runs.
+//!
+//! Every `poll` the gateway reads the store's index. When its generation moved, each
+//! connector whose current version differs from the one running is loaded from the store
+//! (signature verified again, precompiled artifact checked) and the running list is swapped
+//! in one step. Calls in flight hold the connector they started with, so nothing fails
+//! mid-call. A version that does not load is logged and audited, and the one running before
+//! keeps serving; a removed connector stops taking new calls. Each change the store records
+//! (with who made it) is audited, and so is each load.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::bail;
+
+use super::config::{GatewayConfig, StoreConfig};
+use super::{Plugin, State};
+use crate::audit::{AuditEvent, AuditLog, AuditRecord, ConnectorRef, Outcome};
+use crate::engine::Host;
+use crate::signing::{self, KeyId, SignatureError, TrustStore};
+use crate::store::{Store, Verifier};
+
+/// The store a gateway watches, and how far it has applied it.
+pub(crate) struct Watch {
+    store: Store,
+    host: Host,
+    verifier: Arc<dyn Verifier>,
+    poll: Duration,
+    /// The index generation running now; the lock also makes applies one at a time.
+    applied: tokio::sync::Mutex<Option<u64>>,
+}
+
+impl Watch {
+    pub(crate) fn open(
+        config: &StoreConfig,
+        host: &Host,
+        verifier: Arc<dyn Verifier>,
+    ) -> anyhow::Result<Watch> {
+        Ok(Watch {
+            store: Store::open(&config.dir)?,
+            host: host.clone(),
+            verifier,
+            poll: config.poll,
+            applied: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn poll(&self) -> Duration {
+        self.poll
+    }
+
+    /// Bring the running connectors in line with the store. `strict` (at start): any
+    /// connector that does not load is an error. Returns whether anything was applied.
+    pub(crate) async fn apply(&self, state: &State, strict: bool) -> anyhow::Result<bool> {
+        let mut applied = self.applied.lock().await;
+        let index = self.store.index()?;
+        if *applied == Some(index.generation) {
+            return Ok(false);
+        }
+        if let Some(from) = *applied {
+            // What the store recorded since: each change, with who made it.
+            match self.store.changes() {
+                Ok(changes) => {
+                    for c in changes.iter().filter(|c| c.generation > from) {
+                        audit_change(&state.audit, c).await?;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!("plugin store change log: {e:#}");
+                    audit_event(
+                        &state.audit,
+                        "store-log-broken",
+                        None,
+                        Outcome::Failed,
+                        format!("{e:#}"),
+                    )
+                    .await?;
+                }
+            }
+        }
+        let running = state.plugins();
+        let mut next: Vec<Arc<Plugin>> = running
+            .iter()
+            .filter(|p| p.stored.is_none())
+            .cloned()
+            .collect();
+        for (id, slot) in &index.plugins {
+            if next.iter().any(|p| p.connector.info().id == *id) {
+                let message = format!(
+                    "connector `{id}` is both in the plugin store and in [[connectors]] of {}; remove one",
+                    state.config.source.display()
+                );
+                if strict {
+                    bail!(message);
+                }
+                tracing::error!("{message}");
+                continue;
+            }
+            let before = running
+                .iter()
+                .find(|p| p.stored.is_some() && p.connector.info().id == *id);
+            if let Some(p) = before
+                && p.stored.as_ref() == Some(&slot.current)
+            {
+                next.push(p.clone());
+                continue;
+            }
+            match self
+                .store
+                .load(&self.host, self.verifier.as_ref(), id, &slot.current)
+                .await
+            {
+                Ok(loaded) => {
+                    for f in loaded
+                        .review
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity >= crate::policy::effective::Severity::Medium)
+                    {
+                        tracing::warn!("{id}: {} finding {}: {}", f.severity, f.code, f.message);
+                    }
+                    let plugin = Plugin {
+                        connector: loaded.connector,
+                        component_sha256: slot.current.component_sha256.clone(),
+                        policy: loaded.policy_path.display().to_string(),
+                        signer: slot.current.signer.as_deref().and_then(KeyId::parse),
+                        stored: Some(slot.current.clone()),
+                    };
+                    let operation = if before.is_some() {
+                        "connector-replaced"
+                    } else {
+                        "connector-loaded"
+                    };
+                    super::routes::audit_admin(&state.audit, operation, &plugin).await?;
+                    tracing::info!(
+                        "connector {id} {} loaded from the plugin store (component {})",
+                        slot.current.version,
+                        crate::store::short(&slot.current.component_sha256)
+                    );
+                    next.push(Arc::new(plugin));
+                }
+                Err(e) => {
+                    if strict {
+                        return Err(e.context(format!(
+                            "plugin store {}: connector `{id}`",
+                            self.store.root().display()
+                        )));
+                    }
+                    tracing::error!("plugin store: connector `{id}` did not load: {e:#}");
+                    audit_event(
+                        &state.audit,
+                        "connector-load-failed",
+                        Some((id, &slot.current)),
+                        Outcome::Failed,
+                        format!("{e:#}"),
+                    )
+                    .await?;
+                    if let Some(p) = before {
+                        next.push(p.clone());
+                    }
+                }
+            }
+        }
+        for gone in running
+            .iter()
+            .filter(|p| p.stored.is_some() && !index.plugins.contains_key(&p.connector.info().id))
+        {
+            super::routes::audit_admin(&state.audit, "connector-unloaded", gone).await?;
+            tracing::info!(
+                "connector {} removed from the plugin store: no new calls reach it",
+                gone.connector.info().id
+            );
+        }
+        state.set_plugins(next);
+        *applied = Some(index.generation);
+        Ok(true)
+    }
+}
+
+/// The audit record of one store change, with who made it.
+async fn audit_change(audit: &AuditLog, change: &crate::store::Change) -> anyhow::Result<()> {
+    let version = change.to.as_ref().or(change.from.as_ref());
+    let mut record = AuditRecord::new(AuditEvent::Admin, format!("store-{}", change.action));
+    record.user = Some(change.actor.clone());
+    if let Some(v) = version {
+        record.connectors = vec![connector_ref(&change.id, v)];
+    }
+    record.outcome = Outcome::Ok;
+    record.policy_decision = format!(
+        "plugin store generation {} at {}{}",
+        change.generation,
+        change.time,
+        match (&change.from, &change.to) {
+            (Some(f), Some(t)) => format!(
+                ": {} {} → {} {}",
+                f.version,
+                crate::store::short(&f.component_sha256),
+                t.version,
+                crate::store::short(&t.component_sha256)
+            ),
+            _ => String::new(),
+        }
+    );
+    audit.append(record).await?;
+    Ok(())
+}
+
+/// An admin record about a stored connector that may not be running.
+async fn audit_event(
+    audit: &AuditLog,
+    operation: &str,
+    connector: Option<(&str, &crate::store::Version)>,
+    outcome: Outcome,
+    detail: String,
+) -> anyhow::Result<()> {
+    let mut record = AuditRecord::new(AuditEvent::Admin, operation);
+    if let Some((id, v)) = connector {
+        record.connectors = vec![connector_ref(id, v)];
+    }
+    record.outcome = outcome;
+    record.policy_decision = detail;
+    audit.append(record).await?;
+    Ok(())
+}
+
+/// A stored version as an audit record names it.
+fn connector_ref(id: &str, v: &crate::store::Version) -> ConnectorRef {
+    ConnectorRef {
+        id: id.to_string(),
+        version: v.version.clone(),
+        component_sha256: v.component_sha256.clone(),
+        signer: v.signer.clone(),
+        unsigned: v.signer.is_none(),
+    }
+}
+
+/// The gateway's `[trust]` section as the plugin store's [`Verifier`].
+struct TrustVerifier {
+    trust: TrustStore,
+    allow_unsigned: bool,
+}
+
+impl Verifier for TrustVerifier {
+    fn verify(&self, name: &str, bytes: &[u8]) -> Result<Option<String>, String> {
+        match signing::verify(bytes, &self.trust) {
+            Ok(signer) => Ok(Some(signer.key_id.to_string())),
+            Err(SignatureError::Unsigned) if self.allow_unsigned => {
+                tracing::warn!(
+                    "{name}: UNSIGNED connector accepted because [trust] allow_unsigned = true (development only)"
+                );
+                Ok(None)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// What decides whether a component may run, for the plugin store: the configuration's
+/// `[trust]` section, its key files read.
+///
+/// # Errors
+/// A key file that cannot be read.
+pub fn verifier(config: &GatewayConfig) -> anyhow::Result<Arc<dyn Verifier>> {
+    Ok(Arc::new(TrustVerifier {
+        trust: super::trust_store(config)?,
+        allow_unsigned: config.trust.allow_unsigned,
+    }))
+}
