@@ -266,7 +266,7 @@ async fn install_upgrade_rollback_remove_while_serving_without_a_failed_call() {
     wait_for_calls(5).await;
     let listed = ok(&plugin(&config, &["list"]));
     assert!(
-        listed.contains(&sha(&v1)[..12]) && listed.contains(&format!("previous: kestrel-rms")),
+        listed.contains(&sha(&v1)[..12]) && listed.contains("previous: kestrel-rms"),
         "{listed}"
     );
     keep_going.store(false, Ordering::Relaxed);
