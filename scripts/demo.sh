@@ -4,7 +4,8 @@
 # its demo configuration (`interop policy init`) and shows a security review of one; signs
 # copies of both connectors with a development key made for this run (`interop keys generate`,
 # `interop sign`, `interop verify`); starts the gateway (`interop serve`), trusting only that
-# key, with both signed connectors, two demo users and the audit log; runs a
+# key, with an empty plugin store, two demo users and the audit log; installs both signed
+# connectors into the store while it runs (`interop plugin install`); runs a
 # federated search for one fictional person and shows the merged answer and its audit record;
 # then keeps the gateway running for your own curl until Ctrl-C.
 set -euo pipefail
@@ -87,13 +88,9 @@ dir = "$work/audit"
 [trust]
 keys = ["$work/demo-vendor.pub"]
 
-[[connectors]]
-component = "$work/kestrel_rms_connector.wasm"
-policy = "$work/kestrel-rms.toml"
-
-[[connectors]]
-component = "$work/harrier_anpr_connector.wasm"
-policy = "$work/harrier-anpr.toml"
+[store]
+dir = "$work/plugins"
+poll_ms = 250
 
 [roles.investigator]
 connectors = ["*"]
@@ -127,6 +124,23 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 
+echo; echo "==> installing both signed connectors into the running gateway's plugin store"
+for c in kestrel-rms:kestrel_rms_connector harrier-anpr:harrier_anpr_connector; do
+  "$bin/interop" plugin --config "$work/gateway.toml" --actor demo-admin \
+    install "$work/${c#*:}.wasm" --policy "$work/${c%%:*}.toml"
+done
+for _ in $(seq 120); do
+  n=$(curl -s -H "Authorization: Bearer $officer_token" "http://127.0.0.1:$port/v1/connectors" \
+    | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["connectors"]))' 2>/dev/null || echo 0)
+  [ "$n" = 2 ] && break
+  sleep 0.25
+done
+if [ "$n" != 2 ]; then
+  echo "error: the gateway did not pick up the installed connectors; its log:" >&2
+  cat "$work/gateway.err" >&2; exit 1
+fi
+echo "    the gateway runs both, without a restart"
+
 search='{"justification":"Enquiry into burglary at 12 Fictional Road","case_reference":"DEMO-1",
  "query":{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}]}}'
 echo; echo "==> a federated search for Examplewood: one merged picture from Kestrel RMS and Harrier ANPR"
@@ -159,6 +173,7 @@ From another terminal, try:
        -d '{"justification":"Enquiry into burglary","query":{"kind":"Person","text":"Examplewood"}}'
   curl -s http://127.0.0.1:$port/metrics
   curl -s -H 'Authorization: Bearer $auditor_token' 'http://127.0.0.1:$port/v1/audit?user=demo-officer'
-Its audit log is $work/audit/audit.jsonl.
+Its audit log is $work/audit/audit.jsonl. Its plugin store is $work/plugins: try
+  $bin/interop plugin --config $work/gateway.toml list
 EOF
 wait "$gateway_pid"
