@@ -12,10 +12,12 @@ Modules:
 - `pole`: builders returning the generated WIT types (needs the component's bindings).
 - `http`: `get_json` / `post_json` over `wasi:http` (needs the component's bindings).
 - `host`: config, log and the clock.
+- `urls`: pure URL splitting, joining and query encoding.
 
 The pure modules import nothing generated, so `python3 -m unittest` tests them outside wasm;
-`pole`, `http` and `host` import the bindings componentize-py generates (`wit_world`) when first
-used.
+`pole`, `http` and `host` import the bindings componentize-py generates (`wit_world`), so they
+load only while componentize-py builds the component and inside it. (They import them at the
+top: componentize-py bundles only modules imported while it builds.)
 """
 
-__all__ = ["errors", "grading", "host", "http", "pole", "validate"]
+__all__ = ["errors", "grading", "host", "http", "pole", "urls", "validate"]

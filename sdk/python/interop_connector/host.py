@@ -2,14 +2,17 @@
 
 import datetime
 
+# Imported when this module is: componentize-py bundles only what is imported while it builds
+# the component, so a generated module imported lazily inside a function is missing at run time.
+from wit_world.imports import config as host_config
+from wit_world.imports import log as host_log
+
 from .errors import ConnectorFailure
 
 
 def config(key, required=True):
     """The value the force's policy granted for `key`. A missing required key raises
     `invalid-input` naming it (the force's configuration is incomplete)."""
-    from wit_world.imports import config as host_config
-
     value = host_config.get(key)
     if value is None or value.strip() == "":
         if required:
@@ -20,8 +23,6 @@ def config(key, required=True):
 
 def log(level, message):
     """Log a line through the host (`trace`, `debug`, `info`, `warn` or `error`)."""
-    from wit_world.imports import log as host_log
-
     levels = {"trace": host_log.Level.TRACE, "debug": host_log.Level.DEBUG,
               "info": host_log.Level.INFO, "warn": host_log.Level.WARN,
               "error": host_log.Level.ERROR}

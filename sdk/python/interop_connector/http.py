@@ -17,6 +17,10 @@ event loop anyway.
 
 import json
 
+from componentize_py_types import Err
+from wit_world.imports import outgoing_handler, streams
+from wit_world.imports import wasi_http_types as http
+
 from .errors import ConnectorFailure, status_failure
 from .urls import join, segment, split_url, with_query
 
@@ -62,13 +66,6 @@ class Response:
             raise ConnectorFailure("internal", f"vendor sent invalid JSON: {e}") from None
 
 
-def _bindings():
-    from wit_world.imports import outgoing_handler, streams
-    from wit_world.imports import wasi_http_types as http
-
-    return outgoing_handler, streams, http
-
-
 def _error_code_failure(code, url):
     name = type(code).__name__.removeprefix("ErrorCode_")
     detail = getattr(code, "value", None)
@@ -88,9 +85,6 @@ def _unwrap(err):
 def request(method, url, headers=None, body=None, timeout_ms=None):
     """Send one request and read the whole answer. Raises `ConnectorFailure` on transport
     failures; the status is the caller's to judge (see `get_json` for the usual way)."""
-    from componentize_py_types import Err
-
-    outgoing_handler, streams, http = _bindings()
     scheme, authority, path = split_url(url)
     pairs = [(k.lower(), str(v).encode()) for k, v in (headers or {}).items()]
     try:

@@ -18,6 +18,9 @@ not told absent, as the Dictionary asks (no placeholders).
 
 import functools
 
+from componentize_py_types import Err
+from wit_world.imports import interop_connector_types as _types
+
 from . import grading as _grading
 from . import validate
 from .errors import ConnectorFailure
@@ -33,9 +36,7 @@ _ERROR_CLASSES = {
 
 
 def _t():
-    from wit_world.imports import interop_connector_types
-
-    return interop_connector_types
+    return _types
 
 
 def enum(enum_name, case):
@@ -56,8 +57,6 @@ def case_name(value):
 
 def error(failure):
     """The generated `Err(ConnectorError_…)` for a `ConnectorFailure`."""
-    from componentize_py_types import Err
-
     return Err(getattr(_t(), _ERROR_CLASSES[failure.case])(failure.message))
 
 
