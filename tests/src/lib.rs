@@ -108,6 +108,7 @@ pub async fn load_precompiled(host: &Host, path: &str) -> Connector {
             let partial = cache.with_extension(format!("partial{}", std::process::id()));
             std::fs::write(&partial, &artifact).expect("writing the compiled artifact");
             std::fs::rename(&partial, &cache).expect("renaming the compiled artifact");
+            remove_stale_artifacts(path, &cache);
             artifact
         }
     };
@@ -122,6 +123,25 @@ pub async fn load_precompiled(host: &Host, path: &str) -> Connector {
         .await
         .unwrap_or_else(|e| panic!("loading {path}: {e}"));
     connector
+}
+
+/// Removes artifacts cached for earlier builds of the component at `path` (each is tens of
+/// megabytes), keeping `current`.
+fn remove_stale_artifacts(path: &str, current: &std::path::Path) {
+    let path = std::path::Path::new(path);
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!("{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with(&prefix) && file.ends_with(".cwasm") && entry.path() != current {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// A grant of nothing but these time budgets (default memory cap).
