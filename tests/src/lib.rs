@@ -17,6 +17,8 @@ pub use interop_test_artifacts as components;
 pub const KESTREL_KEY: &str = kestrel_rms_standin::DEFAULT_API_KEY;
 /// The Harrier ANPR stand-in's token in the demo configuration.
 pub const HARRIER_TOKEN: &str = harrier_anpr_standin::DEFAULT_API_KEY;
+/// The Osprey stand-in's key (Osprey Custody's API key and Osprey Intel's bearer token).
+pub const OSPREY_KEY: &str = osprey_standin::DEFAULT_API_KEY;
 
 /// One host for every test in a binary, as a real process would have: each `Host` reserves
 /// address space for its whole instance pool.
@@ -65,6 +67,81 @@ pub fn kestrel_grant(base_url: &str) -> Grant {
 /// A grant for the Harrier connector against a stand-in at `base_url`.
 pub fn harrier_grant(base_url: &str) -> Grant {
     grant(base_url, &[("token", HARRIER_TOKEN)])
+}
+
+/// A grant for the Osprey Custody (Python) connector against a stand-in at `base_url`.
+pub fn osprey_custody_grant(base_url: &str) -> Grant {
+    grant(base_url, &[("api_key", OSPREY_KEY)])
+}
+
+/// A grant for the Osprey Intel (JavaScript) connector against a stand-in at `base_url`.
+pub fn osprey_intel_grant(base_url: &str) -> Grant {
+    grant(base_url, &[("token", OSPREY_KEY)])
+}
+
+/// Load a component, compiling it at most once per machine: the Python and JavaScript
+/// connectors are 14–18 MB and take 12–16 s of CPU each to compile, too long to pay in every
+/// test. The native code is cached beside the component, keyed by the component's SHA-256 and
+/// this engine's fingerprint (so a changed component or host compiles afresh), and loaded back
+/// with [`Host::load_compiled_with_policy`]. The connector is loaded with nothing granted; a
+/// test gives it a grant with [`Connector::with_grant`].
+///
+/// # Panics
+/// If the component cannot be read, compiled or loaded: the test cannot run.
+pub async fn load_precompiled(host: &Host, path: &str) -> Connector {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let fingerprint = interop_host::store::engine_fingerprint(host);
+    let cache = std::path::PathBuf::from(format!("{path}.{}-{fingerprint}.cwasm", &digest[..16]));
+    let artifact = match std::fs::read(&cache) {
+        Ok(artifact) => artifact,
+        Err(_) => {
+            let artifact = host
+                .precompile(path, &bytes)
+                .await
+                .unwrap_or_else(|e| panic!("compiling {path}: {e}"));
+            // Write then rename, so a test binary running at the same time never reads half.
+            let partial = cache.with_extension(format!("partial{}", std::process::id()));
+            std::fs::write(&partial, &artifact).expect("writing the compiled artifact");
+            std::fs::rename(&partial, &cache).expect("renaming the compiled artifact");
+            remove_stale_artifacts(path, &cache);
+            artifact
+        }
+    };
+    // SAFETY: the artifact was written by `Host::precompile` of this engine configuration (the
+    // file name carries its fingerprint) into the build's own target directory.
+    let component =
+        unsafe { wasmtime::component::Component::deserialize(host.engine(), &artifact) }
+            .unwrap_or_else(|e| panic!("loading the compiled {path}: {e:#}"));
+    let policy = interop_host::policy::Policy::default();
+    let (connector, _review) = host
+        .load_compiled_with_policy(path, &component, &policy)
+        .await
+        .unwrap_or_else(|e| panic!("loading {path}: {e}"));
+    connector
+}
+
+/// Removes artifacts cached for earlier builds of the component at `path` (each is tens of
+/// megabytes), keeping `current`.
+fn remove_stale_artifacts(path: &str, current: &std::path::Path) {
+    let path = std::path::Path::new(path);
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!("{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with(&prefix) && file.ends_with(".cwasm") && entry.path() != current {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// A grant of nothing but these time budgets (default memory cap).

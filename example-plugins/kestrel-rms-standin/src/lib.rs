@@ -16,7 +16,7 @@
 mod api;
 pub mod model;
 pub mod seed;
-mod server;
+use standin_common as server;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
-//! HTTP plumbing: the accept loop, fault prefixes, query parsing and the response body type.
-//!
-//! The same file is used by both vendor stand-ins (Kestrel and Harrier); only the [`Api`]
-//! implementation differs. Keep the two copies identical.
+//! HTTP plumbing shared by the vendor stand-ins (Kestrel, Harrier, Osprey): the accept loop,
+//! fault prefixes, query parsing and the response body type. Each stand-in only implements
+//! [`Api`] for its own vendor's routes and formats (see `docs/VENDOR-STANDINS.md`).
+#![deny(missing_docs)]
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -25,7 +25,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, Sleep};
 
 /// Largest request body accepted; larger ones get `413`.
-pub(crate) const MAX_BODY_BYTES: usize = 1 << 20;
+pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// Longest delay or trickle interval a fault prefix may ask for.
 const MAX_FAULT_MS: u64 = 600_000;
 /// How many requests the per-instance request log keeps (oldest are dropped first).
@@ -42,15 +42,16 @@ pub struct RequestRecord {
     pub idempotency_key: Option<String>,
 }
 
-/// Traffic seen by one stand-in instance.
+/// Traffic seen by one stand-in instance: a counter and a bounded log of requests.
 #[derive(Debug, Default)]
-pub(crate) struct Traffic {
+pub struct Traffic {
     requests: AtomicU64,
     log: Mutex<Vec<RequestRecord>>,
 }
 
 impl Traffic {
-    fn record(&self, method: &Method, target: &str, headers: &HeaderMap) {
+    /// Counts and logs one request.
+    pub fn record(&self, method: &Method, target: &str, headers: &HeaderMap) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let idempotency_key = headers
             .get("idempotency-key")
@@ -67,12 +68,12 @@ impl Traffic {
     }
 
     /// Number of requests received (every request counts, faulted ones included).
-    pub(crate) fn requests(&self) -> u64 {
+    pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
 
     /// A copy of the request log, oldest first.
-    pub(crate) fn log(&self) -> Vec<RequestRecord> {
+    pub fn log(&self) -> Vec<RequestRecord> {
         self.log
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -82,20 +83,22 @@ impl Traffic {
 
 /// A request handed to an [`Api`], after fault prefixes were stripped and the body read.
 #[derive(Debug)]
-pub(crate) struct ApiRequest {
+pub struct ApiRequest {
+    /// The HTTP method.
     pub method: Method,
     /// The path without fault prefixes, still percent-encoded.
     pub path: String,
     /// Decoded query pairs, in order.
     pub query: Vec<(String, String)>,
+    /// The request headers.
     pub headers: HeaderMap,
+    /// The whole request body (at most [`MAX_BODY_BYTES`]).
     pub body: Bytes,
 }
 
 impl ApiRequest {
-    /// A request with no headers, query or body (used by unit tests).
-    #[cfg(test)]
-    pub(crate) fn new(method: Method, target: &str) -> ApiRequest {
+    /// A request with no headers or body, e.g. for a stand-in's unit tests.
+    pub fn new(method: Method, target: &str) -> ApiRequest {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         ApiRequest {
             method,
@@ -107,12 +110,12 @@ impl ApiRequest {
     }
 
     /// The first value of a header, if it is valid text.
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// Percent-decoded path segments, ignoring empty ones (so trailing slashes don't matter).
-    pub(crate) fn segments(&self) -> Vec<String> {
+    pub fn segments(&self) -> Vec<String> {
         self.path
             .split('/')
             .filter(|s| !s.is_empty())
@@ -121,7 +124,7 @@ impl ApiRequest {
     }
 
     /// The first non-empty value of a query parameter (an empty value counts as absent).
-    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+    pub fn param(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, v)| k == name && !v.trim().is_empty())
@@ -131,14 +134,18 @@ impl ApiRequest {
 
 /// What an [`Api`] answers.
 #[derive(Debug)]
-pub(crate) struct ApiResponse {
+pub struct ApiResponse {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// The body, in the vendor's format ([`Api::CONTENT_TYPE`]).
     pub body: String,
+    /// Extra headers (e.g. `Allow` on a `405`).
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ApiResponse {
-    pub(crate) fn new(status: StatusCode, body: String) -> ApiResponse {
+    /// A response with no extra headers.
+    pub fn new(status: StatusCode, body: String) -> ApiResponse {
         ApiResponse {
             status,
             body,
@@ -146,14 +153,15 @@ impl ApiResponse {
         }
     }
 
-    pub(crate) fn with_header(mut self, name: HeaderName, value: &'static str) -> ApiResponse {
+    /// The same response with one more header.
+    pub fn with_header(mut self, name: HeaderName, value: &'static str) -> ApiResponse {
         self.headers.push((name, HeaderValue::from_static(value)));
         self
     }
 }
 
 /// A vendor API served by [`serve`].
-pub(crate) trait Api: Send + Sync + 'static {
+pub trait Api: Send + Sync + 'static {
     /// `Content-Type` of every response.
     const CONTENT_TYPE: &'static str;
     /// The vendor's error body for a message.
@@ -164,10 +172,14 @@ pub(crate) trait Api: Send + Sync + 'static {
 
 /// A fault requested by a `/_fault/...` path prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Fault {
+pub enum Fault {
+    /// Answer normally after this long.
     Delay(Duration),
+    /// Never answer.
     Hang,
+    /// Answer with this status and the vendor's error body.
     Status(StatusCode),
+    /// Send the body one byte per interval.
     Trickle(Duration),
     /// Answer `302 Found` with this `Location` (percent-decoded from the path segment).
     Redirect(String),
@@ -175,7 +187,7 @@ pub(crate) enum Fault {
 
 /// Splits `/_fault/...` prefixes (any number, applied in order) off a path.
 /// Returns the faults and the remaining path (`/` when nothing remains).
-pub(crate) fn split_faults(path: &str) -> Result<(Vec<Fault>, &str), String> {
+pub fn split_faults(path: &str) -> Result<(Vec<Fault>, &str), String> {
     fn segment(s: &str) -> (&str, &str) {
         match s.find('/') {
             Some(i) => (&s[..i], &s[i..]),
@@ -227,7 +239,7 @@ pub(crate) fn split_faults(path: &str) -> Result<(Vec<Fault>, &str), String> {
 
 /// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`); invalid escapes stay as
 /// they are and invalid UTF-8 becomes U+FFFD.
-pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
+pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
     fn hex(b: u8) -> Option<u8> {
         match b {
             b'0'..=b'9' => Some(b - b'0'),
@@ -270,7 +282,7 @@ pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
 }
 
 /// Parses an `application/x-www-form-urlencoded` query string.
-pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -282,7 +294,7 @@ pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
 }
 
 /// Parses `limit` (default `default_limit`, allowed 1..=100) and `offset` (default 0).
-pub(crate) fn paging(req: &ApiRequest, default_limit: usize) -> Result<(usize, usize), String> {
+pub fn paging(req: &ApiRequest, default_limit: usize) -> Result<(usize, usize), String> {
     let limit = match req.param("limit") {
         None => default_limit,
         Some(s) => match s.parse::<usize>() {
@@ -300,7 +312,7 @@ pub(crate) fn paging(req: &ApiRequest, default_limit: usize) -> Result<(usize, u
 }
 
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-pub(crate) fn now_iso8601() -> String {
+pub fn now_iso8601() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -309,7 +321,7 @@ pub(crate) fn now_iso8601() -> String {
 }
 
 /// Formats seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
-pub(crate) fn iso8601(secs: u64) -> String {
+pub fn iso8601(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Howard Hinnant's civil_from_days.
@@ -331,13 +343,14 @@ pub(crate) fn iso8601(secs: u64) -> String {
 }
 
 /// Response body: the whole body at once, or (for the trickle fault) one byte per interval.
-pub(crate) struct Body {
+pub struct Body {
     data: Bytes,
     trickle: Option<(Duration, Pin<Box<Sleep>>)>,
 }
 
 impl Body {
-    fn new(data: Bytes, trickle: Option<Duration>) -> Body {
+    /// A body sent at once, or one byte per `trickle` interval.
+    pub fn new(data: Bytes, trickle: Option<Duration>) -> Body {
         Body {
             data,
             trickle: trickle.map(|d| (d, Box::pin(tokio::time::sleep(d)))),
@@ -464,7 +477,7 @@ async fn handle<A: Api>(api: &A, traffic: &Traffic, req: Request<Incoming>) -> R
 
 /// Serves `api` on `listener` until the returned future is dropped (aborting the task that
 /// runs it also closes every open connection).
-pub(crate) async fn serve<A: Api>(listener: TcpListener, api: Arc<A>, traffic: Arc<Traffic>) {
+pub async fn serve<A: Api>(listener: TcpListener, api: Arc<A>, traffic: Arc<Traffic>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {

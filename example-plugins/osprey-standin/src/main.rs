@@ -1,0 +1,56 @@
+//! `osprey-standin`: serves the fictional Osprey Custody and Osprey Intel APIs until SIGINT or
+//! SIGTERM.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use clap::Parser;
+use osprey_standin::{Config, DEFAULT_API_KEY, StandIn};
+
+/// Stand-in for the fictional Osprey Systems vendor APIs (Osprey Custody under /custody/v1,
+/// Osprey Intel under /intel/api), JSON, seeded with synthetic data.
+///
+/// Prints `listening on http://IP:PORT` once bound, then serves until SIGINT or SIGTERM.
+/// Any route may be prefixed with /_fault/delay/{ms}, /_fault/hang, /_fault/status/{code},
+/// /_fault/trickle/{ms} or /_fault/redirect/{url}; see docs/VENDOR-STANDINS.md.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    after_help = "Example:\n  osprey-standin --listen 127.0.0.1:8083 --api-key demo-osprey-key\n  \
+                  curl -H 'X-Osprey-Key: demo-osprey-key' 'http://127.0.0.1:8083/custody/v1/detainees?last_name=examplewood'\n  \
+                  curl -H 'Authorization: Bearer demo-osprey-key' 'http://127.0.0.1:8083/intel/api/reports?q=ford'"
+)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// API key clients must send (X-Osprey-Key for Custody, Authorization: Bearer for Intel).
+    #[arg(long, value_name = "KEY", default_value = DEFAULT_API_KEY)]
+    api_key: String,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let standin = StandIn::start(Config {
+        listen: args.listen,
+        api_key: args.api_key,
+    })
+    .await?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on {}", standin.base_url())?;
+    stdout.flush()?;
+    drop(stdout);
+    wait_for_signal().await?;
+    standin.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
+}
