@@ -1,8 +1,12 @@
 //! `interop new`: a connector project that builds and passes the conformance kit as written,
-//! with a tiny stand-in for the vendor's API (Python, standard library only).
+//! with a tiny stand-in for the vendor's API (Python, standard library only), in Rust, Python
+//! or JavaScript.
 //!
-//! Templates live in `host/templates/` and are compiled into the binary; `{{name}}` marks are
-//! replaced, nothing else is touched.
+//! Templates live in `host/templates/` and are compiled into the binary, with the Python and
+//! JavaScript helpers (`sdk/python/`, `sdk/js/`) and the contract (`wit/since_v0.1.0/`) a
+//! Python or JavaScript project builds against, so a project needs nothing from the interop
+//! sources. `{{name}}` marks are replaced in templates; helpers and the contract are copied as
+//! they are.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +17,10 @@ use anyhow::{Context, bail};
 pub enum Lang {
     /// Rust with the `interop-sdk` crate.
     Rust,
+    /// Python, built with componentize-py.
+    Python,
+    /// JavaScript, built with ComponentizeJS.
+    Js,
 }
 
 /// What the project is for.
@@ -43,6 +51,126 @@ const RUST: &[(&str, &str)] = &[
         include_str!("../templates/rust/README.md.tmpl"),
     ),
     (".gitignore", "/target\n"),
+];
+const PYTHON: &[(&str, &str)] = &[
+    ("app.py", include_str!("../templates/python/app.py.tmpl")),
+    (
+        "build.sh",
+        include_str!("../templates/python/build.sh.tmpl"),
+    ),
+    (
+        "README.md",
+        include_str!("../templates/python/README.md.tmpl"),
+    ),
+    (".gitignore", "/.venv\n/*.wasm\n__pycache__/\n"),
+];
+const JS: &[(&str, &str)] = &[
+    ("app.js", include_str!("../templates/js/app.js.tmpl")),
+    ("build.sh", include_str!("../templates/js/build.sh.tmpl")),
+    (
+        "package.json",
+        include_str!("../templates/js/package.json.tmpl"),
+    ),
+    ("README.md", include_str!("../templates/js/README.md.tmpl")),
+    (".gitignore", "/node_modules\n/*.wasm\n"),
+];
+
+/// Copied as they are: the helpers a Python connector imports.
+const PYTHON_HELPERS: &[(&str, &str)] = &[
+    (
+        "interop_connector/__init__.py",
+        include_str!("../../sdk/python/interop_connector/__init__.py"),
+    ),
+    (
+        "interop_connector/errors.py",
+        include_str!("../../sdk/python/interop_connector/errors.py"),
+    ),
+    (
+        "interop_connector/grading.py",
+        include_str!("../../sdk/python/interop_connector/grading.py"),
+    ),
+    (
+        "interop_connector/host.py",
+        include_str!("../../sdk/python/interop_connector/host.py"),
+    ),
+    (
+        "interop_connector/http.py",
+        include_str!("../../sdk/python/interop_connector/http.py"),
+    ),
+    (
+        "interop_connector/pole.py",
+        include_str!("../../sdk/python/interop_connector/pole.py"),
+    ),
+    (
+        "interop_connector/urls.py",
+        include_str!("../../sdk/python/interop_connector/urls.py"),
+    ),
+    (
+        "interop_connector/validate.py",
+        include_str!("../../sdk/python/interop_connector/validate.py"),
+    ),
+];
+/// Copied as they are: the helpers a JavaScript connector imports.
+const JS_HELPERS: &[(&str, &str)] = &[
+    (
+        "interop-connector/errors.js",
+        include_str!("../../sdk/js/errors.js"),
+    ),
+    (
+        "interop-connector/grading.js",
+        include_str!("../../sdk/js/grading.js"),
+    ),
+    (
+        "interop-connector/host.js",
+        include_str!("../../sdk/js/host.js"),
+    ),
+    (
+        "interop-connector/http.js",
+        include_str!("../../sdk/js/http.js"),
+    ),
+    (
+        "interop-connector/pole.js",
+        include_str!("../../sdk/js/pole.js"),
+    ),
+    (
+        "interop-connector/validate.js",
+        include_str!("../../sdk/js/validate.js"),
+    ),
+];
+/// Copied as they are: the contract a Python or JavaScript project is built against.
+const WIT: &[(&str, &str)] = &[
+    (
+        "wit/connector.wit",
+        include_str!("../../wit/since_v0.1.0/connector.wit"),
+    ),
+    (
+        "wit/deps/cli/package.wit",
+        include_str!("../../wit/since_v0.1.0/deps/cli/package.wit"),
+    ),
+    (
+        "wit/deps/clocks/package.wit",
+        include_str!("../../wit/since_v0.1.0/deps/clocks/package.wit"),
+    ),
+    (
+        "wit/deps/filesystem/package.wit",
+        include_str!("../../wit/since_v0.1.0/deps/filesystem/package.wit"),
+    ),
+    (
+        "wit/deps/http/package.wit",
+        include_str!("../../wit/since_v0.1.0/deps/http/package.wit"),
+    ),
+    (
+        "wit/deps/io/package.wit",
+        include_str!("../../wit/since_v0.1.0/deps/io/package.wit"),
+    ),
+    (
+        "wit/deps/random/package.wit",
+        include_str!("../../wit/since_v0.1.0/deps/random/package.wit"),
+    ),
+    (
+        "wit/deps/sockets/package.wit",
+        include_str!("../../wit/since_v0.1.0/deps/sockets/package.wit"),
+    ),
 ];
 
 /// The SDK next to the sources this binary was built from, if it is still there.
@@ -141,7 +269,8 @@ pub fn create(project: &Project, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         ("system", system.clone()),
         ("vendor", project.vendor.clone()),
     ];
-    let files: &[(&str, &str)] = match project.lang {
+    // (templates, files copied as they are)
+    let (templates, verbatim): (&[(&str, &str)], Vec<(&str, &str)>) = match project.lang {
         Lang::Rust => {
             let sdk = project.sdk.clone().or_else(default_sdk).ok_or_else(|| {
                 anyhow::anyhow!(
@@ -159,22 +288,36 @@ pub fn create(project: &Project, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
                     toml::Value::String(sdk.display().to_string())
                 ),
             ));
-            RUST
+            (RUST, Vec::new())
         }
+        Lang::Python => (PYTHON, [PYTHON_HELPERS, WIT].concat()),
+        Lang::Js => (JS, [JS_HELPERS, WIT].concat()),
     };
     let mut written = Vec::new();
-    for (name, template) in files
+    let filled = templates
         .iter()
-        .copied()
-        .chain(std::iter::once(("standin/standin.py", STANDIN)))
-    {
+        .map(|(name, template)| (*name, fill(template, &values)))
+        .chain(std::iter::once((
+            "standin/standin.py",
+            fill(STANDIN, &values),
+        )))
+        .chain(
+            verbatim
+                .iter()
+                .map(|(name, text)| (*name, text.to_string())),
+        );
+    for (name, text) in filled {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(&path, fill(template, &values))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        if name.ends_with(".sh") || name == "standin/standin.py" {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .with_context(|| format!("cannot make {} executable", path.display()))?;
+        }
         written.push(path);
     }
     Ok(written)
@@ -196,23 +339,38 @@ mod tests {
 
     #[test]
     fn every_mark_in_the_templates_is_filled() {
-        let dir = std::env::temp_dir().join(format!("interop-new-unit-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let project = Project {
-            id: "acme-rms".into(),
-            vendor: "Acme Ltd (fictional)".into(),
-            lang: Lang::Rust,
-            sdk: default_sdk(),
-        };
-        let files = create(&project, &dir).unwrap();
-        for f in &files {
-            let text = std::fs::read_to_string(f).unwrap();
-            assert!(!text.contains("{{"), "{} keeps a mark", f.display());
+        for (lang, main, expect) in [
+            (Lang::Rust, "src/lib.rs", "pub struct AcmeRms;"),
+            (Lang::Python, "app.py", "CONNECTOR_ID = \"acme-rms\""),
+            (Lang::Js, "app.js", "const CONNECTOR_ID = 'acme-rms';"),
+        ] {
+            let dir = std::env::temp_dir()
+                .join(format!("interop-new-unit-{lang:?}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let project = Project {
+                id: "acme-rms".into(),
+                vendor: "Acme Ltd (fictional)".into(),
+                lang,
+                sdk: default_sdk(),
+            };
+            let files = create(&project, &dir).unwrap();
+            let verbatim = ["wit", "interop_connector", "interop-connector"];
+            for f in files
+                .iter()
+                .filter(|f| !verbatim.iter().any(|v| f.starts_with(dir.join(v))))
+            {
+                let text = std::fs::read_to_string(f).unwrap();
+                assert!(!text.contains("{{"), "{} keeps a mark", f.display());
+            }
+            let text = std::fs::read_to_string(dir.join(main)).unwrap();
+            assert!(text.contains(expect), "{lang:?}: {main}");
+            assert!(dir.join("standin/standin.py").is_file());
+            if lang != Lang::Rust {
+                assert!(dir.join("wit/connector.wit").is_file() && dir.join("build.sh").is_file());
+            }
+            let err = create(&project, &dir).unwrap_err().to_string();
+            assert!(err.contains("not empty"), "{err}");
+            let _ = std::fs::remove_dir_all(&dir);
         }
-        let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
-        assert!(lib.contains("pub struct AcmeRms;") && lib.contains("\"acme-rms\""));
-        let err = create(&project, &dir).unwrap_err().to_string();
-        assert!(err.contains("not empty"), "{err}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use interop_test_artifacts::KESTREL_RMS;
+use interop_test_artifacts::{COMPONENTIZE_JS_TOOL, COMPONENTIZE_PY_TOOL, KESTREL_RMS};
 use serde_json::Value;
 
 fn interop(args: &[&str]) -> Output {
@@ -121,7 +121,13 @@ async fn a_new_rust_project_builds_and_passes_conformance_as_generated() {
     let wasm = shared_target().join("wasm32-wasip2/release/acme_rms.wasm");
     assert!(wasm.is_file());
 
-    // The generated stand-in, on a free port, and Kestrel's as the peer's system.
+    passes_conformance(&project, &wasm).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Run the generated stand-in on a free port and the conformance kit against it, with
+/// Kestrel's stand-in as the peer's system: every tier must be supported.
+async fn passes_conformance(project: &Path, wasm: &Path) {
     let mut python = Command::new("python3");
     python
         .arg(project.join("standin/standin.py"))
@@ -165,7 +171,51 @@ async fn a_new_rust_project_builds_and_passes_conformance_as_generated() {
         .map(|t| t["supported"].as_bool().unwrap())
         .collect();
     assert_eq!(supported, [true, true, true], "{report:#}");
+}
+
+/// `interop new --lang LANG`, then its `build.sh` with the pinned tool the test build installed.
+async fn script_project(lang: &str, tool_var: &str, tool: &str) {
+    let dir = scratch(lang);
+    let project = dir.join("acme-rms");
+    let out = interop(&[
+        "new",
+        "acme-rms",
+        "--lang",
+        lang,
+        "--vendor",
+        "Acme Systems Ltd (fictional)",
+        "--dir",
+        project.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wasm = project.join("acme_rms.wasm");
+    let out = Command::new(project.join("build.sh"))
+        .env(tool_var, tool)
+        .output()
+        .expect("running build.sh");
+    assert!(
+        out.status.success(),
+        "{lang} build.sh:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(wasm.is_file());
+    passes_conformance(&project, &wasm).await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_python_project_builds_and_passes_conformance_as_generated() {
+    script_project("python", "COMPONENTIZE_PY", COMPONENTIZE_PY_TOOL).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_js_project_builds_and_passes_conformance_as_generated() {
+    script_project("js", "COMPONENTIZE_JS", COMPONENTIZE_JS_TOOL).await;
 }
 
 #[test]

@@ -182,6 +182,28 @@ fn main() {
         .expect("writing to a String");
     }
 
+    // The tools themselves, for tests that build other projects (what `interop new` writes).
+    let tools = foreign_dir.join("tools");
+    for (name, what, path) in [
+        (
+            "COMPONENTIZE_PY_TOOL",
+            "componentize-py",
+            componentize_py(&tools),
+        ),
+        (
+            "COMPONENTIZE_JS_TOOL",
+            "ComponentizeJS's CLI",
+            componentize_js(&tools),
+        ),
+    ] {
+        writeln!(
+            code,
+            "/// {what}, as installed for the builds above.\npub const {name}: &str = {:?};",
+            path.display().to_string()
+        )
+        .expect("writing to a String");
+    }
+
     let generated = PathBuf::from(env::var("OUT_DIR").expect("set by cargo")).join("components.rs");
     std::fs::write(&generated, code).expect("writing components.rs");
 }

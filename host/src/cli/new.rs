@@ -10,6 +10,13 @@ stand-in for that API (standin/standin.py, Python standard library only, synthet
 a README with the commands that build it and run the conformance kit against the stand-in.
 As written, the project builds and passes Bronze and Silver; then you map your own API.
 
+  rust    src/lib.rs on the interop-sdk crate; cargo build --release --target wasm32-wasip2
+  python  app.py on the interop_connector helpers; ./build.sh (componentize-py 0.25.1, installed
+          into .venv on first use, or $COMPONENTIZE_PY)
+  js      app.js on the interop-connector helpers; ./build.sh (ComponentizeJS 0.23.0, installed
+          with npm on first use, or $COMPONENTIZE_JS)
+Python and JavaScript projects carry their helpers and the contract (wit/) with them.
+
 Example:
   interop new acme-rms --vendor 'Acme Systems Ltd'
   cd acme-rms
@@ -44,6 +51,8 @@ pub struct Args {
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum LangArg {
     Rust,
+    Python,
+    Js,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -53,6 +62,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         vendor: args.vendor,
         lang: match args.lang {
             LangArg::Rust => Lang::Rust,
+            LangArg::Python => Lang::Python,
+            LangArg::Js => Lang::Js,
         },
         sdk: args.sdk,
     };

@@ -246,14 +246,31 @@ impl Outbound {
             return Err(Error::HttpRequestDenied);
         }
         let refused = Arc::new(OnceLock::new());
-        let mut body = Some(
-            MeteredRequest {
-                inner: body,
-                meter: meter.clone(),
-                sent: 0,
-                refused: refused.clone(),
+        // The whole request body is read from the guest (metered, under the deadline) before
+        // any connection is made: a vendor that cannot be reached is then a failed response
+        // the guest can handle, never a body stream that breaks under its writes (which some
+        // language runtimes cannot recover from), and a body can be replayed on a redirect.
+        let metered = MeteredRequest {
+            inner: body,
+            meter: meter.clone(),
+            sent: 0,
+            refused: refused.clone(),
+        };
+        let bytes = match timeout_at(deadline, metered.collect()).await {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(e)) => {
+                tracing::warn!(plugin = %self.label, %origin, "outbound HTTP: the request body could not be read: {e}");
+                return Err(e);
             }
-            .boxed_unsync(),
+            Err(_) => {
+                tracing::warn!(plugin = %self.label, %origin, "outbound HTTP: the request body did not end within the call's time");
+                return Err(Error::ConnectionWriteTimeout);
+            }
+        };
+        let mut body = Some(
+            http_body_util::Full::new(bytes)
+                .map_err(|never| match never {})
+                .boxed_unsync(),
         );
         let mut method = parts.method;
         let mut uri = parts.uri;
