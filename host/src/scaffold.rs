@@ -36,6 +36,9 @@ pub struct Project {
     pub sdk: Option<PathBuf>,
 }
 
+/// (path in the project, contents)
+type Files = &'static [(&'static str, &'static str)];
+
 const STANDIN: &str = include_str!("../templates/standin/standin.py");
 const RUST: &[(&str, &str)] = &[
     (
@@ -269,8 +272,7 @@ pub fn create(project: &Project, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         ("system", system.clone()),
         ("vendor", project.vendor.clone()),
     ];
-    // (templates, files copied as they are)
-    let (templates, verbatim): (&[(&str, &str)], Vec<(&str, &str)>) = match project.lang {
+    let (templates, verbatim): (Files, Vec<(&str, &str)>) = match project.lang {
         Lang::Rust => {
             let sdk = project.sdk.clone().or_else(default_sdk).ok_or_else(|| {
                 anyhow::anyhow!(
