@@ -219,6 +219,10 @@ class Connector(exports.Connector):
     @pole.guard
     def fetch(self, ctx, kind, local_id):
         kind = pole.case_name(kind)
+        if kind not in ("person", "location", "event"):
+            raise ConnectorFailure("invalid-input",
+                                   f"{SYSTEM} holds people, their addresses and custody records, "
+                                   f"not {kind}s")
         s = Settings(ctx)
         quoted = http.segment(local_id)
         if kind == "person" and ADDRESS_SUFFIX not in local_id:

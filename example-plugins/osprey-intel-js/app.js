@@ -187,7 +187,7 @@ export const connector = {
   }),
 
   fetch: guard(async (ctx, kind, localId) => {
-    if (kind !== 'event') throw new ConnectorFailure('not-found', `${SYSTEM} holds no ${kind} ${JSON.stringify(localId)}`);
+    if (kind !== 'event') throw new ConnectorFailure('invalid-input', `${SYSTEM} holds intelligence reports (events), not ${kind}s`);
     const s = settings(ctx);
     const body = await getJson(join(s.baseUrl, `intel/api/reports/${segment(localId)}`), { headers: s.headers, errorDetail });
     return reportRecord(body.data, s);

@@ -4,7 +4,14 @@
 
 use std::process::{Command, Output};
 
-use interop_test_artifacts::{GUEST_CONTRACT_NEXT, GUEST_MISBEHAVE, HARRIER_ANPR, KESTREL_RMS};
+use interop_host::types::{
+    Classification, Entity, Event, EventKind, Grading, Handling, HandlingCode,
+    IntelligenceAssessment, SourceEvaluation, Submission,
+};
+use interop_test_artifacts::{
+    GUEST_CONTRACT_NEXT, GUEST_MISBEHAVE, HARRIER_ANPR, KESTREL_RMS, OSPREY_CUSTODY_PY,
+    OSPREY_INTEL_JS,
+};
 use serde_json::Value;
 
 fn interop(args: &[&str]) -> Output {
@@ -159,6 +166,126 @@ async fn both_example_connectors_reach_gold_ready_with_each_other_as_peer() {
     ] {
         assert!(text.contains(line), "no {line:?} in:\n{text}");
     }
+}
+
+/// The tiers a report supports, and its failed checks with their evidence.
+fn verdict(out: &Output) -> (Vec<(String, bool)>, Vec<String>) {
+    let report = json(out);
+    let failed = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+        .map(|c| format!("{}: {}", c["id"], c["evidence"]))
+        .collect();
+    (tiers(&report), failed)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_and_javascript_connectors_pass_the_same_kit() {
+    let osprey = osprey_standin::StandIn::start(osprey_standin::Config::default())
+        .await
+        .unwrap();
+    let kestrel = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config::default())
+        .await
+        .unwrap();
+    let o_url = format!("base_url={}", osprey.base_url());
+    let k_url = format!("base_url={}", kestrel.base_url());
+    let key = format!("api_key={}", osprey_standin::DEFAULT_API_KEY);
+    let token = format!("token={}", osprey_standin::DEFAULT_API_KEY);
+
+    // Python: read-only custody records; a detainee Kestrel also holds makes it Gold-ready.
+    let out = interop(&[
+        "conformance",
+        OSPREY_CUSTODY_PY,
+        "--config",
+        &o_url,
+        "--config",
+        &key,
+        "--search",
+        "Person=Examplewood",
+        "--search",
+        "Event=burglary",
+        "--peer",
+        KESTREL_RMS,
+        "--peer-config",
+        &k_url,
+        "--peer-config",
+        "api_key=demo-key",
+        "--json",
+    ]);
+    let (tiers, failed) = verdict(&out);
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(
+        tiers,
+        [
+            ("Bronze".into(), true),
+            ("Silver".into(), true),
+            ("GoldReady".into(), true)
+        ]
+    );
+
+    // JavaScript: intelligence reports, created from a graded report (the kit's synthetic
+    // incident is not one Osprey Intel takes).
+    let dir = std::env::temp_dir().join(format!("interop-conformance-js-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = Submission {
+        local_id: None,
+        handling: Handling {
+            classification: Classification::Official,
+            sensitive: false,
+            caveats: Vec::new(),
+            grading: Some(Grading {
+                source: SourceEvaluation::Reliable,
+                intelligence: IntelligenceAssessment::B,
+                handling: HandlingCode::Permitted,
+            }),
+            review_date: Some("2027-11-27".into()),
+        },
+        entity: Entity::Event(Event {
+            kind: EventKind::IntelligenceReport,
+            references: Vec::new(),
+            ho_classification: None,
+            offence_code: None,
+            starts_at: None,
+            ends_at: None,
+            exact_time_known: false,
+            description: Some(
+                "A grey van was seen at Example Street. Synthetic, from the conformance test."
+                    .into(),
+            ),
+            status: None,
+        }),
+        links: Vec::new(),
+    };
+    let file = dir.join("report.json");
+    std::fs::write(&file, serde_json::to_string(&report).unwrap()).unwrap();
+    let out = interop(&[
+        "conformance",
+        OSPREY_INTEL_JS,
+        "--config",
+        &o_url,
+        "--config",
+        &token,
+        "--search",
+        "Event=Examplewood",
+        "--submit",
+        file.to_str().unwrap(),
+        "--json",
+    ]);
+    let (tiers, failed) = verdict(&out);
+    assert!(failed.is_empty(), "{failed:#?}");
+    // Intelligence reports carry no key a federated search can merge on: Silver, not
+    // Gold-ready, and the report says why (no peer given).
+    assert_eq!(
+        tiers,
+        [
+            ("Bronze".into(), true),
+            ("Silver".into(), true),
+            ("GoldReady".into(), false)
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

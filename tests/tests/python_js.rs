@@ -305,11 +305,15 @@ async fn python_fetch_unknown_is_not_found() {
         panic!("not found expected")
     };
     assert!(message.contains("detainee DET-9999 not found"), "{message}");
+    // A kind it does not hold is a wrong request, not a missing record.
     let err = c
         .fetch(&context(), EntityKind::Object, "DET-5001")
         .await
         .unwrap_err();
-    assert!(matches!(connector_error(err), ConnectorError::NotFound(_)));
+    assert!(matches!(
+        connector_error(err),
+        ConnectorError::InvalidInput(_)
+    ));
 }
 
 #[tokio::test]
@@ -583,11 +587,15 @@ async fn javascript_fetch_unknown_is_not_found() {
         panic!("not found expected")
     };
     assert!(message.contains("report INT-9999 not found"), "{message}");
+    // A kind it does not hold is a wrong request, not a missing record.
     let err = c
         .fetch(&context(), EntityKind::Person, "INT-7001")
         .await
         .unwrap_err();
-    assert!(matches!(connector_error(err), ConnectorError::NotFound(_)));
+    assert!(matches!(
+        connector_error(err),
+        ConnectorError::InvalidInput(_)
+    ));
 }
 
 #[tokio::test]

@@ -213,7 +213,8 @@ pub async fn run(host: &Host, path: &Path, options: &Options) -> anyhow::Result<
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     kit.undeclared(&offline, &info).await;
     kit.invalid_input(&offline, &info).await;
-    kit.unreachable(&offline, &info, &dead).await;
+    kit.unreachable(&offline, &info, &dead, options.submission.as_ref())
+        .await;
     let bare = connector
         .with_grant(Grant::default())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -757,7 +758,13 @@ impl Kit {
         );
     }
 
-    async fn unreachable(&mut self, c: &Connector, info: &ConnectorInfo, dead: &str) {
+    async fn unreachable(
+        &mut self,
+        c: &Connector,
+        info: &ConnectorInfo,
+        dead: &str,
+        given: Option<&Submission>,
+    ) {
         let title = "a vendor that cannot be reached answers unavailable, not internal or a trap";
         let kind = info
             .entity_kinds
@@ -809,10 +816,15 @@ impl Kit {
         }
         if info.operations.contains(&Operation::Submit) {
             // A kind it does not accept may be refused before the vendor is called: try the
-            // next, until one reaches the (unreachable) vendor.
-            let candidates = synthetic(&info.entity_kinds);
-            let last = candidates.len() - 1;
-            for (i, item) in candidates.iter().enumerate() {
+            // vendor's own submission, then each synthetic one, until one reaches the
+            // (unreachable) vendor.
+            let candidates: Vec<Submission> = given
+                .cloned()
+                .into_iter()
+                .chain(synthetic(&info.entity_kinds))
+                .collect();
+            let mut reached = false;
+            for item in &candidates {
                 let r = self
                     .call("submit", c.submit(&context(Some(nonce())), item))
                     .await;
@@ -821,11 +833,17 @@ impl Kit {
                     kind_of(&item.entity),
                     outcome(&r, |r| r.local_id.clone())
                 ));
-                if is_class(&r, "invalid-input") && i < last {
+                if is_class(&r, "invalid-input") {
                     continue;
                 }
+                reached = true;
                 ok &= is_class(&r, "unavailable");
                 break;
+            }
+            if !reached {
+                evidence.push(
+                    "submit not exercised: every entity tried was refused as invalid input before the vendor was called; pass --submit FILE with one it takes".into(),
+                );
             }
         }
         evidence.push("expected: unavailable from each".into());
