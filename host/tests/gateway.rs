@@ -4,13 +4,16 @@
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use interop_host::Host;
 use interop_host::gateway::config::{GatewayConfig, hex, token_sha256};
 use interop_host::gateway::{Gateway, Refused};
 use interop_host::signing::{self, KeyId, SecretKey};
 use interop_test_artifacts::{HARRIER_ANPR, KESTREL_RMS};
 use serde_json::{Value, json};
+
+mod common;
+use common::request;
 
 /// Bearer tokens of the test users.
 const INVESTIGATOR: &str = "token-investigator-0001";
@@ -164,41 +167,6 @@ async fn start(name: &str, harrier_path: &str) -> Running {
         stop: Some(tx),
         task: Some(task),
     }
-}
-
-/// One HTTP/1.1 request; the status and the JSON body (or the text as a JSON string).
-async fn request(
-    method: &str,
-    url: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let uri: http::Uri = url.parse().unwrap();
-    let stream = tokio::net::TcpStream::connect(uri.authority().unwrap().as_str())
-        .await
-        .unwrap();
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(conn);
-    let mut builder = http::Request::builder()
-        .method(method)
-        .uri(uri.path_and_query().unwrap().as_str())
-        .header("host", uri.authority().unwrap().as_str());
-    if let Some(t) = token {
-        builder = builder.header("authorization", format!("Bearer {t}"));
-    }
-    let body = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
-    let response = sender
-        .send_request(builder.body(Full::new(body)).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let value = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    (status, value)
 }
 
 fn person_search() -> Value {

@@ -10,14 +10,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use interop_host::Host;
 use interop_host::gateway::Gateway;
 use interop_host::gateway::config::{GatewayConfig, hex, token_sha256};
 use interop_host::signing::{self, SecretKey};
 use interop_test_artifacts::{HARRIER_ANPR, KESTREL_RMS};
 use serde_json::{Value, json};
+
+mod common;
 
 const TOKEN: &str = "token-store-officer-0001";
 
@@ -80,31 +80,7 @@ fn sha(path: &Path) -> String {
 }
 
 async fn request(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
-    let uri: http::Uri = url.parse().unwrap();
-    let stream = tokio::net::TcpStream::connect(uri.authority().unwrap().as_str())
-        .await
-        .unwrap();
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(conn);
-    let request = http::Request::builder()
-        .method(method)
-        .uri(uri.path_and_query().unwrap().as_str())
-        .header("host", uri.authority().unwrap().as_str())
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .body(Full::new(
-            body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string())),
-        ))
-        .unwrap();
-    let response = sender.send_request(request).await.unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    common::request(method, url, Some(TOKEN), body).await
 }
 
 /// The component hash the gateway runs for `kestrel-rms`, if it runs it.
