@@ -19,11 +19,7 @@ pub mod seed;
 use standin_common as server;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
-
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 pub use model::{Grading, HotlistEntry, Keeper, Read, Vehicle};
 pub use server::RequestRecord;
@@ -71,43 +67,36 @@ pub struct Counters {
 pub struct StandIn {
     /// The address it listens on.
     pub addr: SocketAddr,
-    api: Arc<api::Harrier>,
-    traffic: Arc<server::Traffic>,
-    task: JoinHandle<()>,
+    server: server::Server<api::Harrier>,
 }
 
 impl StandIn {
     /// Binds `config.listen` and serves on the current tokio runtime until stopped.
     pub async fn start(config: Config) -> std::io::Result<StandIn> {
-        let listener = TcpListener::bind(config.listen).await?;
-        let addr = listener.local_addr()?;
-        let api = Arc::new(api::Harrier::new(config.api_key));
-        let traffic = Arc::new(server::Traffic::default());
-        let task = tokio::spawn(server::serve(listener, api.clone(), traffic.clone()));
+        let server =
+            server::Server::start(config.listen, api::Harrier::new(config.api_key)).await?;
         Ok(StandIn {
-            addr,
-            api,
-            traffic,
-            task,
+            addr: server.addr,
+            server,
         })
     }
 
     /// `http://IP:PORT`, without a trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.base_url()
     }
 
     /// The base URL followed by `path`, e.g. `url("/_fault/delay/200")` for a slow vendor.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url())
+        self.server.url(path)
     }
 
     /// The current counters.
     pub fn counters(&self) -> Counters {
-        let c = &self.api.counters;
-        let store = self.api.store();
+        let c = &self.server.api().counters;
+        let store = self.server.api().store();
         Counters {
-            requests: self.traffic.requests(),
+            requests: self.server.request_count(),
             unauthorized: c.unauthorized.load(Ordering::Relaxed),
             hotlist_created: c.hotlist_created.load(Ordering::Relaxed),
             idempotent_replays: c.idempotent_replays.load(Ordering::Relaxed),
@@ -118,24 +107,17 @@ impl StandIn {
 
     /// Every request received so far (the last 10,000), oldest first.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.traffic.log()
+        self.server.requests()
     }
 
     /// The hotlist entries created so far, in order of creation.
     pub fn hotlist(&self) -> Vec<HotlistEntry> {
-        self.api.store().hotlist.clone()
+        self.server.api().store().hotlist.clone()
     }
 
     /// Stops accepting, closes every open connection and waits for the server task to end.
-    pub async fn shutdown(mut self) {
-        self.task.abort();
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        self.task.abort();
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

@@ -19,11 +19,7 @@ pub mod seed;
 use standin_common as server;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
-
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 pub use model::{Address, Incident, IncidentNominal, Nominal, Vehicle, VehicleNominal};
 pub use server::RequestRecord;
@@ -80,43 +76,36 @@ pub struct Counters {
 pub struct StandIn {
     /// The address it listens on.
     pub addr: SocketAddr,
-    api: Arc<api::Kestrel>,
-    traffic: Arc<server::Traffic>,
-    task: JoinHandle<()>,
+    server: server::Server<api::Kestrel>,
 }
 
 impl StandIn {
     /// Binds `config.listen` and serves on the current tokio runtime until stopped.
     pub async fn start(config: Config) -> std::io::Result<StandIn> {
-        let listener = TcpListener::bind(config.listen).await?;
-        let addr = listener.local_addr()?;
-        let api = Arc::new(api::Kestrel::new(config.api_key));
-        let traffic = Arc::new(server::Traffic::default());
-        let task = tokio::spawn(server::serve(listener, api.clone(), traffic.clone()));
+        let server =
+            server::Server::start(config.listen, api::Kestrel::new(config.api_key)).await?;
         Ok(StandIn {
-            addr,
-            api,
-            traffic,
-            task,
+            addr: server.addr,
+            server,
         })
     }
 
     /// `http://IP:PORT`, without a trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.base_url()
     }
 
     /// The base URL followed by `path`, e.g. `url("/_fault/delay/200")` for a slow vendor.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url())
+        self.server.url(path)
     }
 
     /// The current counters.
     pub fn counters(&self) -> Counters {
-        let c = &self.api.counters;
-        let store = self.api.store();
+        let c = &self.server.api().counters;
+        let store = self.server.api().store();
         Counters {
-            requests: self.traffic.requests(),
+            requests: self.server.request_count(),
             unauthorized: c.unauthorized.load(Ordering::Relaxed),
             incidents_created: c.incidents_created.load(Ordering::Relaxed),
             idempotent_replays: c.idempotent_replays.load(Ordering::Relaxed),
@@ -130,29 +119,22 @@ impl StandIn {
 
     /// Every request received so far (the last 10,000), oldest first.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.traffic.log()
+        self.server.requests()
     }
 
     /// The incidents held now (seeded, then created ones in order of creation).
     pub fn incidents(&self) -> Vec<Incident> {
-        self.api.store().incidents.clone()
+        self.server.api().store().incidents.clone()
     }
 
     /// The vehicles of interest held now (seeded, then created ones in order of creation).
     pub fn vehicles(&self) -> Vec<Vehicle> {
-        self.api.store().vehicles.clone()
+        self.server.api().store().vehicles.clone()
     }
 
     /// Stops accepting, closes every open connection and waits for the server task to end.
-    pub async fn shutdown(mut self) {
-        self.task.abort();
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        self.task.abort();
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

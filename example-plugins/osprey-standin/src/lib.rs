@@ -22,12 +22,9 @@ pub mod model;
 pub mod seed;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use standin_common as server;
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 pub use model::{CustodyRecord, Detainee, Report};
 pub use server::RequestRecord;
@@ -72,9 +69,7 @@ pub struct Counters {
 pub struct StandIn {
     /// The address it listens on.
     pub addr: SocketAddr,
-    api: Arc<api::Osprey>,
-    traffic: Arc<server::Traffic>,
-    task: JoinHandle<()>,
+    server: server::Server<api::Osprey>,
 }
 
 impl StandIn {
@@ -83,61 +78,48 @@ impl StandIn {
     /// # Errors
     /// When the address cannot be bound.
     pub async fn start(config: Config) -> std::io::Result<StandIn> {
-        let listener = TcpListener::bind(config.listen).await?;
-        let addr = listener.local_addr()?;
-        let api = Arc::new(api::Osprey::new(config.api_key));
-        let traffic = Arc::new(server::Traffic::default());
-        let task = tokio::spawn(server::serve(listener, api.clone(), traffic.clone()));
+        let server = server::Server::start(config.listen, api::Osprey::new(config.api_key)).await?;
         Ok(StandIn {
-            addr,
-            api,
-            traffic,
-            task,
+            addr: server.addr,
+            server,
         })
     }
 
     /// `http://IP:PORT`, without a trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.base_url()
     }
 
     /// The base URL followed by `path`, e.g. `url("/_fault/delay/200")` for a slow vendor.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url())
+        self.server.url(path)
     }
 
     /// The current counters.
     pub fn counters(&self) -> Counters {
-        let c = &self.api.counters;
+        let c = &self.server.api().counters;
         Counters {
-            requests: self.traffic.requests(),
+            requests: self.server.request_count(),
             unauthorized: c.unauthorized.load(Ordering::Relaxed),
             reports_created: c.reports_created.load(Ordering::Relaxed),
             report_replays: c.report_replays.load(Ordering::Relaxed),
-            reports: self.api.store().reports.len() as u64,
+            reports: self.server.api().store().reports.len() as u64,
         }
     }
 
     /// Every request received so far (the last 10,000), oldest first.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.traffic.log()
+        self.server.requests()
     }
 
     /// The intelligence reports held now (seeded, then created ones in order of creation).
     pub fn reports(&self) -> Vec<Report> {
-        self.api.store().reports.clone()
+        self.server.api().store().reports.clone()
     }
 
     /// Stops accepting, closes every open connection and waits for the server task to end.
-    pub async fn shutdown(mut self) {
-        self.task.abort();
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        self.task.abort();
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

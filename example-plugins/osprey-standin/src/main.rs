@@ -1,7 +1,6 @@
 //! `osprey-standin`: serves the fictional Osprey Custody and Osprey Intel APIs until SIGINT or
 //! SIGTERM.
 
-use std::io::Write;
 use std::net::SocketAddr;
 
 use clap::Parser;
@@ -37,20 +36,7 @@ async fn main() -> std::io::Result<()> {
         api_key: args.api_key,
     })
     .await?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on {}", standin.base_url())?;
-    stdout.flush()?;
-    drop(stdout);
-    wait_for_signal().await?;
+    standin_common::announce_and_wait(&standin.base_url()).await?;
     standin.shutdown().await;
     Ok(())
-}
-
-async fn wait_for_signal() -> std::io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
-    }
 }

@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by the vendor stand-ins (Kestrel, Harrier, Osprey): the accept loop,
-//! fault prefixes, query parsing and the response body type. Each stand-in only implements
+//! fault prefixes, query parsing, the response body type, the running [`Server`] a stand-in's
+//! library hands its tests, and the binaries' [`announce_and_wait`]. Each stand-in only implements
 //! [`Api`] for its own vendor's routes and formats (see `docs/VENDOR-STANDINS.md`).
 #![deny(missing_docs)]
 
@@ -502,6 +503,101 @@ pub async fn serve<A: Api>(listener: TcpListener, api: Arc<A>, traffic: Arc<Traf
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
+    }
+}
+
+/// A stand-in serving on the current tokio runtime: where it listens, its API and what it
+/// received. Dropping it stops the server and closes its connections.
+pub struct Server<A> {
+    /// The address it listens on.
+    pub addr: std::net::SocketAddr,
+    api: Arc<A>,
+    traffic: Arc<Traffic>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl<A: Api> Server<A> {
+    /// Binds `listen` and serves `api` until stopped.
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn start(listen: std::net::SocketAddr, api: A) -> std::io::Result<Server<A>> {
+        let listener = TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let api = Arc::new(api);
+        let traffic = Arc::new(Traffic::default());
+        let task = tokio::spawn(serve(listener, api.clone(), traffic.clone()));
+        Ok(Server {
+            addr,
+            api,
+            traffic,
+            task,
+        })
+    }
+
+    /// The API it serves, for counters and stores.
+    pub fn api(&self) -> &A {
+        &self.api
+    }
+
+    /// `http://IP:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The base URL followed by `path`, e.g. `url("/_fault/delay/200")` for a slow vendor.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
+
+    /// How many requests it has received.
+    pub fn request_count(&self) -> u64 {
+        self.traffic.requests()
+    }
+
+    /// Every request received so far (the last 10,000), oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.traffic.log()
+    }
+
+    /// Stops accepting, closes every open connection and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl<A> Drop for Server<A> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl<A> std::fmt::Debug for Server<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What each stand-in binary does once it is serving: print `listening on URL` (flushed: tests
+/// and scripts wait for that line), then wait for SIGINT or SIGTERM.
+///
+/// # Errors
+/// When stdout cannot be written or the signal handlers cannot be installed.
+pub async fn announce_and_wait(base_url: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use tokio::signal::unix::{SignalKind, signal};
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "listening on {base_url}")?;
+        stdout.flush()?;
+    }
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
     }
 }
 
