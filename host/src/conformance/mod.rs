@@ -205,7 +205,7 @@ pub async fn run(host: &Host, path: &Path, options: &Options) -> anyhow::Result<
     kit.describe(&info);
     kit.config_documented(&info);
 
-    let given = VendorConfig::new(&info, options);
+    let given = VendorConfig::new(options);
     // Without the vendor: everything points at a port where nothing listens.
     let dead = dead_origin()?;
     let offline = connector
@@ -276,7 +276,7 @@ struct VendorConfig {
 }
 
 impl VendorConfig {
-    fn new(_info: &ConnectorInfo, options: &Options) -> VendorConfig {
+    fn new(options: &Options) -> VendorConfig {
         VendorConfig {
             values: options.config.clone(),
         }
@@ -905,9 +905,9 @@ impl Kit {
         let r: Result<CheckReport, CallError> = self.call("check", c.check(&context(None))).await;
         let ok = r.is_ok();
         self.push(
-            "check",
+            CHECK.0,
             Tier::Silver,
-            "check reaches the vendor's test system",
+            CHECK.1,
             Self::verdict(ok),
             vec![format!(
                 "check → {}",
@@ -927,9 +927,9 @@ impl Kit {
     fn silver_not_run(&mut self, info: &ConnectorInfo, why: &str) {
         for (id, title) in silver_checks(info) {
             self.push(
-                &id,
+                id,
                 Tier::Silver,
-                &title,
+                title,
                 Status::NotRun,
                 vec![why.to_string()],
             );
@@ -941,10 +941,10 @@ impl Kit {
         // Searches, and a record to fetch.
         let mut found: Option<(EntityKind, String)> = None;
         if declared(Operation::Search) {
-            let title = "search finds records in the vendor's test system";
+            let title = SEARCH.1;
             if options.searches.is_empty() {
                 self.push(
-                    "search",
+                    SEARCH.0,
                     Tier::Silver,
                     title,
                     Status::NotRun,
@@ -1002,7 +1002,7 @@ impl Kit {
                         unsearched.join(", ")
                     ));
                 }
-                self.push("search", Tier::Silver, title, Self::verdict(ok), evidence);
+                self.push(SEARCH.0, Tier::Silver, title, Self::verdict(ok), evidence);
             }
             self.limit(c, info, options).await;
         }
@@ -1015,14 +1015,14 @@ impl Kit {
     }
 
     async fn limit(&mut self, c: &Connector, info: &ConnectorInfo, options: &Options) {
-        let title = "a search returns at most its limit, and its next page through the cursor";
+        let title = SEARCH_LIMIT.1;
         let Some(q) = options
             .searches
             .iter()
             .find(|q| info.entity_kinds.contains(&q.kind))
         else {
             self.push(
-                "search-limit",
+                SEARCH_LIMIT.0,
                 Tier::Silver,
                 title,
                 Status::NotRun,
@@ -1079,7 +1079,7 @@ impl Kit {
             }
         }
         self.push(
-            "search-limit",
+            SEARCH_LIMIT.0,
             Tier::Silver,
             title,
             Self::verdict(ok),
@@ -1118,17 +1118,17 @@ impl Kit {
                     Err(_) => false,
                 };
                 self.push(
-                    "fetch-found",
+                    FETCH_FOUND.0,
                     Tier::Silver,
-                    "fetch returns the record a search found, by its id",
+                    FETCH_FOUND.1,
                     Self::verdict(ok),
                     evidence,
                 );
             }
             None => self.push(
-                "fetch-found",
+                FETCH_FOUND.0,
                 Tier::Silver,
-                "fetch returns the record a search found, by its id",
+                FETCH_FOUND.1,
                 Status::NotRun,
                 vec!["no search found a record to fetch: pass --search KIND=TEXT".into()],
             ),
@@ -1139,9 +1139,9 @@ impl Kit {
             .await;
         let ok = is_class(&r, "not-found");
         self.push(
-            "fetch-not-found",
+            FETCH_NOT_FOUND.0,
             Tier::Silver,
-            "fetch of an id the vendor does not hold answers not-found",
+            FETCH_NOT_FOUND.1,
             Self::verdict(ok),
             vec![
                 format!(
@@ -1154,7 +1154,7 @@ impl Kit {
     }
 
     async fn submit(&mut self, c: &Connector, info: &ConnectorInfo, options: &Options) {
-        let title = "submit creates once: a retry under the same idempotency key returns the same id without creating";
+        let title = SUBMIT.1;
         let candidates = match &options.submission {
             Some(given) => vec![given.clone()],
             None => synthetic(&info.entity_kinds),
@@ -1193,7 +1193,7 @@ impl Kit {
         }
         let Some((item, key, first)) = accepted else {
             evidence.push("if the synthetic entities do not suit the vendor, pass --submit FILE with one that does".into());
-            self.push("submit", Tier::Silver, title, Status::Fail, evidence);
+            self.push(SUBMIT.0, Tier::Silver, title, Status::Fail, evidence);
             return;
         };
         let kind = kind_of(&item.entity);
@@ -1228,7 +1228,7 @@ impl Kit {
                 Err(_) => ok = false,
             }
         }
-        self.push("submit", Tier::Silver, title, Self::verdict(ok), evidence);
+        self.push(SUBMIT.0, Tier::Silver, title, Self::verdict(ok), evidence);
     }
 
     async fn unauthorized(
@@ -1238,14 +1238,14 @@ impl Kit {
         given: &VendorConfig,
         allow: &[HostPattern],
     ) {
-        let title = "wrong credentials answer unauthorized";
+        let title = UNAUTHORIZED.1;
         let Some(secret) = info
             .config
             .iter()
             .find(|k| matches!(k.kind, ConfigKind::Secret) && given.values.contains_key(&k.name))
         else {
             self.push(
-                "unauthorized",
+                UNAUTHORIZED.0,
                 Tier::Silver,
                 title,
                 Status::NotApplicable,
@@ -1262,7 +1262,7 @@ impl Kit {
         let c = match connector.with_grant(wrong.grant(allow)) {
             Ok(c) => c,
             Err(e) => {
-                self.push("unauthorized", Tier::Silver, title, Status::Fail, vec![e]);
+                self.push(UNAUTHORIZED.0, Tier::Silver, title, Status::Fail, vec![e]);
                 return;
             }
         };
@@ -1292,7 +1292,7 @@ impl Kit {
         }
         evidence.push("expected: unauthorized".into());
         self.push(
-            "unauthorized",
+            UNAUTHORIZED.0,
             Tier::Silver,
             title,
             Self::verdict(ok),
@@ -1404,46 +1404,47 @@ impl Kit {
     }
 }
 
-/// The ids and titles of the Silver checks that need the vendor, for a report that cannot
-/// run them.
-fn silver_checks(info: &ConnectorInfo) -> Vec<(String, String)> {
-    let mut out = vec![(
-        "check".to_string(),
-        "check reaches the vendor's test system".to_string(),
-    )];
+// The Silver checks that need the vendor's test system: (id, title). A report that cannot
+// run them lists them under the same names.
+const CHECK: (&str, &str) = ("check", "check reaches the vendor's test system");
+const SEARCH: (&str, &str) = ("search", "search finds records in the vendor's test system");
+const SEARCH_LIMIT: (&str, &str) = (
+    "search-limit",
+    "a search returns at most its limit, and its next page through the cursor",
+);
+const FETCH_FOUND: (&str, &str) = (
+    "fetch-found",
+    "fetch returns the record a search found, by its id",
+);
+const FETCH_NOT_FOUND: (&str, &str) = (
+    "fetch-not-found",
+    "fetch of an id the vendor does not hold answers not-found",
+);
+const SUBMIT: (&str, &str) = (
+    "submit",
+    "submit creates once: a retry under the same idempotency key returns the same id without creating",
+);
+const UNAUTHORIZED: (&str, &str) = ("unauthorized", "wrong credentials answer unauthorized");
+
+/// The Silver checks that need the vendor, for a report that cannot run them.
+fn silver_checks(info: &ConnectorInfo) -> Vec<(&'static str, &'static str)> {
     let declared = |op: Operation| info.operations.contains(&op);
+    let mut out = vec![CHECK];
     if declared(Operation::Search) {
-        out.push((
-            "search".into(),
-            "search finds records in the vendor's test system".into(),
-        ));
-        out.push((
-            "search-limit".into(),
-            "a search returns at most its limit, and its next page through the cursor".into(),
-        ));
+        out.extend([SEARCH, SEARCH_LIMIT]);
     }
     if declared(Operation::Fetch) {
-        out.push((
-            "fetch-found".into(),
-            "fetch returns the record a search found, by its id".into(),
-        ));
-        out.push((
-            "fetch-not-found".into(),
-            "fetch of an id the vendor does not hold answers not-found".into(),
-        ));
+        out.extend([FETCH_FOUND, FETCH_NOT_FOUND]);
     }
     if declared(Operation::Submit) {
-        out.push(("submit".into(), "submit creates once: a retry under the same idempotency key returns the same id without creating".into()));
+        out.push(SUBMIT);
     }
     if info
         .config
         .iter()
         .any(|k| matches!(k.kind, ConfigKind::Secret))
     {
-        out.push((
-            "unauthorized".into(),
-            "wrong credentials answer unauthorized".into(),
-        ));
+        out.push(UNAUTHORIZED);
     }
     out
 }
