@@ -13,7 +13,8 @@
 //!
 //! Settings (environment): `INTEROP_BENCH_SECONDS` per round (default 10), `INTEROP_BENCH_ROUNDS`
 //! (default 3, alternating sides so both see the same machine noise), `INTEROP_BENCH_CONNECTIONS`
-//! (default 32 keep-alive connections).
+//! (default 32 keep-alive connections), `INTEROP_BENCH_ONLY` (`ours` or `theirs`: drive one
+//! side alone, e.g. under a profiler; no ratio is printed).
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -236,6 +237,7 @@ fn main() {
         let theirs = format!("127.0.0.1:{theirs_port}");
         wait_for(&theirs).await;
 
+        let only = std::env::var("INTEROP_BENCH_ONLY").ok();
         let sides = [
             Side {
                 name: "interop serve (audit on)",
@@ -257,6 +259,17 @@ fn main() {
                 token: false,
             },
         ];
+        let sides: Vec<Side> = sides
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| match only.as_deref() {
+                Some("ours") => *i == 0,
+                Some("theirs") => *i == 1,
+                Some(other) => panic!("INTEROP_BENCH_ONLY is `ours` or `theirs`, not `{other}`"),
+                None => true,
+            })
+            .map(|(_, side)| side)
+            .collect();
         // Warm both: first compiles, connection pools, page cache.
         for side in &sides {
             let _ = load(side, connections, 2).await;
@@ -296,7 +309,9 @@ fn main() {
                 t.errors
             );
         }
-        println!("\nours / theirs rps: {:.2}", rps[0] / rps[1]);
+        if let [ours, theirs] = rps[..] {
+            println!("\nours / theirs rps: {:.2}", ours / theirs);
+        }
         let _ = child.kill();
         let _ = child.wait();
         let _ = stop.send(());

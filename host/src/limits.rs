@@ -38,6 +38,11 @@ impl Limits {
     /// Largest memory cap a plugin may be given: the size of one slot in the instance pool.
     /// 4 GiB is the most a 32-bit linear memory can address.
     pub const MAX_MEMORY_BYTES: usize = 4 << 30;
+
+    /// The default [`Limits::max_concurrent`]: an officer's search fans out one call per
+    /// connector; sixteen at once serves a busy custody suite, and stops one runaway client from
+    /// holding every instance slot.
+    pub const DEFAULT_MAX_CONCURRENT: u32 = 16;
 }
 
 impl Default for Limits {
@@ -56,9 +61,7 @@ impl Default for Limits {
             // A page of 500 records is well under a MiB of POLE data, and a vendor response a
             // few MiB; 16 MiB leaves room for a document fetched whole.
             boundary_bytes: 16 << 20,
-            // An officer's search fans out one call per connector; sixteen at once serves a busy
-            // custody suite, and stops one runaway client from holding every instance slot.
-            max_concurrent: 16,
+            max_concurrent: Limits::DEFAULT_MAX_CONCURRENT,
         }
     }
 }

@@ -745,7 +745,8 @@ impl Loaded {
                 ..NetGrant::default()
             },
             host.resolver(),
-        );
+        )
+        .keep_idle(grant.limits.max_concurrent as usize);
         Loaded {
             pre,
             label,

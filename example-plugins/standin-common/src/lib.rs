@@ -4,6 +4,7 @@
 //! [`Api`] for its own vendor's routes and formats (see `docs/VENDOR-STANDINS.md`).
 #![deny(missing_docs)]
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -47,7 +48,9 @@ pub struct RequestRecord {
 #[derive(Debug, Default)]
 pub struct Traffic {
     requests: AtomicU64,
-    log: Mutex<Vec<RequestRecord>>,
+    /// Oldest first; the oldest is dropped (in O(1): a busy stand-in logs every request) once
+    /// [`MAX_LOGGED_REQUESTS`] are held.
+    log: Mutex<VecDeque<RequestRecord>>,
 }
 
 impl Traffic {
@@ -59,9 +62,9 @@ impl Traffic {
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
         if log.len() >= MAX_LOGGED_REQUESTS {
-            log.remove(0);
+            log.pop_front();
         }
-        log.push(RequestRecord {
+        log.push_back(RequestRecord {
             method: method.as_str().to_owned(),
             target: target.to_owned(),
             idempotency_key,
@@ -78,7 +81,9 @@ impl Traffic {
         self.log
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 }
 

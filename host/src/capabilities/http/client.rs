@@ -59,9 +59,9 @@ pub(crate) const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// a busy connector, short enough not to hold sockets (and vendor server slots) for nothing.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Idle connections kept per origin. A connector's calls run at most `max_concurrent` at once
-/// and mostly one at a time; a few idle connections serve that without hoarding sockets.
-const MAX_IDLE_PER_ORIGIN: usize = 4;
+/// Idle connections kept per origin unless [`Outbound::keep_idle`] says otherwise: enough for
+/// the default concurrency limit.
+const DEFAULT_IDLE_PER_ORIGIN: usize = crate::Limits::DEFAULT_MAX_CONCURRENT as usize;
 
 /// Connecting (DNS, TCP and TLS) to a vendor on a healthy network takes milliseconds; five
 /// seconds covers a slow TLS handshake without eating the whole call budget.
@@ -226,8 +226,17 @@ impl Outbound {
             private: grant.private,
             resolver,
             tls: tokio_rustls::TlsConnector::from(Arc::new(config)),
-            pool: Arc::new(Mutex::new(Pool::default())),
+            pool: Arc::new(Mutex::new(Pool::new(DEFAULT_IDLE_PER_ORIGIN))),
         }
+    }
+
+    /// Keep at most `max` idle connections per origin: the connector's concurrency limit, since
+    /// a call makes one request at a time, so a connector under full load has that many in use
+    /// and gets each back for its next call instead of paying a new connection (TCP and TLS
+    /// handshakes, on both sides) per call. Idle ones still close after [`IDLE_TIMEOUT`].
+    pub(crate) fn keep_idle(self, max: usize) -> Self {
+        lock(&self.pool).max_idle = max.max(1);
+        self
     }
 
     /// Send `request` (an absolute URI, a `host` header) and return the response, following
@@ -704,9 +713,12 @@ trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
 
 /// Idle connections of one connector, by origin.
-#[derive(Default)]
 struct Pool {
     idle: HashMap<Origin, Vec<Idle>>,
+    /// Most idle connections kept per origin; the oldest goes first.
+    max_idle: usize,
+    /// Whether a sweeper task is running (at most one per pool, and only while it holds any).
+    sweeping: bool,
 }
 
 struct Idle {
@@ -715,6 +727,14 @@ struct Idle {
 }
 
 impl Pool {
+    fn new(max_idle: usize) -> Pool {
+        Pool {
+            idle: HashMap::new(),
+            max_idle,
+            sweeping: false,
+        }
+    }
+
     /// Drop connections idle too long or closed by the server.
     fn sweep(&mut self) {
         self.idle.retain(|_, list| {
@@ -723,20 +743,55 @@ impl Pool {
         });
     }
 
-    fn put(&mut self, origin: Origin, sender: SendRequest<WasiBody>) {
+    /// When the longest-idle connection reaches [`IDLE_TIMEOUT`], if any is idle.
+    fn next_expiry(&self) -> Option<Instant> {
+        self.idle
+            .values()
+            .filter_map(|list| list.first())
+            .map(|i| i.since + IDLE_TIMEOUT)
+            .min()
+    }
+
+    /// Keep `sender` for the next request to `origin`. Returns whether a sweeper must be
+    /// started (the caller holds the lock, so it cannot start one itself).
+    #[must_use]
+    fn put(&mut self, origin: Origin, sender: SendRequest<WasiBody>) -> bool {
         self.sweep();
         if sender.is_closed() {
-            return;
+            return false;
         }
         let list = self.idle.entry(origin).or_default();
         list.push(Idle {
             sender,
             since: Instant::now(),
         });
-        if list.len() > MAX_IDLE_PER_ORIGIN {
+        if list.len() > self.max_idle {
             list.remove(0);
         }
+        !std::mem::replace(&mut self.sweeping, true)
     }
+}
+
+/// Close idle connections as they expire, even if no request comes to sweep the pool; one task
+/// per pool, which ends when the pool is empty or gone.
+fn sweep_until_empty(pool: Weak<Mutex<Pool>>) {
+    tokio::spawn(async move {
+        loop {
+            let next = {
+                let Some(pool) = pool.upgrade() else { return };
+                let mut pool = lock(&pool);
+                pool.sweep();
+                match pool.next_expiry() {
+                    Some(at) => at,
+                    None => {
+                        pool.sweeping = false;
+                        return;
+                    }
+                }
+            };
+            tokio::time::sleep_until(next + Duration::from_millis(100)).await;
+        }
+    });
 }
 
 /// The connection a response arrived on, returned to the pool once its body has been read to the
@@ -752,15 +807,9 @@ impl Lease {
         let Some(pool) = self.pool.upgrade() else {
             return;
         };
-        lock(&pool).put(self.origin, self.sender);
-        // Close it once it has been idle too long, even if no request comes to sweep the pool.
-        let pool = Arc::downgrade(&pool);
-        tokio::spawn(async move {
-            tokio::time::sleep(IDLE_TIMEOUT + Duration::from_millis(100)).await;
-            if let Some(pool) = pool.upgrade() {
-                lock(&pool).sweep();
-            }
-        });
+        if lock(&pool).put(self.origin, self.sender) {
+            sweep_until_empty(self.pool);
+        }
     }
 }
 
@@ -1446,6 +1495,64 @@ mod tests {
             .unwrap();
         text(response).await.unwrap();
         assert_eq!(server.accepts(), 2);
+    }
+
+    /// Sends `n` requests, holding every response (so each needs its own connection) until
+    /// all have arrived, then reads them all (which returns the connections to the pool).
+    async fn overlapping(out: &Outbound, url: &str, n: usize) {
+        let mut held = Vec::new();
+        for _ in 0..n {
+            held.push(send(out, get(url)).await.unwrap());
+        }
+        for response in held {
+            assert_eq!(text(response).await.unwrap(), "held");
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_calls_get_their_connections_back_up_to_the_idle_cap() {
+        let server = serve(|_| ok("held")).await;
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let out = out.keep_idle(3);
+        let url = format!("http://vendor.test:{}/", server.port);
+        overlapping(&out, &url, 5).await;
+        assert_eq!(server.accepts(), 5, "five at once need five connections");
+        overlapping(&out, &url, 5).await;
+        assert_eq!(
+            server.accepts(),
+            7,
+            "three were kept and reused, two made anew"
+        );
+        overlapping(&out, &url, 3).await;
+        assert_eq!(server.accepts(), 7, "within the cap, every one is reused");
+    }
+
+    #[tokio::test]
+    async fn idle_connections_close_when_they_expire_and_the_sweeper_stops() {
+        let server = serve(|_| ok("held")).await;
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let url = format!("http://vendor.test:{}/", server.port);
+        overlapping(&out, &url, 2).await;
+        {
+            let pool = lock(&out.pool);
+            assert_eq!(pool.idle.values().map(Vec::len).sum::<usize>(), 2);
+            assert!(pool.sweeping, "one sweeper runs while connections are idle");
+        }
+        // Paused, the clock jumps to the sweeper's deadline as soon as everything waits.
+        tokio::time::pause();
+        tokio::time::sleep(IDLE_TIMEOUT + Duration::from_secs(1)).await;
+        let pool = lock(&out.pool);
+        assert!(pool.idle.is_empty(), "expired connections are closed");
+        assert!(
+            !pool.sweeping,
+            "the sweeper ends with the last idle connection"
+        );
     }
 
     #[tokio::test]
