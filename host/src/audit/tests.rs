@@ -53,6 +53,7 @@ fn opts(every: u64) -> Options {
         checkpoint_every: every,
         // Long, so the only checkpoints in these tests are the counted ones and the final one.
         checkpoint_interval: Duration::from_secs(3600),
+        ..Options::default()
     }
 }
 
@@ -179,6 +180,51 @@ async fn group_commit_shares_one_sync_among_queued_appends() {
         log.append(rec(i)).await.unwrap();
     }
     assert_eq!(log.stats().syncs, stats.syncs + 5);
+    log.close().await.unwrap();
+    assert!(verify(&dir.join(LOG_FILE), None).unwrap().is_ok());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn under_load_a_sync_waits_its_window_for_company_and_a_quiet_log_does_not() {
+    let dir = scratch("window");
+    let window = Duration::from_secs(2);
+    let options = Options {
+        group_window: window,
+        ..opts(1_000_000)
+    };
+    let log = AuditLog::open_with(&dir, "gw-test", options).await.unwrap();
+    // Quiet: a lone append is synced at once, not after the window.
+    let started = std::time::Instant::now();
+    log.append(rec(0)).await.unwrap();
+    assert!(
+        started.elapsed() < window,
+        "a lone append on a quiet log waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(log.stats().syncs, 1);
+    // Load: a burst arrives together and is synced in batches of many...
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..200 {
+        let log = log.clone();
+        tasks.spawn(async move { log.append(rec(i)).await.unwrap() });
+    }
+    while let Some(a) = tasks.join_next().await {
+        a.unwrap();
+    }
+    let before = log.stats().syncs;
+    // ...so the next append waits for company: one arriving 100 ms later shares its sync.
+    let first = {
+        let log = log.clone();
+        tokio::spawn(async move { log.append(rec(1)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    log.append(rec(2)).await.unwrap();
+    first.await.unwrap().unwrap();
+    assert_eq!(
+        log.stats().syncs,
+        before + 1,
+        "two appends 100 ms apart inside a 2 s window took separate syncs"
+    );
     log.close().await.unwrap();
     assert!(verify(&dir.join(LOG_FILE), None).unwrap().is_ok());
 }
@@ -457,6 +503,7 @@ async fn a_quiet_log_is_checkpointed_within_the_interval() {
     let options = Options {
         checkpoint_every: 100,
         checkpoint_interval: Duration::from_millis(50),
+        ..Options::default()
     };
     let log = AuditLog::open_with(&dir, "gw-test", options).await.unwrap();
     log.append(rec(1)).await.unwrap();

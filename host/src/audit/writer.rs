@@ -37,13 +37,23 @@ pub struct Options {
     /// …and after this long, when anything was written since the last one. One second bounds
     /// how much of a quiet log can be cut off undetected at a cost of at most one line a second.
     pub checkpoint_interval: Duration,
+    /// Under load (the last batch held more than one record), how long the writer keeps
+    /// gathering appends before it syncs. Each `fdatasync` costs CPU and a device flush
+    /// whatever it carries: syncing every three or four records cost the gateway a sixth of
+    /// its throughput under load (docs/BENCHMARKS.md), and two milliseconds more per call makes
+    /// each sync carry several times as many. A lone append (a quiet gateway) is synced at once.
+    pub group_window: Duration,
 }
+
+/// Most records one batch gathers in its window before it is synced anyway.
+const MAX_BATCH: usize = 512;
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             checkpoint_every: 100,
             checkpoint_interval: Duration::from_secs(1),
+            group_window: Duration::from_millis(2),
         }
     }
 }
@@ -315,6 +325,7 @@ fn open_blocking(
         records: report.records,
         since_checkpoint: report.unsigned_tail,
         last_checkpoint: Instant::now(),
+        last_batch: 0,
         options,
         counters: counters.clone(),
         failure: failure.clone(),
@@ -383,6 +394,8 @@ struct Writer {
     records: u64,
     since_checkpoint: u64,
     last_checkpoint: Instant,
+    /// Records in the last batch: more than one means appends are arriving concurrently.
+    last_batch: usize,
     options: Options,
     counters: Arc<Counters>,
     failure: Arc<Mutex<Option<String>>>,
@@ -418,6 +431,28 @@ impl Writer {
                     Err(TryRecvError::Disconnected) => finishing = true,
                 }
             }
+            if close.is_none() && !finishing && self.last_batch > 1 && !batch.is_empty() {
+                let until = Instant::now() + self.options.group_window;
+                while batch.len() < MAX_BATCH {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    match rx.recv_timeout(left) {
+                        Ok(Command::Append(r, reply)) => batch.push((r, reply)),
+                        Ok(Command::Close(reply)) => {
+                            close = Some(reply);
+                            break;
+                        }
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => {
+                            finishing = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            self.last_batch = batch.len();
             finishing |= close.is_some();
             let result = self.commit(batch, finishing);
             if let Err(why) = &result {
