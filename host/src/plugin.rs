@@ -5,10 +5,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::{Component, ResourceTable, types::ComponentItem};
+use wasmtime::component::{Component, ComponentExportIndex, ResourceTable, types::ComponentItem};
 use wasmtime::{Store, UpdateDeadline};
 
-use crate::bindings::{self, exports::interop::connector::connector::Guest};
+use crate::bindings;
 use crate::capabilities::http::{
     AllowList, HttpState, HttpTimeouts, NetGrant, Outbound, PrivateExceptions,
 };
@@ -73,6 +73,7 @@ pub struct Connector {
 
 struct Loaded {
     pre: bindings::ConnectorWorldPre<InstanceState>,
+    exports: Arc<Exports>,
     label: PluginLabel,
     info: Option<ConnectorInfo>,
     limits: Limits,
@@ -153,21 +154,82 @@ impl Request<'_> {
         }
     }
 
+    /// Call the export this request names in `instance`. Only that one function is looked up
+    /// and type-checked: the generated bindings would check all five on every instantiation,
+    /// a cost paid per call since every call gets a fresh instance.
     async fn send(
         self,
-        guest: &Guest,
+        exports: &Exports,
+        instance: &wasmtime::component::Instance,
         store: &mut Store<InstanceState>,
     ) -> wasmtime::Result<Answer> {
         Ok(match self {
-            Request::Describe => Answer::Describe(guest.call_describe(store).await?),
-            Request::Check(ctx) => Answer::Check(guest.call_check(store, ctx).await?),
-            Request::Search(ctx, q) => Answer::Search(guest.call_search(store, ctx, q).await?),
+            Request::Describe => {
+                let f = instance
+                    .get_typed_func::<(), (ConnectorInfo,)>(&mut *store, &exports.describe)?;
+                Answer::Describe(f.call_async(&mut *store, ()).await?.0)
+            }
+            Request::Check(ctx) => {
+                let f = instance
+                    .get_typed_func::<(&RequestContext,), (Result<CheckReport, ConnectorError>,)>(
+                        &mut *store,
+                        &exports.check,
+                    )?;
+                Answer::Check(f.call_async(&mut *store, (ctx,)).await?.0)
+            }
+            Request::Search(ctx, q) => {
+                let f = instance.get_typed_func::<
+                    (&RequestContext, &SearchQuery),
+                    (Result<SearchResult, ConnectorError>,),
+                >(&mut *store, &exports.search)?;
+                Answer::Search(f.call_async(&mut *store, (ctx, q)).await?.0)
+            }
             Request::Fetch(ctx, kind, id) => {
-                Answer::Fetch(Box::new(guest.call_fetch(store, ctx, kind, id).await?))
+                let f = instance.get_typed_func::<
+                    (&RequestContext, EntityKind, &str),
+                    (Result<PoleRecord, ConnectorError>,),
+                >(&mut *store, &exports.fetch)?;
+                Answer::Fetch(Box::new(
+                    f.call_async(&mut *store, (ctx, kind, id)).await?.0,
+                ))
             }
             Request::Submit(ctx, item) => {
-                Answer::Submit(guest.call_submit(store, ctx, item).await?)
+                let f = instance.get_typed_func::<
+                    (&RequestContext, &Submission),
+                    (Result<Receipt, ConnectorError>,),
+                >(&mut *store, &exports.submit)?;
+                Answer::Submit(f.call_async(&mut *store, (ctx, item)).await?.0)
             }
+        })
+    }
+}
+
+/// Where the contract's five functions are in one component, found once when it is loaded.
+struct Exports {
+    describe: ComponentExportIndex,
+    check: ComponentExportIndex,
+    search: ComponentExportIndex,
+    fetch: ComponentExportIndex,
+    submit: ComponentExportIndex,
+}
+
+impl Exports {
+    /// The functions of the `interop:connector/connector` export at the version these bindings
+    /// were generated from (a later 0.1.x matches, as for the bindings).
+    fn of(component: &wasmtime::component::Component) -> Option<Exports> {
+        let name = format!(
+            "{}@{}",
+            crate::contract::CONNECTOR_EXPORT,
+            crate::contract::CONTRACT_VERSION
+        );
+        let interface = component.get_export_index(None, &name)?;
+        let func = |name: &str| component.get_export_index(Some(&interface), name);
+        Some(Exports {
+            describe: func("describe")?,
+            check: func("check")?,
+            search: func("search")?,
+            fetch: func("fetch")?,
+            submit: func("submit")?,
         })
     }
 }
@@ -366,8 +428,13 @@ impl Host {
             name: name.to_string(),
             reason: format!("{e:#}"),
         })?;
+        let exports = Exports::of(component).ok_or_else(|| LoadError::WrongWorld {
+            name: name.to_string(),
+            reason: "the connector interface's functions cannot be found".into(),
+        })?;
         let mut loaded = Loaded::new(
             pre,
+            Arc::new(exports),
             PluginLabel {
                 id: name.to_string(),
                 version: String::new(),
@@ -636,6 +703,7 @@ impl Connector {
         check_grant(&grant)?;
         let mut loaded = Loaded::new(
             self.inner.pre.clone(),
+            self.inner.exports.clone(),
             self.inner.label.clone(),
             grant,
             self.inner.host.clone(),
@@ -733,6 +801,7 @@ impl Connector {
 impl Loaded {
     fn new(
         pre: bindings::ConnectorWorldPre<InstanceState>,
+        exports: Arc<Exports>,
         label: PluginLabel,
         grant: Grant,
         host: Host,
@@ -749,6 +818,7 @@ impl Loaded {
         .keep_idle(grant.limits.max_concurrent as usize);
         Loaded {
             pre,
+            exports,
             label,
             info: None,
             limits: grant.limits,
@@ -844,14 +914,16 @@ impl Loaded {
         let outcome = {
             let store = &mut store;
             let pre = &self.pre;
+            let exports = &self.exports;
             tokio::time::timeout(self.limits.wall_clock, async move {
                 // A failure to instantiate is the host's; anything after is the guest's doing.
                 let instance = pre
+                    .instance_pre()
                     .instantiate_async(&mut *store)
                     .await
                     .map_err(|e| (Stage::Instantiate, e))?;
                 request
-                    .send(instance.interop_connector_connector(), store)
+                    .send(exports, &instance, store)
                     .await
                     .map_err(|e| (Stage::Run, e))
             })
