@@ -3,6 +3,10 @@
 //! serve` running a minimal proxy component that makes the same upstream call to the same
 //! vendor stand-in and returns its body.
 //!
+//! Each server runs in its own process: the `interop` binary built with this bench, and
+//! `wasmtime`. The load generator and the Kestrel stand-in run in this process and serve both
+//! sides alike.
+//!
 //! Run it with `scripts/bench-gateway.sh`, which installs `wasmtime` 48 and builds the proxy;
 //! by hand:
 //!
@@ -22,9 +26,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use interop_host::Host;
-use interop_host::gateway::Gateway;
-use interop_host::gateway::config::{GatewayConfig, hex, token_sha256};
+use interop_host::gateway::config::{hex, token_sha256};
 use interop_host::signing::{self, SecretKey};
 
 /// The stand-in's port: the proxy component has it compiled in.
@@ -134,6 +136,29 @@ async fn load(side: &Side, connections: usize, seconds: u64) -> Tally {
     total
 }
 
+/// Start `interop serve --config CONFIG` and wait for the line naming the port it bound.
+fn start_interop(config: &std::path::Path) -> (Child, String) {
+    use std::io::BufRead as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["serve", "--config"])
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot run interop serve");
+    let stdout = child.stdout.take().expect("piped");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("interop serve's first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("interop serve did not start: {line:?}"))
+        .to_string();
+    (child, addr)
+}
+
 fn start_wasmtime(wasmtime: &PathBuf, proxy: &PathBuf, port: u16) -> Child {
     Command::new(wasmtime)
         .args(["serve", "-S", "cli", "--addr", &format!("127.0.0.1:{port}")])
@@ -218,17 +243,9 @@ fn main() {
             ),
         )
         .expect("config");
-        let host = Host::new().expect("host");
-        let gateway = Gateway::start(GatewayConfig::from_file(&config).expect("config"), &host)
-            .await
-            .expect("gateway");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let ours = listener.local_addr().expect("addr").to_string();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = tokio::spawn(gateway.serve(listener, async {
-            let _ = stopped.await;
-        }));
-
+        // The real `interop serve`, in its own process like `wasmtime serve`: each side has its
+        // own runtime and allocator, and shares only the load generator and the stand-in.
+        let (mut gateway, ours) = start_interop(&config);
         let theirs_port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
             l.local_addr().expect("addr").port()
@@ -314,8 +331,11 @@ fn main() {
         }
         let _ = child.kill();
         let _ = child.wait();
-        let _ = stop.send(());
-        let _ = serving.await;
+        // SIGTERM: the gateway finishes and closes its audit log.
+        let _ = Command::new("kill")
+            .arg(gateway.id().to_string())
+            .status();
+        let _ = gateway.wait();
         let _ = std::fs::remove_dir_all(&dir);
     });
 }

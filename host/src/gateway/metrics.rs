@@ -32,6 +32,10 @@ pub struct Metrics {
 impl Metrics {
     fn with<R>(&self, connector: &str, f: impl FnOnce(&mut Series) -> R) -> R {
         let mut map = self.connectors.lock().unwrap_or_else(|e| e.into_inner());
+        // Every call lands here: allocate the key only for a connector's first series.
+        if let Some(series) = map.get_mut(connector) {
+            return f(series);
+        }
         f(map.entry(connector.to_string()).or_default())
     }
 
@@ -44,11 +48,16 @@ impl Metrics {
     pub fn finished(&self, connector: &str, operation: &str, class: &str, took: Duration) {
         self.with(connector, |s| {
             s.active -= 1;
-            *s.calls
-                .entry((operation.to_string(), class.to_string()))
-                .or_default() += 1;
+            let key = (operation.to_string(), class.to_string());
+            *s.calls.entry(key).or_default() += 1;
             let secs = took.as_secs_f64();
-            let (buckets, sum, count) = s.latency.entry(operation.to_string()).or_default();
+            if !s.latency.contains_key(operation) {
+                s.latency.insert(operation.to_string(), Default::default());
+            }
+            let (buckets, sum, count) = s
+                .latency
+                .get_mut(operation)
+                .expect("inserted above when missing");
             for (i, bound) in BUCKETS.iter().enumerate() {
                 if secs <= *bound {
                     buckets[i] += 1;

@@ -227,6 +227,9 @@ impl Gateway {
                 },
                 () = &mut shutdown => break,
             };
+            // Answers go out whole in one write; waiting for the client's ACK (Nagle) only
+            // delays the next one on a keep-alive connection.
+            let _ = stream.set_nodelay(true);
             let state = self.state.clone();
             let service = hyper::service::service_fn(move |req| {
                 let state = state.clone();

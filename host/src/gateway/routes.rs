@@ -537,7 +537,7 @@ impl Call {
     async fn federated_search(self, body: Value) -> Reply {
         let mut record = self.record("search");
         record.category = Some(S62Category::Combination);
-        let why: Why = serde_json::from_value(body.clone()).unwrap_or(Why {
+        let why = Why::deserialize(&body).unwrap_or(Why {
             justification: None,
             case_reference: None,
         });
@@ -678,7 +678,7 @@ impl Call {
     /// `POST /v1/connectors/{id}/{op}`.
     async fn one(self, id: &str, op: &str, body: Value) -> Reply {
         let mut record = self.record(op);
-        let why: Why = serde_json::from_value(body.clone()).unwrap_or(Why {
+        let why = Why::deserialize(&body).unwrap_or(Why {
             justification: None,
             case_reference: None,
         });
@@ -841,7 +841,7 @@ impl Call {
     /// submit to; a receipt or an error per target.
     async fn enter_once(self, body: Value) -> Reply {
         let mut record = self.record("submit");
-        let why: Why = serde_json::from_value(body.clone()).unwrap_or(Why {
+        let why = Why::deserialize(&body).unwrap_or(Why {
             justification: None,
             case_reference: None,
         });
@@ -1081,6 +1081,36 @@ fn status_for(e: &CallError) -> StatusCode {
     }
 }
 
+/// A request's `query`: a [`SearchQuery`] whose optional fields may be left out.
+#[derive(Deserialize)]
+struct QueryBody {
+    kind: EntityKind,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    keys: Vec<SearchKey>,
+    #[serde(default = "default_limit")]
+    limit: u32,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+fn default_limit() -> u32 {
+    DEFAULT_LIMIT
+}
+
+impl From<QueryBody> for SearchQuery {
+    fn from(q: QueryBody) -> SearchQuery {
+        SearchQuery {
+            kind: q.kind,
+            text: q.text,
+            keys: q.keys,
+            limit: q.limit,
+            cursor: q.cursor,
+        }
+    }
+}
+
 /// The search query of a request: `query` with optional fields defaulted.
 fn parse_query(body: &Value) -> Result<SearchQuery, Stop> {
     let bad = |message: String| Stop {
@@ -1088,18 +1118,15 @@ fn parse_query(body: &Value) -> Result<SearchQuery, Stop> {
         message,
         decision: "refused: malformed request".into(),
     };
-    let mut query = body.get("query").cloned().ok_or_else(|| {
+    let query = body.get("query").ok_or_else(|| {
         bad("a search needs `query`: {\"kind\":\"Person\",\"text\":\"…\"}".into())
     })?;
-    let Some(object) = query.as_object_mut() else {
+    if !query.is_object() {
         return Err(bad("`query` must be an object".into()));
-    };
-    object.entry("text").or_insert(Value::Null);
-    object.entry("keys").or_insert(json!([]));
-    object.entry("limit").or_insert(json!(DEFAULT_LIMIT));
-    object.entry("cursor").or_insert(Value::Null);
-    let query: SearchQuery = serde_json::from_value(query)
-        .map_err(|e| bad(format!("`query` is not a search query: {e}")))?;
+    }
+    let query: SearchQuery = QueryBody::deserialize(query)
+        .map_err(|e| bad(format!("`query` is not a search query: {e}")))?
+        .into();
     if query.text.as_deref().is_none_or(|t| t.trim().is_empty()) && query.keys.is_empty() {
         return Err(bad("a search needs `text` or `keys`".into()));
     }
@@ -1122,9 +1149,8 @@ fn parse_submission(body: &Value) -> Result<(Submission, String), Stop> {
         .to_string();
     let submission = body
         .get("submission")
-        .cloned()
         .ok_or_else(|| bad("a submit needs `submission`".into()))?;
-    let submission: Submission = serde_json::from_value(submission)
+    let submission = Submission::deserialize(submission)
         .map_err(|e| bad(format!("`submission` is not a submission: {e}")))?;
     Ok((submission, key))
 }
