@@ -5,7 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::{Component, ComponentExportIndex, ResourceTable, types::ComponentItem};
+use wasmtime::component::{
+    Component, ComponentExportIndex, Instance, ResourceTable, TypedFunc, types::ComponentItem,
+};
 use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings;
@@ -154,50 +156,35 @@ impl Request<'_> {
         }
     }
 
-    /// Call the export this request names in `instance`. Only that one function is looked up
-    /// and type-checked: the generated bindings would check all five on every instantiation,
-    /// a cost paid per call since every call gets a fresh instance.
+    /// Call the export this request names in `instance`: only that function is looked up
+    /// (and so type-checked) here; [`Exports::check_rest`] has checked the others when needed.
     async fn send(
         self,
         exports: &Exports,
-        instance: &wasmtime::component::Instance,
+        instance: &Instance,
         store: &mut Store<InstanceState>,
     ) -> wasmtime::Result<Answer> {
         Ok(match self {
             Request::Describe => {
-                let f = instance
-                    .get_typed_func::<(), (ConnectorInfo,)>(&mut *store, &exports.describe)?;
+                let f = exports.describe(instance, &mut *store)?;
                 Answer::Describe(f.call_async(&mut *store, ()).await?.0)
             }
             Request::Check(ctx) => {
-                let f = instance
-                    .get_typed_func::<(&RequestContext,), (Result<CheckReport, ConnectorError>,)>(
-                        &mut *store,
-                        &exports.check,
-                    )?;
+                let f = exports.check(instance, &mut *store)?;
                 Answer::Check(f.call_async(&mut *store, (ctx,)).await?.0)
             }
             Request::Search(ctx, q) => {
-                let f = instance.get_typed_func::<
-                    (&RequestContext, &SearchQuery),
-                    (Result<SearchResult, ConnectorError>,),
-                >(&mut *store, &exports.search)?;
+                let f = exports.search(instance, &mut *store)?;
                 Answer::Search(f.call_async(&mut *store, (ctx, q)).await?.0)
             }
             Request::Fetch(ctx, kind, id) => {
-                let f = instance.get_typed_func::<
-                    (&RequestContext, EntityKind, &str),
-                    (Result<PoleRecord, ConnectorError>,),
-                >(&mut *store, &exports.fetch)?;
+                let f = exports.fetch(instance, &mut *store)?;
                 Answer::Fetch(Box::new(
                     f.call_async(&mut *store, (ctx, kind, id)).await?.0,
                 ))
             }
             Request::Submit(ctx, item) => {
-                let f = instance.get_typed_func::<
-                    (&RequestContext, &Submission),
-                    (Result<Receipt, ConnectorError>,),
-                >(&mut *store, &exports.submit)?;
+                let f = exports.submit(instance, &mut *store)?;
                 Answer::Submit(f.call_async(&mut *store, (ctx, item)).await?.0)
             }
         })
@@ -205,6 +192,11 @@ impl Request<'_> {
 }
 
 /// Where the contract's five functions are in one component, found once when it is loaded.
+///
+/// Looking a function up in an instance type-checks it. The generated bindings check all five
+/// on every instantiation, a cost paid per call since every call gets a fresh instance; here
+/// `describe`, which loading a connector runs, checks all five (so a mistyped export is refused
+/// at load, as before), and any other call only the one it makes.
 struct Exports {
     describe: ComponentExportIndex,
     check: ComponentExportIndex,
@@ -213,10 +205,12 @@ struct Exports {
     submit: ComponentExportIndex,
 }
 
+type Typed<P, R> = wasmtime::Result<TypedFunc<P, (R,)>>;
+
 impl Exports {
     /// The functions of the `interop:connector/connector` export at the version these bindings
     /// were generated from (a later 0.1.x matches, as for the bindings).
-    fn of(component: &wasmtime::component::Component) -> Option<Exports> {
+    fn of(component: &Component) -> Option<Exports> {
         let name = format!(
             "{}@{}",
             crate::contract::CONNECTOR_EXPORT,
@@ -231,6 +225,59 @@ impl Exports {
             fetch: func("fetch")?,
             submit: func("submit")?,
         })
+    }
+
+    /// Type-check the functions `request` does not itself look up: all of them for `describe`
+    /// (run when a connector is loaded), none otherwise.
+    fn check_rest(
+        &self,
+        request: &Request<'_>,
+        instance: &Instance,
+        store: &mut Store<InstanceState>,
+    ) -> wasmtime::Result<()> {
+        if let Request::Describe = request {
+            self.check(instance, &mut *store)?;
+            self.search(instance, &mut *store)?;
+            self.fetch(instance, &mut *store)?;
+            self.submit(instance, &mut *store)?;
+        }
+        Ok(())
+    }
+
+    fn describe(&self, i: &Instance, s: &mut Store<InstanceState>) -> Typed<(), ConnectorInfo> {
+        i.get_typed_func(s, self.describe)
+    }
+
+    fn check<'a>(
+        &self,
+        i: &Instance,
+        s: &mut Store<InstanceState>,
+    ) -> Typed<(&'a RequestContext,), Result<CheckReport, ConnectorError>> {
+        i.get_typed_func(s, self.check)
+    }
+
+    fn search<'a>(
+        &self,
+        i: &Instance,
+        s: &mut Store<InstanceState>,
+    ) -> Typed<(&'a RequestContext, &'a SearchQuery), Result<SearchResult, ConnectorError>> {
+        i.get_typed_func(s, self.search)
+    }
+
+    fn fetch<'a>(
+        &self,
+        i: &Instance,
+        s: &mut Store<InstanceState>,
+    ) -> Typed<(&'a RequestContext, EntityKind, &'a str), Result<PoleRecord, ConnectorError>> {
+        i.get_typed_func(s, self.fetch)
+    }
+
+    fn submit<'a>(
+        &self,
+        i: &Instance,
+        s: &mut Store<InstanceState>,
+    ) -> Typed<(&'a RequestContext, &'a Submission), Result<Receipt, ConnectorError>> {
+        i.get_typed_func(s, self.submit)
     }
 }
 
@@ -921,6 +968,9 @@ impl Loaded {
                     .instance_pre()
                     .instantiate_async(&mut *store)
                     .await
+                    .map_err(|e| (Stage::Instantiate, e))?;
+                exports
+                    .check_rest(&request, &instance, store)
                     .map_err(|e| (Stage::Instantiate, e))?;
                 request
                     .send(exports, &instance, store)

@@ -206,6 +206,52 @@ async fn an_interface_with_missing_operations_names_them() {
 }
 
 #[tokio::test]
+async fn an_export_of_the_wrong_type_is_refused_at_load_not_at_its_first_call() {
+    // `describe` is well typed (its answer is zeroed memory: empty strings and lists); `search`
+    // and the rest return a bare u32. Loading runs `describe`, and must type-check all five.
+    let component = wat::parse_str(
+        r#"(component
+            (type $classification' (enum "official" "secret" "top-secret"))
+            (export $classification "classification" (type $classification'))
+            (type $entity-kind' (enum "person" "object" "location" "event"))
+            (export $entity-kind "entity-kind" (type $entity-kind'))
+            (type $operation' (enum "check" "search" "fetch" "submit"))
+            (export $operation "operation" (type $operation'))
+            (type $config-kind' (enum "text" "secret" "endpoint"))
+            (export $config-kind "config-kind" (type $config-kind'))
+            (type $config-key' (record (field "name" string) (field "description" string)
+                (field "kind" $config-kind) (field "required" bool) (field "example" (option string))))
+            (export $config-key "config-key" (type $config-key'))
+            (type $info' (record (field "id" string) (field "name" string) (field "vendor" string)
+                (field "version" string) (field "contract-version" string)
+                (field "description" string) (field "entity-kinds" (list $entity-kind))
+                (field "operations" (list $operation)) (field "config" (list $config-key))
+                (field "max-classification" $classification)))
+            (export $info "connector-info" (type $info'))
+            (core module $m
+                (memory (export "mem") 1)
+                (func (export "describe") (result i32) i32.const 8)
+                (func (export "f") (result i32) i32.const 7))
+            (core instance $i (instantiate $m))
+            (func $describe (result $info) (canon lift (core func $i "describe") (memory (core memory $i "mem"))))
+            (func $f (result u32) (canon lift (core func $i "f")))
+            (instance $c
+                (export "describe" (func $describe)) (export "check" (func $f))
+                (export "search" (func $f)) (export "fetch" (func $f)) (export "submit" (func $f)))
+            (export "interop:connector/connector@0.1.0" (instance $c))
+        )"#,
+    )
+    .unwrap();
+    let err = load(&component).await;
+    let text = format!("{err:#}");
+    // Without that check `describe` would succeed and the load fail on its empty id instead.
+    assert!(
+        text.contains("describe") && text.contains("type mismatch"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn a_component_importing_what_the_host_lacks_is_refused_naming_it() {
     let component = wat::parse_str(
         r#"(component
