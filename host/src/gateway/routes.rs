@@ -236,7 +236,7 @@ fn new_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let prefix = *PREFIX.get_or_init(|| {
         let mut bytes = [0u8; 8];
-        if random_bytes(&mut bytes).is_err() {
+        if getrandom::getrandom(&mut bytes).is_err() {
             let nanos = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos());
@@ -246,11 +246,6 @@ fn new_id() -> String {
     });
     let n = NEXT.fetch_add(1, Ordering::Relaxed) & 0xffff_ffff_ffff;
     format!("{prefix:012x}{n:012x}")
-}
-
-fn random_bytes(buf: &mut [u8]) -> std::io::Result<()> {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom")?.read_exact(buf)
 }
 
 /// Find the user whose token hash matches, comparing every user in constant time.
