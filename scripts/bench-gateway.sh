@@ -19,4 +19,4 @@ export INTEROP_BENCH_WASMTIME="$wasmtime"
 export INTEROP_BENCH_PROXY="$PWD/target/wasm32-wasip2/release/guest_bench_proxy.wasm"
 export INTEROP_BENCH_COMPONENT="$PWD/target/wasm32-wasip2/release/kestrel_rms_connector.wasm"
 echo "==> measuring"
-cargo bench --locked -p interop-host --bench gateway_load
+cargo bench --locked -p interop --bench gateway_load

@@ -15,7 +15,7 @@ rustup target add wasm32-wasip2 >/dev/null
 echo "==> building the example connectors (wasm32-wasip2 components)"
 cargo build --locked --release --target wasm32-wasip2 -p kestrel-rms-connector -p harrier-anpr-connector
 echo "==> building the interop host and the vendor stand-ins"
-cargo build --locked --release -p interop-host -p kestrel-rms-standin -p harrier-anpr-standin
+cargo build --locked --release -p interop -p kestrel-rms-standin -p harrier-anpr-standin
 
 wasm=target/wasm32-wasip2/release
 bin=target/release

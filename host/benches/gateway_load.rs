@@ -12,7 +12,7 @@
 //!
 //! ```sh
 //! INTEROP_BENCH_WASMTIME=path/to/wasmtime INTEROP_BENCH_PROXY=path/to/guest_bench_proxy.wasm \
-//!     cargo bench -p interop-host --bench gateway_load
+//!     cargo bench -p interop --bench gateway_load
 //! ```
 //!
 //! Settings (environment): `INTEROP_BENCH_SECONDS` per round (default 10), `INTEROP_BENCH_ROUNDS`
@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use interop_host::gateway::config::{hex, token_sha256};
-use interop_host::signing::{self, SecretKey};
+use interop_gateway::config::token_sha256;
+use interop_sandbox::signing::{self, SecretKey};
 
 /// The stand-in's port: the proxy component has it compiled in.
 const UPSTREAM: &str = "127.0.0.1:47100";
@@ -239,7 +239,7 @@ fn main() {
                 "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit\"\n[trust]\nkeys = [\"dev-signing.pub\"]\n[[connectors]]\ncomponent = \"{}\"\npolicy = \"{}\"\n[roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\"]\n[[users]]\nid = \"bench\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
                 component.display(),
                 policy.display(),
-                hex(&token_sha256(TOKEN))
+                hex::encode(token_sha256(TOKEN))
             ),
         )
         .expect("config");

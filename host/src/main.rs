@@ -1,7 +1,5 @@
 //! `interop`: run and inspect interop:connector components from the command line.
 
-mod cli;
-
 use std::process::ExitCode;
 
 /// mimalloc: per-thread free lists without glibc's arena locking and chunk coalescing, which a
@@ -10,5 +8,5 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    cli::main()
+    interop_tools::cli::main()
 }

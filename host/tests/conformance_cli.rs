@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output};
 
-use interop_host::types::{
+use interop_sandbox::types::{
     Classification, Entity, Event, EventKind, Grading, Handling, HandlingCode,
     IntelligenceAssessment, SourceEvaluation, Submission,
 };

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use http_body_util::Full;
-use interop_host::Host;
-use interop_host::gateway::config::{GatewayConfig, hex, token_sha256};
-use interop_host::gateway::{Gateway, Refused};
-use interop_host::signing::{self, KeyId, SecretKey};
+use interop_gateway::config::{GatewayConfig, token_sha256};
+use interop_gateway::{Gateway, Refused};
+use interop_sandbox::Host;
+use interop_sandbox::signing::{self, KeyId, SecretKey};
 use interop_test_artifacts::{HARRIER_ANPR, KESTREL_RMS};
 use serde_json::{Value, json};
 
@@ -123,7 +123,7 @@ async fn start(name: &str, harrier_path: &str) -> Running {
     let user = |id: &str, token: &str, roles: &str, clearance: &str| {
         format!(
             "[[users]]\nid = \"{id}\"\ntoken_sha256 = \"{}\"\nroles = [{roles}]\nclearance = \"{clearance}\"\n",
-            hex(&token_sha256(token))
+            hex::encode(token_sha256(token))
         )
     };
     let config = format!(
@@ -600,7 +600,7 @@ async fn shutdown_closes_the_audit_log_verifiably() {
     .await;
     let dir = gw.dir.clone();
     gw.stop().await;
-    let report = interop_host::audit::verify(&dir.join("audit/audit.jsonl"), None).unwrap();
+    let report = interop_audit::verify(&dir.join("audit/audit.jsonl"), None).unwrap();
     assert!(report.is_ok(), "{report:?}");
 }
 
@@ -726,7 +726,7 @@ async fn shutdown_lets_a_call_in_flight_finish() {
             .await
             .is_err()
     );
-    let report = interop_host::audit::verify(&dir.join("audit/audit.jsonl"), None).unwrap();
+    let report = interop_audit::verify(&dir.join("audit/audit.jsonl"), None).unwrap();
     assert!(report.is_ok(), "{report:?}");
 }
 
@@ -748,7 +748,7 @@ async fn start_with(
         "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit-{n}\"\n{trust}\n\
          [roles.lister]\nconnectors = [\"*\"]\noperations = [\"search\"]\n\
          [[users]]\nid = \"lister\"\ntoken_sha256 = \"{}\"\nroles = [\"lister\"]\nclearance = \"official\"\n",
-        hex(&token_sha256(LISTER))
+        hex::encode(token_sha256(LISTER))
     );
     for (component, id) in components {
         let secret_key = if *id == "kestrel-rms" {
@@ -871,7 +871,7 @@ async fn a_connector_not_signed_by_a_trusted_key_stops_the_start() {
         .expect("junk does not compile");
     assert!(err.downcast_ref::<Refused>().is_none(), "{err:#}");
     assert!(
-        err.downcast_ref::<interop_host::LoadError>().is_some(),
+        err.downcast_ref::<interop_sandbox::LoadError>().is_some(),
         "the compiler refused it: {err:#}"
     );
 }

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use interop_host::gateway::config::{hex, token_sha256};
-use interop_host::signing::{self, SecretKey};
+use interop_gateway::config::token_sha256;
+use interop_sandbox::signing::{self, SecretKey};
 use interop_test_artifacts::KESTREL_RMS;
 
 const TOKEN: &str = "crash-test-token-0001";
@@ -49,7 +49,7 @@ async fn sigkill_under_load_loses_no_acknowledged_record() {
         &config,
         format!(
             "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit\"\n[trust]\nkeys = [\"dev-signing.pub\"]\n[[connectors]]\ncomponent = \"kestrel_rms_connector.wasm\"\npolicy = \"kestrel-rms.toml\"\n[roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\"]\n[[users]]\nid = \"pc-crash\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
-            hex(&token_sha256(TOKEN))
+            hex::encode(token_sha256(TOKEN))
         ),
     )
     .unwrap();

@@ -7,9 +7,9 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-use interop_host::Host;
-use interop_host::gateway::Gateway;
-use interop_host::gateway::config::{GatewayConfig, hex, token_sha256};
+use interop_gateway::Gateway;
+use interop_gateway::config::{GatewayConfig, token_sha256};
+use interop_sandbox::Host;
 use interop_test_artifacts::{COMPONENTIZE_JS_TOOL, COMPONENTIZE_PY_TOOL, KESTREL_RMS};
 use serde_json::{Value, json};
 
@@ -183,7 +183,7 @@ async fn ships_to_a_running_gateway(project: &Path, wasm: &Path, dir: &Path) {
              [trust]\nkeys = [\"acme-release.pub\"]\n[store]\ndir = \"plugins\"\npoll_ms = 100\n\
              [roles.officer]\nconnectors = [\"*\"]\noperations = [\"search\"]\n\
              [[users]]\nid = \"pc-new\"\ntoken_sha256 = \"{}\"\nroles = [\"officer\"]\nclearance = \"official\"\n",
-            hex(&token_sha256(TOKEN))
+            hex::encode(token_sha256(TOKEN))
         ),
     )
     .unwrap();

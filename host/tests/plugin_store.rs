@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use interop_host::Host;
-use interop_host::gateway::Gateway;
-use interop_host::gateway::config::{GatewayConfig, hex, token_sha256};
-use interop_host::signing::{self, SecretKey};
+use interop_gateway::Gateway;
+use interop_gateway::config::{GatewayConfig, token_sha256};
+use interop_sandbox::Host;
+use interop_sandbox::signing::{self, SecretKey};
 use interop_test_artifacts::{HARRIER_ANPR, KESTREL_RMS};
 use serde_json::{Value, json};
 
@@ -76,7 +76,7 @@ fn build(dir: &Path, component: &str, note: &str, key: &SecretKey) -> PathBuf {
 
 fn sha(path: &Path) -> String {
     use sha2::Digest;
-    hex(&sha2::Sha256::digest(std::fs::read(path).unwrap()))
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
 }
 
 async fn request(method: &str, url: &str, body: Option<Value>) -> (u16, Value) {
@@ -150,7 +150,7 @@ async fn install_upgrade_rollback_remove_while_serving_without_a_failed_call() {
              [store]\ndir = \"plugins\"\npoll_ms = 100\n\
              [roles.officer]\nconnectors = [\"*\"]\noperations = [\"search\"]\n\
              [[users]]\nid = \"pc-store\"\ntoken_sha256 = \"{}\"\nroles = [\"officer\"]\nclearance = \"official\"\n",
-            hex(&token_sha256(TOKEN))
+            hex::encode(token_sha256(TOKEN))
         ),
     )
     .unwrap();

@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use interop_host::types::{
+use interop_sandbox::types::{
     Classification, Entity, EntityKind, RequestContext, SearchQuery, SearchResult,
 };
 use std::sync::LazyLock;
 
-use interop_host::capabilities::http::PrivateExceptions;
-use interop_host::{AllowList, CallError, Connector, Grant, Host, HostPattern, Limits};
+use interop_sandbox::capabilities::http::PrivateExceptions;
+use interop_sandbox::{AllowList, CallError, Connector, Grant, Host, HostPattern, Limits};
 
 pub use interop_test_artifacts as components;
 
@@ -95,7 +95,7 @@ pub async fn load_precompiled(host: &Host, path: &str) -> Connector {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let fingerprint = interop_host::store::engine_fingerprint(host);
+    let fingerprint = interop_gateway::store::engine_fingerprint(host);
     let cache = std::path::PathBuf::from(format!("{path}.{}-{fingerprint}.cwasm", &digest[..16]));
     let artifact = match std::fs::read(&cache) {
         Ok(artifact) => artifact,
@@ -117,7 +117,7 @@ pub async fn load_precompiled(host: &Host, path: &str) -> Connector {
     let component =
         unsafe { wasmtime::component::Component::deserialize(host.engine(), &artifact) }
             .unwrap_or_else(|e| panic!("loading the compiled {path}: {e:#}"));
-    let policy = interop_host::policy::Policy::default();
+    let policy = interop_sandbox::policy::Policy::default();
     let (connector, _review) = host
         .load_compiled_with_policy(path, &component, &policy)
         .await

@@ -1,12 +1,12 @@
 //! The example connectors, built to wasm, driven through the real host against their vendor
 //! stand-ins over real HTTP on loopback: every operation, the mapping into POLE, error mapping.
 
-use interop_host::types::{
+use interop_sandbox::types::{
     Classification, ConfigKind, ConnectorError, Entity, EntityKind, EntityRef, EventKind, Gender,
     Handling, Link, NameAndBirth, Operation, PoleObject, PoleRecord, SearchKey, SearchQuery,
     Submission, Telephone, Vehicle,
 };
-use interop_host::{CallError, Connector, Grant};
+use interop_sandbox::{CallError, Connector, Grant};
 use interop_tests::{components, context, harrier_grant, kestrel_grant};
 
 fn person_query(surname: &str, dob: Option<&str>, limit: u32) -> SearchQuery {
@@ -216,7 +216,7 @@ fn new_incident() -> Submission {
             grading: None,
             review_date: None,
         },
-        entity: Entity::Event(interop_host::types::Event {
+        entity: Entity::Event(interop_sandbox::types::Event {
             kind: EventKind::Incident,
             references: vec![],
             ho_classification: None,

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use interop_host::{CallError, Grant, Limits, TrapKind};
+use interop_sandbox::{CallError, Grant, Limits, TrapKind};
 use interop_tests::{assert_still_serves, context, misbehave, outcome, query, search};
 
 fn limits(f: impl FnOnce(&mut Limits)) -> Grant {
@@ -37,7 +37,7 @@ async fn a_granted_directory_is_readable_and_read_only() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("reference.txt"), "synthetic reference data\n").unwrap();
     let grant = Grant {
-        filesystem: vec![interop_host::policy::Preopen {
+        filesystem: vec![interop_sandbox::policy::Preopen {
             path: dir.clone(),
             guest: "/reference".into(),
         }],
@@ -180,7 +180,7 @@ async fn one_calls_memory_is_never_visible_to_the_next() {
 #[tokio::test]
 async fn more_concurrent_calls_than_the_policy_allows_are_refused() {
     let c = misbehave(interop_tests::host(), limits(|l| l.max_concurrent = 2)).await;
-    let slow = |c: interop_host::Connector| {
+    let slow = |c: interop_sandbox::Connector| {
         tokio::spawn(async move { c.search(&context(), &query("sleep:1500")).await })
     };
     let first = slow(c.clone());

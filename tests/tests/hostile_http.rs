@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use interop_host::capabilities::http::{PrivateExceptions, StaticResolver};
-use interop_host::{AllowList, CallError, Grant, Host, HostPattern, Limits};
+use interop_sandbox::capabilities::http::{PrivateExceptions, StaticResolver};
+use interop_sandbox::{AllowList, CallError, Grant, Host, HostPattern, Limits};
 use interop_tests::{assert_still_serves, misbehave, outcome, search};
 use kestrel_rms_standin::{Config, StandIn};
 

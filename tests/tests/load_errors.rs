@@ -1,7 +1,7 @@
 //! Components that are not connectors are refused with a message saying what is wrong, and
 //! never a panic.
 
-use interop_host::{Grant, LoadError};
+use interop_sandbox::{Grant, LoadError};
 use interop_tests::components;
 
 async fn load(bytes: &[u8]) -> LoadError {
@@ -159,14 +159,14 @@ async fn the_contract_version_is_refused_before_compiling() {
 async fn the_sdk_stamps_the_contract_version_into_every_rust_connector() {
     for path in [components::KESTREL_RMS, components::HARRIER_ANPR] {
         let bytes = std::fs::read(path).unwrap();
-        let stamp = interop_host::contract::read(&bytes).unwrap();
+        let stamp = interop_sandbox::contract::read(&bytes).unwrap();
         assert_eq!(
             stamp.exported.as_deref(),
-            Some(interop_host::CONTRACT_VERSION)
+            Some(interop_sandbox::CONTRACT_VERSION)
         );
         assert_eq!(
             stamp.stamped.as_deref(),
-            Some(interop_host::CONTRACT_VERSION),
+            Some(interop_sandbox::CONTRACT_VERSION),
             "{path}"
         );
         assert_eq!(stamp.sdk.as_deref(), Some(interop_sdk_version()), "{path}");

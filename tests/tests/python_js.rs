@@ -9,13 +9,13 @@
 
 use std::time::{Duration, Instant};
 
-use interop_host::gateway::federation::subject_key;
-use interop_host::types::{
+use interop_gateway::federation::subject_key;
+use interop_sandbox::types::{
     Classification, ConfigKind, ConnectorError, Entity, EntityKind, Event, EventKind, Gender,
     Grading, Handling, HandlingCode, IntelligenceAssessment, NameAndBirth, ObservedEthnicity,
     Operation, PoleRecord, SearchKey, SearchQuery, SourceEvaluation, Submission,
 };
-use interop_host::{CallError, Connector, Grant, Limits};
+use interop_sandbox::{CallError, Connector, Grant, Limits};
 use interop_tests::{
     components, context, grant, host, kestrel_grant, load_precompiled, osprey_custody_grant,
     osprey_intel_grant,

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use interop_host::types::SearchResult;
-use interop_host::{CallError, Connector, Grant, Host, Limits, TrapKind};
+use interop_sandbox::types::SearchResult;
+use interop_sandbox::{CallError, Connector, Grant, Host, Limits, TrapKind};
 use interop_tests::{
     assert_still_serves, components, context, grant, misbehave, query, search, timed,
 };
@@ -233,8 +233,8 @@ async fn http_to_an_origin_outside_the_grant_is_an_error_the_guest_sees() {
     let host = interop_tests::host();
     // base_url names the stand-in, but the grant allows another port only.
     let mut g = grant(&vendor.url("/api/v2/status"), &[]);
-    g.allow = interop_host::AllowList::new(vec![
-        interop_host::HostPattern::parse("http://127.0.0.1:1").unwrap(),
+    g.allow = interop_sandbox::AllowList::new(vec![
+        interop_sandbox::HostPattern::parse("http://127.0.0.1:1").unwrap(),
     ]);
     let c = misbehave(host, g).await;
     let err = search(&c, "http").await.unwrap_err();

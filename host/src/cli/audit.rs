@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use interop_host::audit::{self, AuditError, AuditEvent, Filter, Hit};
+use interop_audit::{self as audit, AuditError, AuditEvent, Filter, Hit};
 
 const DEFAULT_LOG: &str = "audit/audit.jsonl";
 

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use interop_host::capabilities::http::PrivateExceptions;
-use interop_host::policy::Policy;
-use interop_host::policy::effective::Severity;
-use interop_host::types::{Classification, EntityKind, RequestContext, SearchQuery, Submission};
-use interop_host::{AllowList, Grant, Host, HostPattern, Limits, signing};
+use interop_sandbox::capabilities::http::PrivateExceptions;
+use interop_sandbox::policy::Policy;
+use interop_sandbox::policy::effective::Severity;
+use interop_sandbox::types::{Classification, EntityKind, RequestContext, SearchQuery, Submission};
+use interop_sandbox::{AllowList, Grant, Host, HostPattern, Limits, signing};
 use serde::Deserialize;
 
 const AFTER_HELP: &str = "\

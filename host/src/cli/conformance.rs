@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::conformance::{self, Options, Peer, Report, Status, Tier};
 use anyhow::Context;
-use interop_host::conformance::{self, Options, Peer, Report, Status, Tier};
-use interop_host::types::{EntityKind, SearchKey, SearchQuery, Submission};
-use interop_host::{Host, HostPattern};
+use interop_sandbox::types::{EntityKind, SearchKey, SearchQuery, Submission};
+use interop_sandbox::{Host, HostPattern};
 
 const AFTER_HELP: &str = "\
 What it checks (each with its evidence), and the InterOp-Pol tier each counts towards:

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use interop_host::{Grant, Host, inspect, signing};
+use interop_sandbox::{Grant, Host, inspect, signing};
 
 /// Arguments of `interop inspect`.
 #[derive(clap::Args)]

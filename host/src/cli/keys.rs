@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use interop_host::signing::SecretKey;
+use interop_sandbox::signing::SecretKey;
 
 const AFTER_HELP: &str = "\
 Writes PREFIX.key, the secret half (mode 0600: keep it on the build machine, never ship it),

@@ -82,6 +82,7 @@ enum Command {
     Verify(verify::Args),
 }
 
+/// Parse the command line, run the command, and say how it ended.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use interop_host::scaffold::{self, Lang, Project};
+use crate::scaffold::{self, Lang, Project};
 
 const AFTER_HELP: &str = "\
 It writes a connector that searches, fetches and creates people over a small JSON API, a

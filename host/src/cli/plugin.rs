@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use interop_host::Host;
-use interop_host::gateway::config::GatewayConfig;
-use interop_host::store::{Store, Version, short};
+use interop_gateway::config::GatewayConfig;
+use interop_gateway::store::{Store, Version, short};
+use interop_sandbox::Host;
 
 const AFTER_HELP: &str = "\
 The store is the [store] dir of the gateway's configuration; its [trust] section decides which
@@ -112,7 +112,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Install { component, policy } => {
             let host = Host::new()?;
-            let verifier = interop_host::gateway::verifier(&config)?;
+            let verifier = interop_gateway::verifier(&config)?;
             let (id, v) = store
                 .install(&host, verifier.as_ref(), &component, &policy, &actor)
                 .await?;
@@ -124,7 +124,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             policy,
         } => {
             let host = Host::new()?;
-            let verifier = interop_host::gateway::verifier(&config)?;
+            let verifier = interop_gateway::verifier(&config)?;
             let v = store
                 .upgrade(
                     &host,

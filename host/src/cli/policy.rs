@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use interop_host::policy::effective::{self, ConfigValue, Review, Severity};
-use interop_host::policy::{Policy, init};
-use interop_host::signing::{self, SignatureStatus};
-use interop_host::types::{Classification, ConnectorInfo};
-use interop_host::{Grant, Host, LoadError, inspect};
+use interop_sandbox::policy::effective::{self, ConfigValue, Review, Severity};
+use interop_sandbox::policy::{Policy, init};
+use interop_sandbox::signing::{self, SignatureStatus};
+use interop_sandbox::types::{Classification, ConnectorInfo};
+use interop_sandbox::{Grant, Host, LoadError, inspect};
 
 const REVIEW_HELP: &str = "\
 Reads the component (without granting it anything), asks it to describe itself, and reports:

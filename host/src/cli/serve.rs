@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use interop_host::Host;
-use interop_host::gateway::Gateway;
-use interop_host::gateway::config::GatewayConfig;
+use interop_gateway::Gateway;
+use interop_gateway::config::GatewayConfig;
+use interop_sandbox::Host;
 
 const AFTER_HELP: &str = "\
 Loads every connector in the configuration under its policy (refusing to start if one fails),
@@ -15,7 +15,7 @@ stops accepting, lets calls in flight finish (up to 30 s) and closes the audit l
 The configuration (TOML) names the listen address, the TLS certificate and key (or plain_http =
 true on a loopback address), the connectors with their policies, roles, users (by the SHA-256 of
 their token: `interop token new`), and the audit directory. The format is documented at the top of
-host/src/gateway/config.rs.
+host/gateway/src/config.rs.
 
 Example:
   interop serve --config /etc/interop/gateway.toml

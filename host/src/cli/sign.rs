@@ -5,7 +5,7 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use interop_host::signing::{self, SecretKey};
+use interop_sandbox::signing::{self, SecretKey};
 
 const AFTER_HELP: &str = "\
 The signature is an `interop-signature` custom section appended as the component's last

@@ -3,7 +3,7 @@
 use std::io::Read as _;
 
 use anyhow::Context as _;
-use interop_host::gateway::config::{hex, token_sha256};
+use interop_gateway::config::token_sha256;
 
 const AFTER_HELP: &str = "\
 The gateway stores only the SHA-256 of each user's token (token_sha256 in [[users]]); give the
@@ -36,9 +36,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             std::fs::File::open("/dev/urandom")
                 .and_then(|mut f| f.read_exact(&mut bytes))
                 .context("cannot read /dev/urandom")?;
-            let token = hex(&bytes);
+            let token = hex::encode(bytes);
             println!("token = {token}");
-            println!("token_sha256 = \"{}\"", hex(&token_sha256(&token)));
+            println!("token_sha256 = \"{}\"", hex::encode(token_sha256(&token)));
         }
         Command::Hash => {
             let mut token = String::new();
@@ -49,7 +49,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if token.is_empty() {
                 anyhow::bail!("no token on standard input");
             }
-            println!("{}", hex(&token_sha256(token)));
+            println!("{}", hex::encode(token_sha256(token)));
         }
     }
     Ok(())

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use interop_host::signing::{self, TrustStore};
+use interop_sandbox::signing::{self, TrustStore};
 
 const AFTER_HELP: &str = "\
 Exit status: 0 only when the component carries a valid signature, over every other byte, by one

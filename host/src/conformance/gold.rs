@@ -11,10 +11,10 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 
 use super::{VendorConfig, nonce};
-use crate::gateway::Gateway;
-use crate::gateway::config::{GatewayConfig, hex, token_sha256};
-use crate::types::{ConfigKind, ConnectorInfo};
-use crate::{Connector, Grant, Host, HostPattern};
+use interop_gateway::Gateway;
+use interop_gateway::config::{GatewayConfig, token_sha256};
+use interop_sandbox::types::{ConfigKind, ConnectorInfo};
+use interop_sandbox::{Connector, Grant, Host, HostPattern};
 
 /// Another supplier's connector and the configuration of its test system.
 #[derive(Debug, Clone, Default)]
@@ -92,7 +92,7 @@ async fn run(
         quote(&ours_policy.display().to_string()),
         quote(&std::path::absolute(&peer.component)?.display().to_string()),
         quote(&theirs_policy.display().to_string()),
-        hex(&token_sha256(&token)),
+        hex::encode(token_sha256(&token)),
     );
     let config_file = scratch.join("gateway.toml");
     std::fs::write(&config_file, config_text)?;

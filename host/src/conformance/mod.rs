@@ -27,13 +27,13 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::capabilities::http::{IpNet, PrivateExceptions};
-use crate::types::{
+use interop_sandbox::capabilities::http::{IpNet, PrivateExceptions};
+use interop_sandbox::types::{
     CheckReport, ConfigKind, ConnectorError, ConnectorInfo, Entity, EntityKind, Event, EventKind,
     Handling, Operation, PoleObject, PoleRecord, Receipt, RequestContext, SearchQuery,
     SearchResult, Submission, Vehicle,
 };
-use crate::{AllowList, CallError, Connector, Grant, Host, HostPattern, Limits};
+use interop_sandbox::{AllowList, CallError, Connector, Grant, Host, HostPattern, Limits};
 
 pub use gold::Peer;
 
@@ -124,9 +124,9 @@ pub struct Report {
     /// The connector's id and version, once it loaded.
     pub connector: Option<String>,
     /// The contract marks read from the component.
-    pub contract: crate::contract::Stamp,
+    pub contract: interop_sandbox::contract::Stamp,
     /// Whether it is signed, and by which key (not checked against any trust store).
-    pub signature: crate::signing::SignatureStatus,
+    pub signature: interop_sandbox::signing::SignatureStatus,
     /// Every check, in the order run.
     pub checks: Vec<Check>,
     /// Which tiers the evidence supports.
@@ -163,8 +163,8 @@ pub async fn run(host: &Host, path: &Path, options: &Options) -> anyhow::Result<
         record_problems: Vec::new(),
         record_warnings: Vec::new(),
     };
-    let contract = crate::contract::read(&bytes).unwrap_or_default();
-    let signature = crate::signing::signature_status(&bytes);
+    let contract = interop_sandbox::contract::read(&bytes).unwrap_or_default();
+    let signature = interop_sandbox::signing::signature_status(&bytes);
     let loaded = host.load(&name, &bytes, Grant::default()).await;
     let connector = match loaded {
         Ok(c) => {
@@ -364,7 +364,7 @@ fn context(key: Option<String>) -> RequestContext {
     RequestContext {
         user_id: "conformance-kit".into(),
         role: "vendor-testing".into(),
-        clearance: crate::types::Classification::TopSecret,
+        clearance: interop_sandbox::types::Classification::TopSecret,
         justification: "interop conformance: the contract test kit".into(),
         case_reference: None,
         correlation_id: format!("conformance-{}", nonce()),
@@ -382,7 +382,7 @@ fn nonce() -> String {
             .as_nanos();
         bytes = (t as u64).to_le_bytes();
     }
-    crate::gateway::config::hex(&bytes)
+    hex::encode(bytes)
 }
 
 fn kinds_text(kinds: &[EntityKind]) -> String {
@@ -1355,8 +1355,8 @@ impl Kit {
         self,
         component: String,
         connector: Option<String>,
-        contract: crate::contract::Stamp,
-        signature: crate::signing::SignatureStatus,
+        contract: interop_sandbox::contract::Stamp,
+        signature: interop_sandbox::signing::SignatureStatus,
     ) -> Report {
         let mut tiers = Vec::new();
         let mut below_ok = true;
@@ -1474,7 +1474,7 @@ fn query(kind: EntityKind, text: Option<&str>, limit: u32) -> SearchQuery {
 /// Synthetic entities of the kinds the connector handles, the likeliest to be accepted first:
 /// an incident, a vehicle, a person, a place. Every value is invented and says so.
 fn synthetic(kinds: &[EntityKind]) -> Vec<Submission> {
-    let now = crate::audit::now_rfc3339();
+    let now = interop_audit::now_rfc3339();
     let mut entities = Vec::new();
     let wants = |k: EntityKind| kinds.contains(&k) || kinds.is_empty();
     if wants(EntityKind::Event) {
@@ -1505,7 +1505,7 @@ fn synthetic(kinds: &[EntityKind]) -> Vec<Submission> {
         })));
     }
     if wants(EntityKind::Person) {
-        entities.push(Entity::Person(crate::types::Person {
+        entities.push(Entity::Person(interop_sandbox::types::Person {
             given_names: vec!["Conformance".into()],
             middle_names: Vec::new(),
             surname: Some("Examplewood".into()),
@@ -1523,7 +1523,7 @@ fn synthetic(kinds: &[EntityKind]) -> Vec<Submission> {
         }));
     }
     if wants(EntityKind::Location) {
-        entities.push(Entity::Location(crate::types::Location {
+        entities.push(Entity::Location(interop_sandbox::types::Location {
             site: None,
             premises: Some("Conformance House".into()),
             street: Some("Example Street".into()),
@@ -1544,7 +1544,7 @@ fn submission(entity: Entity) -> Submission {
     Submission {
         local_id: None,
         handling: Handling {
-            classification: crate::types::Classification::Official,
+            classification: interop_sandbox::types::Classification::Official,
             sensitive: false,
             caveats: Vec::new(),
             grading: None,

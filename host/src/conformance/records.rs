@@ -6,8 +6,7 @@
 use interop_pole as pole;
 use time::OffsetDateTime;
 
-use crate::gateway::federation::rank;
-use crate::types::{
+use interop_sandbox::types::{
     Classification, Entity, EntityKind, Event, Handling, Location, Person, PoleObject, PoleRecord,
 };
 
@@ -135,7 +134,7 @@ pub fn check(
 }
 
 fn handling(c: &mut Checker, h: &Handling, max: Classification) {
-    if rank(h.classification) > rank(max) {
+    if h.classification.rank() > max.rank() {
         c.fail(
             "handling.classification",
             format!(
@@ -156,7 +155,7 @@ fn handling(c: &mut Checker, h: &Handling, max: Classification) {
         "an ISO 8601 date (YYYY-MM-DD)",
     );
     if let Some(g) = &h.grading
-        && let crate::types::HandlingCode::Conditions(text) = &g.handling
+        && let interop_sandbox::types::HandlingCode::Conditions(text) = &g.handling
         && text.trim().is_empty()
     {
         c.fail(
@@ -452,7 +451,7 @@ fn event(c: &mut Checker, e: &Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{Source, Vehicle};
+    use interop_sandbox::types::{Source, Vehicle};
 
     fn now() -> OffsetDateTime {
         OffsetDateTime::parse(
@@ -620,7 +619,7 @@ mod tests {
             ]
         );
         let e = Event {
-            kind: crate::types::EventKind::Incident,
+            kind: interop_sandbox::types::EventKind::Incident,
             references: vec!["KR/2026/000123".into()],
             ho_classification: Some("28/1".into()),
             offence_code: Some("MD71101".into()),

@@ -1,7 +1,7 @@
 use std::os::unix::fs::PermissionsExt as _;
 
 use super::*;
-use crate::types::{Classification, RequestContext};
+use interop_sandbox::types::{Classification, RequestContext};
 
 fn context() -> RequestContext {
     RequestContext {
@@ -119,7 +119,7 @@ async fn install_upgrade_rollback_remove_keep_the_index_and_the_files_in_step() 
     assert_eq!(id, "guest-counter");
     assert_eq!(
         v1.component_sha256,
-        hex(&Sha256::digest(std::fs::read(&f.v1).unwrap()))
+        hex::encode(Sha256::digest(std::fs::read(&f.v1).unwrap()))
     );
     assert_eq!(v1.signer, None);
     check_runs(&f, &v1).await;
@@ -291,7 +291,7 @@ async fn an_altered_store_is_refused_at_load() {
     // …and a signature that no longer verifies is refused when loading, too.
     std::fs::write(&object, &original).unwrap();
     let refused = rebuilt(&original, "REFUSE ME");
-    let sha = hex(&Sha256::digest(&refused));
+    let sha = hex::encode(Sha256::digest(&refused));
     std::fs::write(f.store.object_path(&sha), &refused).unwrap();
     let moved = Version {
         component_sha256: sha,

@@ -14,9 +14,9 @@ use serde_json::{Value, json};
 use super::config::{Role, User, token_sha256};
 use super::federation::{self, Hit};
 use super::{Plugin, State};
-use crate::audit::{AuditEvent, AuditLog, AuditRecord, ConnectorRef, Outcome, S62Category};
-use crate::error::CallError;
-use crate::types::{
+use interop_audit::{AuditEvent, AuditLog, AuditRecord, ConnectorRef, Outcome, S62Category};
+use interop_sandbox::CallError;
+use interop_sandbox::types::{
     Classification, EntityKind, Operation, RequestContext, SearchKey, SearchQuery, Submission,
 };
 
@@ -79,7 +79,7 @@ struct ConnectorAnswer<'a> {
     records: &'a [Hit],
     withheld: usize,
     next_cursor: Option<String>,
-    receipt: Option<crate::types::Receipt>,
+    receipt: Option<interop_sandbox::types::Receipt>,
 }
 
 fn problem(status: StatusCode, message: impl Into<String>) -> Reply {
@@ -952,13 +952,13 @@ impl Call {
             };
             return self.refuse(record, stop).await;
         }
-        let mut filter = crate::audit::Filter::default();
+        let mut filter = interop_audit::Filter::default();
         for (k, v) in &params {
             match k.as_str() {
                 "user" => filter.user = Some(v.clone()),
                 "connector" => filter.connector = Some(v.clone()),
                 "subject" => filter.subject = Some(v.clone()),
-                "since" | "until" => match crate::audit::parse_time(v) {
+                "since" | "until" => match interop_audit::parse_time(v) {
                     Ok(t) if k == "since" => filter.since = Some(t),
                     Ok(t) => filter.until = Some(t),
                     Err(e) => {
@@ -990,7 +990,7 @@ impl Call {
             return r;
         }
         let path = self.state.audit.path().to_path_buf();
-        match tokio::task::spawn_blocking(move || crate::audit::query(&path, &filter)).await {
+        match tokio::task::spawn_blocking(move || interop_audit::query(&path, &filter)).await {
             Ok(Ok(records)) => reply(StatusCode::OK, &json!({ "records": records })),
             Ok(Err(e)) => problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -1152,10 +1152,10 @@ fn parse_submission(body: &Value) -> Result<(Submission, String), Stop> {
 
 fn entity_kind(s: &Submission) -> EntityKind {
     match s.entity {
-        crate::types::Entity::Person(_) => EntityKind::Person,
-        crate::types::Entity::Object(_) => EntityKind::Object,
-        crate::types::Entity::Location(_) => EntityKind::Location,
-        crate::types::Entity::Event(_) => EntityKind::Event,
+        interop_sandbox::types::Entity::Person(_) => EntityKind::Person,
+        interop_sandbox::types::Entity::Object(_) => EntityKind::Object,
+        interop_sandbox::types::Entity::Location(_) => EntityKind::Location,
+        interop_sandbox::types::Entity::Event(_) => EntityKind::Event,
     }
 }
 

@@ -1,8 +1,8 @@
 //! What the host's sandbox costs per call, measured side by side with bare wasmtime.
 //!
-//! `cargo bench -p interop-host --bench call_overhead`
+//! `cargo bench -p interop-sandbox --bench call_overhead`
 //!
-//! - `describe/interop-host`: a fresh instance + `describe` through [`Connector::describe`]:
+//! - `describe/interop-sandbox`: a fresh instance + `describe` through [`Connector::describe`]:
 //!   budgets, call hooks, captured output, the capability state.
 //! - `describe/bare-wasmtime`: the same component on a default pooling engine, an `InstancePre`
 //!   instantiated into a store holding only a WASI context, and the same export called as a typed
@@ -11,8 +11,10 @@
 //!   on loopback: the whole path an officer's query takes through one connector.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use interop_host::types::{Classification, ConnectorInfo, EntityKind, RequestContext, SearchQuery};
-use interop_host::{AllowList, Grant, Host, HostPattern};
+use interop_sandbox::types::{
+    Classification, ConnectorInfo, EntityKind, RequestContext, SearchQuery,
+};
+use interop_sandbox::{AllowList, Grant, Host, HostPattern};
 use wasmtime::component::{Component, Linker, ResourceTable, Val};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -99,7 +101,7 @@ fn benches(c: &mut Criterion) {
         .expect("describe");
 
     let mut group = c.benchmark_group("describe");
-    group.bench_function("interop-host", |b| {
+    group.bench_function("interop-sandbox", |b| {
         b.to_async(&rt)
             .iter(|| async { connector.describe().await.expect("describe") })
     });
@@ -144,7 +146,7 @@ fn benches(c: &mut Criterion) {
         .into(),
         allow: AllowList::new(vec![HostPattern::from_url(&base).expect("url")]),
         // The stand-in listens on loopback: the explicit private-address exception.
-        private: interop_host::capabilities::http::PrivateExceptions::parse("127.0.0.1")
+        private: interop_sandbox::capabilities::http::PrivateExceptions::parse("127.0.0.1")
             .expect("literal"),
         ..Grant::default()
     };

@@ -26,6 +26,17 @@ macro_rules! display_as_serde {
 
 display_as_serde!(EntityKind, Operation, ConfigKind, Classification);
 
+impl Classification {
+    /// How the classification ranks against a clearance: OFFICIAL 0, SECRET 1, TOP SECRET 2.
+    pub fn rank(self) -> u8 {
+        match self {
+            Classification::Official => 0,
+            Classification::Secret => 1,
+            Classification::TopSecret => 2,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -398,7 +398,7 @@ async fn another_key_is_reported_as_unknown() {
     let log = closed_log("other-key", 150, 100).await;
     let other = scratch("other-key-pub").join("other.pub");
     let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
-    std::fs::write(&other, line::hex(key.verifying_key().as_bytes())).unwrap();
+    std::fs::write(&other, hex::encode(key.verifying_key().as_bytes())).unwrap();
     let report = verify(&log, Some(&other)).unwrap();
     let p = report.problem.unwrap();
     assert_eq!((p.kind, p.line), (ProblemKind::UnknownKey, Some(101)));

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 
-use super::line::{self, Entry, Head, hex};
+use super::line::{self, Entry, Head};
 use super::{AuditError, key};
 
 /// What `verify` found.
@@ -235,7 +235,7 @@ pub fn verify(log: &Path, public_key: Option<&Path>) -> Result<VerifyReport, Aud
 
 /// Check `bytes` as the contents of `log`.
 pub(crate) fn scan(log: &Path, bytes: &[u8], key: &VerifyingKey, head: HeadState) -> VerifyReport {
-    let key_hex = hex(key.as_bytes());
+    let key_hex = hex::encode(key.as_bytes());
     let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let mut r = VerifyReport {
         log: log.to_path_buf(),

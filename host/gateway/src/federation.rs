@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use crate::types::{Classification, Entity, PoleObject, PoleRecord};
+use interop_sandbox::types::{Classification, Entity, PoleObject, PoleRecord};
 
 /// One record and the connector it came from.
 #[derive(Debug, Clone, Serialize)]
@@ -39,11 +39,7 @@ pub struct Group {
 
 /// How a classification ranks against a clearance.
 pub fn rank(c: Classification) -> u8 {
-    match c {
-        Classification::Official => 0,
-        Classification::Secret => 1,
-        Classification::TopSecret => 2,
-    }
+    c.rank()
 }
 
 /// Split hits into those the user may see and the number withheld for clearance.
@@ -129,7 +125,7 @@ pub fn disclosed_id(hit: &Hit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{Event, EventKind, Handling, Person, Source, Vehicle};
+    use interop_sandbox::types::{Event, EventKind, Handling, Person, Source, Vehicle};
 
     fn handling(c: Classification) -> Handling {
         Handling {

@@ -15,7 +15,7 @@ const BUCKETS: [f64; 12] = [
 
 #[derive(Default)]
 struct Series {
-    /// (operation, class) → count; class is `ok` or a [`crate::CallError::class`].
+    /// (operation, class) → count; class is `ok` or a [`interop_sandbox::CallError::class`].
     calls: BTreeMap<(String, String), u64>,
     /// operation → (bucket counts, sum of seconds, count).
     latency: BTreeMap<String, ([u64; BUCKETS.len()], f64, u64)>,

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
 use super::AuditError;
-use super::line::{hex, unhex};
+use super::line::unhex;
 
 /// File name of the private key beside the log.
 pub const KEY_FILE: &str = "gateway.key";
@@ -57,7 +57,7 @@ pub(crate) fn load_or_create(dir: &Path) -> Result<SigningKey, AuditError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&key_path)?,
         Err(e) => return Err(AuditError::io(&key_path, "read", e)),
     };
-    let public = hex(key.verifying_key().as_bytes());
+    let public = hex::encode(key.verifying_key().as_bytes());
     match fs::read_to_string(&pub_path) {
         Ok(text) if text.trim() == public => {}
         Ok(_) => {
@@ -88,7 +88,7 @@ fn create(path: &Path) -> Result<SigningKey, AuditError> {
         )
     })?;
     let key = SigningKey::from_bytes(&seed);
-    write_new(path, &format!("{}\n", hex(&seed)), 0o600)?;
+    write_new(path, &format!("{}\n", hex::encode(seed)), 0o600)?;
     tracing::warn!(key = %path.display(), "created a new audit signing key");
     Ok(key)
 }
@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn creates_a_private_key_and_refuses_a_readable_one() {
-        let dir = crate::audit::tests::scratch("key");
+        let dir = crate::tests::scratch("key");
         let key = load_or_create(&dir).unwrap();
         let mode = fs::metadata(dir.join(KEY_FILE))
             .unwrap()

@@ -6,7 +6,7 @@
 #![allow(missing_docs)]
 
 wasmtime::component::bindgen!({
-    path: "../wit/since_v0.1.0",
+    path: "../../wit/since_v0.1.0",
     world: "connector-world",
     imports: { default: async | trappable },
     exports: { default: async },

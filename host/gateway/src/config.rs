@@ -48,9 +48,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::policy::{PolicyError, line_col};
-use crate::signing::KeyId;
-use crate::types::Classification;
+use interop_sandbox::policy::{PolicyError, line_col};
+use interop_sandbox::signing::KeyId;
+use interop_sandbox::types::Classification;
 
 /// Operations a role may be granted.
 pub const OPERATIONS: [&str; 3] = ["search", "fetch", "submit"];
@@ -81,7 +81,7 @@ pub struct GatewayConfig {
 }
 
 /// The `[trust]` section: the force's trust store. Every connector is verified against it
-/// before it is compiled (see [`crate::signing`]).
+/// before it is compiled (see [`interop_sandbox::signing`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trust {
     /// Public key files (`.pub`) whose signatures are accepted.
@@ -489,20 +489,9 @@ pub fn token_sha256(token: &str) -> [u8; 32] {
     sha2::Sha256::digest(token.as_bytes()).into()
 }
 
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn parse_sha256(text: &str) -> Option<[u8; 32]> {
-    let text = text.trim();
-    if text.len() != 64 {
-        return None;
-    }
     let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
+    hex::decode_to_slice(text.trim(), &mut out).ok()?;
     Some(out)
 }
 
@@ -537,7 +526,7 @@ token_sha256 = "{}"
 roles = ["investigator"]
 clearance = "official"
 "#,
-            hex(&token_sha256("demo-token-1"))
+            hex::encode(token_sha256("demo-token-1"))
         )
     }
 
@@ -632,7 +621,7 @@ clearance = "official"
         }
         let err = parse("[server]\nlisten = \"127.0.0.1:1\"\n").unwrap_err();
         assert!(err.message.contains("tls_cert"), "{err}");
-        let short = base.replace(&hex(&token_sha256("demo-token-1")), "abc");
+        let short = base.replace(&hex::encode(token_sha256("demo-token-1")), "abc");
         assert!(parse(&short).unwrap_err().message.contains("64 hex digits"));
     }
 }

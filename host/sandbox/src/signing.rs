@@ -32,7 +32,7 @@
 //! Sign a component and check it against a trust store holding the signer's key:
 //!
 //! ```no_run
-//! use interop_host::signing::{self, PublicKey, SecretKey, TrustStore};
+//! use interop_sandbox::signing::{self, PublicKey, SecretKey, TrustStore};
 //!
 //! # fn run() -> anyhow::Result<()> {
 //! let key = SecretKey::from_file("vendor.key".as_ref())?;
@@ -58,8 +58,7 @@ use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::audit::unhex;
-use crate::gateway::config::hex;
+use hex::{FromHex, encode as hex};
 
 /// Name of the custom section that carries the signature.
 pub const SECTION_NAME: &str = "interop-signature";
@@ -86,7 +85,7 @@ pub struct KeyId(String);
 impl KeyId {
     /// The id of a 32-byte Ed25519 public key.
     pub fn of(public: &[u8; 32]) -> KeyId {
-        let mut id = hex(&Sha256::digest(public));
+        let mut id = hex(Sha256::digest(public));
         id.truncate(KEY_ID_LEN);
         KeyId(id)
     }
@@ -152,7 +151,7 @@ impl PublicKey {
         }
         let bytes = words
             .next()
-            .and_then(unhex::<32>)
+            .and_then(|s| <[u8; 32]>::from_hex(s.trim()).ok())
             .ok_or("the public key is not 64 hex digits")?;
         let key = VerifyingKey::from_bytes(&bytes)
             .map_err(|e| format!("not a valid Ed25519 public key: {e}"))?;
@@ -248,7 +247,7 @@ impl SecretKey {
         };
         let mut words = text.split_whitespace();
         let seed = match (words.next(), words.next()) {
-            (Some(SECRET_TAG), Some(seed)) => unhex::<32>(seed),
+            (Some(SECRET_TAG), Some(seed)) => <[u8; 32]>::from_hex(seed.trim()).ok(),
             _ => return Err(not_secret()),
         };
         let mode = meta.permissions().mode();

@@ -1,3 +1,5 @@
+//! # interop-audit
+//!
 //! The audit log the gateway keeps under DPA 2018 s.62: one record per access, written before
 //! the response leaves, in a form that shows whether anyone has changed it since.
 //!
@@ -33,9 +35,9 @@
 //! # Example
 //!
 //! ```no_run
-//! use interop_host::audit::{AuditEvent, AuditLog, AuditRecord, Outcome, S62Category};
+//! use interop_audit::{AuditEvent, AuditLog, AuditRecord, Outcome, S62Category};
 //!
-//! # async fn run() -> Result<(), interop_host::audit::AuditError> {
+//! # async fn run() -> Result<(), interop_audit::AuditError> {
 //! let log = AuditLog::open("/var/lib/interop/audit".as_ref(), "gw-1").await?;
 //! let mut r = AuditRecord::new(AuditEvent::Access, "search");
 //! r.user = Some("pc-1234".into());
@@ -51,6 +53,9 @@
 //! # }
 //! ```
 
+#![deny(missing_docs)]
+#![cfg_attr(not(test), forbid(clippy::unwrap_used))]
+
 mod key;
 mod line;
 mod query;
@@ -64,7 +69,6 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use key::{KEY_FILE, PUB_FILE};
-pub(crate) use line::unhex;
 pub use line::{Checkpoint, Head};
 pub use query::{Filter, Hit, parse_time, query, query_hits};
 pub use record::{Appended, AuditEvent, AuditRecord, ConnectorRef, Outcome, S62Category};
@@ -141,7 +145,7 @@ impl AuditError {
 }
 
 /// Now, RFC 3339 in UTC to the microsecond: fixed width, so times sort as text too.
-pub(crate) fn now_rfc3339() -> String {
+pub fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc();
     let d = now.date();
     let t = now.time();

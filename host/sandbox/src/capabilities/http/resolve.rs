@@ -53,7 +53,7 @@ impl Resolve for SystemResolver {
 ///
 /// ```
 /// use std::net::{IpAddr, Ipv4Addr};
-/// use interop_host::capabilities::http::StaticResolver;
+/// use interop_sandbox::capabilities::http::StaticResolver;
 ///
 /// let resolver = StaticResolver::new()
 ///     .with("vendor.test", [IpAddr::V4(Ipv4Addr::LOCALHOST)]);

@@ -1,10 +1,12 @@
+//! # interop-gateway
+//!
 //! `interop serve`: the gateway where an officer searches every connected system at once and
 //! enters data once. Every data call is authenticated (bearer token), authorised (role →
 //! connectors and operations), justified, filtered by clearance and audited before the response
 //! leaves.
 //!
 //! Only signed connectors run: each component is verified against the `[trust]` section (see
-//! [`crate::signing`]) before it is compiled, and one that is refused stops the start. The
+//! [`interop_sandbox::signing`]) before it is compiled, and one that is refused stops the start. The
 //! development switch `allow_unsigned = true` loads unsigned ones, with a warning at start and
 //! for each, marked unsigned in the audit record and in `GET /v1/connectors`.
 //!
@@ -21,11 +23,15 @@
 //! | `POST /v1/submit` | role with `submit` | enter once: one entity to every connector that takes it |
 //! | `GET /v1/audit` | role with `audit = true` | query the audit log (the read is audited) |
 
+#![deny(missing_docs)]
+#![cfg_attr(not(test), forbid(clippy::unwrap_used))]
+
 pub mod config;
 pub mod federation;
 pub mod metrics;
 mod reload;
 mod routes;
+pub mod store;
 
 pub use reload::verifier;
 
@@ -37,12 +43,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
-use crate::audit::AuditLog;
-use crate::engine::Host;
-use crate::plugin::Connector;
-use crate::policy::Policy;
-use crate::signing::{self, KeyId, PublicKey, SignatureError, TrustStore};
 use config::{GatewayConfig, Revoked};
+use interop_audit::AuditLog;
+use interop_sandbox::Connector;
+use interop_sandbox::Host;
+use interop_sandbox::policy::Policy;
+use interop_sandbox::signing::{self, KeyId, PublicKey, SignatureError, TrustStore};
 use metrics::Metrics;
 
 /// How long a shutdown waits for calls in flight before it gives up on them.
@@ -362,7 +368,7 @@ async fn load(
     for f in review
         .findings
         .iter()
-        .filter(|f| f.severity >= crate::policy::effective::Severity::Medium)
+        .filter(|f| f.severity >= interop_sandbox::policy::effective::Severity::Medium)
     {
         tracing::warn!(
             "{} under {}: {} finding {}: {}",
@@ -375,7 +381,7 @@ async fn load(
     }
     Ok(Plugin {
         connector,
-        component_sha256: config::hex(&sha2::Sha256::digest(&bytes)),
+        component_sha256: hex::encode(sha2::Sha256::digest(&bytes)),
         signer,
         policy: policy.source,
         stored: None,

@@ -15,10 +15,10 @@ use anyhow::bail;
 
 use super::config::{GatewayConfig, StoreConfig};
 use super::{Plugin, State};
-use crate::audit::{AuditEvent, AuditLog, AuditRecord, ConnectorRef, Outcome};
-use crate::engine::Host;
-use crate::signing::{self, KeyId, SignatureError, TrustStore};
 use crate::store::{Store, Verifier};
+use interop_audit::{AuditEvent, AuditLog, AuditRecord, ConnectorRef, Outcome};
+use interop_sandbox::Host;
+use interop_sandbox::signing::{self, KeyId, SignatureError, TrustStore};
 
 /// The store a gateway watches, and how far it has applied it.
 pub(crate) struct Watch {
@@ -111,12 +111,9 @@ impl Watch {
                 .await
             {
                 Ok(loaded) => {
-                    for f in loaded
-                        .review
-                        .findings
-                        .iter()
-                        .filter(|f| f.severity >= crate::policy::effective::Severity::Medium)
-                    {
+                    for f in loaded.review.findings.iter().filter(|f| {
+                        f.severity >= interop_sandbox::policy::effective::Severity::Medium
+                    }) {
                         tracing::warn!("{id}: {} finding {}: {}", f.severity, f.code, f.message);
                     }
                     let plugin = Plugin {

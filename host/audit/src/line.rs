@@ -29,27 +29,13 @@ pub(crate) fn genesis_prev() -> String {
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    hex::encode(Sha256::digest(bytes))
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
+/// `N` bytes from hex text (surrounding whitespace ignored), or `None` if it is not exactly that.
 pub(crate) fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
-    let s = s.trim();
-    if s.len() != N * 2 || !s.is_ascii() {
-        return None;
-    }
     let mut out = [0u8; N];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-    }
+    hex::decode_to_slice(s.trim(), &mut out).ok()?;
     Some(out)
 }
 
@@ -83,10 +69,10 @@ impl Checkpoint {
             time,
             gateway: gateway.to_string(),
             records,
-            key: hex(key.verifying_key().as_bytes()),
+            key: hex::encode(key.verifying_key().as_bytes()),
             signature: String::new(),
         };
-        cp.signature = hex(&key.sign(&signed_message(seq, prev, &cp)).to_bytes());
+        cp.signature = hex::encode(key.sign(&signed_message(seq, prev, &cp)).to_bytes());
         cp
     }
 
@@ -246,7 +232,7 @@ fn body_hash(text: &[u8]) -> Option<String> {
     let mut hasher = Sha256::new();
     hasher.update(body);
     hasher.update(b"}");
-    Some(hex(&hasher.finalize()))
+    Some(hex::encode(hasher.finalize()))
 }
 
 /// Just the `seq` of a line, if it has one: for telling a deleted record from a moved one.
@@ -261,7 +247,7 @@ pub(crate) fn peek_seq(text: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::record::AuditEvent;
+    use crate::record::AuditEvent;
 
     #[test]
     fn sealed_line_parses_back_with_matching_hash() {
@@ -292,7 +278,7 @@ mod tests {
 
     #[test]
     fn hex_round_trip() {
-        assert_eq!(unhex::<2>(&hex(&[0, 255])), Some([0, 255]));
+        assert_eq!(unhex::<2>(&hex::encode([0, 255])), Some([0, 255]));
         assert_eq!(unhex::<2>("zz00"), None);
         assert_eq!(unhex::<2>("00"), None);
     }

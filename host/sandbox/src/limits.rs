@@ -8,7 +8,7 @@ use wasmtime::{CallHook, ResourceLimiter};
 ///
 /// ```
 /// use std::time::Duration;
-/// use interop_host::Limits;
+/// use interop_sandbox::Limits;
 ///
 /// let limits = Limits {
 ///     memory_bytes: 32 << 20,

@@ -33,9 +33,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 
-use crate::gateway::config::hex;
-use crate::policy::Policy;
-use crate::{Connector, Host};
+use interop_sandbox::policy::Policy;
+use interop_sandbox::{Connector, Host};
 
 pub use fsutil::check_private;
 
@@ -122,7 +121,7 @@ pub struct Loaded {
     /// Which stored version it is.
     pub version: Version,
     /// The policy it runs under (its review findings included).
-    pub review: crate::policy::effective::Review,
+    pub review: interop_sandbox::policy::effective::Review,
     /// The policy file in the store.
     pub policy_path: PathBuf,
 }
@@ -191,7 +190,7 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        let mut prev = hex(&Sha256::digest(b""));
+        let mut prev = hex::encode(Sha256::digest(b""));
         let mut out = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let change: Change = serde_json::from_str(line)
@@ -203,7 +202,7 @@ impl Store {
                     i + 1
                 );
             }
-            prev = hex(&Sha256::digest(line.as_bytes()));
+            prev = hex::encode(Sha256::digest(line.as_bytes()));
             out.push(change);
         }
         Ok(out)
@@ -340,7 +339,7 @@ impl Store {
         let object = self.object_path(&version.component_sha256);
         let bytes = std::fs::read(&object)
             .with_context(|| format!("{name}: cannot read {}", object.display()))?;
-        if hex(&Sha256::digest(&bytes)) != version.component_sha256 {
+        if hex::encode(Sha256::digest(&bytes)) != version.component_sha256 {
             bail!(
                 "{name}: {} does not hash to its name: the store was altered; reinstall the connector",
                 object.display()
@@ -359,7 +358,7 @@ impl Store {
         let policy_path = self.policy_path(&version.policy_sha256);
         let policy_text = std::fs::read(&policy_path)
             .with_context(|| format!("{name}: cannot read {}", policy_path.display()))?;
-        if hex(&Sha256::digest(&policy_text)) != version.policy_sha256 {
+        if hex::encode(Sha256::digest(&policy_text)) != version.policy_sha256 {
             bail!(
                 "{name}: {} does not hash to its name: the store was altered; reinstall the connector",
                 policy_path.display()
@@ -425,7 +424,7 @@ impl Store {
             check_private(&path)?;
             let artifact = std::fs::read(&path)
                 .with_context(|| format!("{name}: cannot read {}", path.display()))?;
-            if hex(&Sha256::digest(&artifact)) != version.compiled.sha256 {
+            if hex::encode(Sha256::digest(&artifact)) != version.compiled.sha256 {
                 bail!(
                     "{name}: {} does not match the hash recorded when it was compiled: the store was altered; reinstall the connector",
                     path.display()
@@ -475,7 +474,7 @@ impl Store {
         if let Some(f) = review
             .findings
             .iter()
-            .find(|f| f.severity >= crate::policy::effective::Severity::High)
+            .find(|f| f.severity >= interop_sandbox::policy::effective::Severity::High)
         {
             bail!(
                 "{}: {} finding {}: {}; fix the policy, or see `interop policy review`",
@@ -499,9 +498,9 @@ impl Store {
 
     /// Write a staged version's files (content-addressed: an existing file is the same bytes).
     fn commit_files(&self, staged: &Staged) -> anyhow::Result<Version> {
-        let component_sha256 = hex(&Sha256::digest(&staged.bytes));
-        let policy_sha256 = hex(&Sha256::digest(&staged.policy_text));
-        let compiled_sha256 = hex(&Sha256::digest(&staged.artifact));
+        let component_sha256 = hex::encode(Sha256::digest(&staged.bytes));
+        let policy_sha256 = hex::encode(Sha256::digest(&staged.policy_text));
+        let compiled_sha256 = hex::encode(Sha256::digest(&staged.artifact));
         fsutil::write_private(&self.object_path(&component_sha256), &staged.bytes)?;
         fsutil::write_private(&self.policy_path(&policy_sha256), &staged.policy_text)?;
         fsutil::write_private(
@@ -513,7 +512,7 @@ impl Store {
             component_sha256,
             policy_sha256,
             signer: staged.signer.clone(),
-            installed_at: crate::audit::now_rfc3339(),
+            installed_at: interop_audit::now_rfc3339(),
             compiled: Compiled {
                 engine: staged.engine.clone(),
                 sha256: compiled_sha256,
@@ -534,15 +533,15 @@ impl Store {
     ) -> anyhow::Result<()> {
         index.generation += 1;
         let prev_sha256 = match std::fs::read_to_string(self.root.join(CHANGES)) {
-            Ok(text) => hex(&Sha256::digest(
+            Ok(text) => hex::encode(Sha256::digest(
                 text.lines().last().unwrap_or_default().as_bytes(),
             )),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => hex(&Sha256::digest(b"")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => hex::encode(Sha256::digest(b"")),
             Err(e) => return Err(e).context("cannot read the store's change log"),
         };
         let change = Change {
             generation: index.generation,
-            time: crate::audit::now_rfc3339(),
+            time: interop_audit::now_rfc3339(),
             action: action.to_string(),
             id: id.to_string(),
             actor: actor.to_string(),
@@ -642,7 +641,7 @@ pub fn engine_fingerprint(host: &Host) -> String {
     host.engine()
         .precompile_compatibility_hash()
         .hash(&mut hasher);
-    hex(&hasher.0.finalize())[..16].to_string()
+    hex::encode(hasher.0.finalize())[..16].to_string()
 }
 
 #[cfg(test)]
