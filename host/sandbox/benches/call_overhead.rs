@@ -11,14 +11,29 @@
 //!   on loopback: the whole path an officer's query takes through one connector.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use interop_sandbox::types::{
-    Classification, ConnectorInfo, EntityKind, RequestContext, SearchQuery,
-};
+use interop_sandbox::types::{Classification, EntityKind, RequestContext, SearchQuery};
 use interop_sandbox::{AllowList, Grant, Host, HostPattern};
 use wasmtime::component::{Component, Linker, ResourceTable, Val};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// The contract's generated types for the bare side, which lifts `describe`'s answer as any
+/// wasmtime embedder would, into the bindings' own `ConnectorInfo`.
+mod bare {
+    wasmtime::component::bindgen!({
+        path: "../../wit/since_v0.1.0",
+        world: "connector-world",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+        },
+    });
+}
+use bare::interop::connector::types::ConnectorInfo;
 
 struct Bare {
     wasi: WasiCtx,

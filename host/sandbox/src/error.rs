@@ -295,8 +295,5 @@ fn connector_error_parts(error: &ConnectorError) -> (&'static str, &str) {
 fn connector_error_text(error: &ConnectorError) -> String {
     let (class, message) = connector_error_parts(error);
     // The message comes from the guest: keep it to one safe line.
-    format!(
-        "{class}: {}",
-        crate::capabilities::log::neutralise(message, 1024)
-    )
+    format!("{class}: {}", crate::text::neutralise(message, 1024))
 }

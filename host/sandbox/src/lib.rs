@@ -72,7 +72,6 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), forbid(clippy::unwrap_used))]
 
-mod bindings;
 pub mod capabilities;
 pub mod contract;
 mod engine;
@@ -82,6 +81,7 @@ mod limits;
 mod plugin;
 pub mod policy;
 pub mod signing;
+pub mod text;
 pub mod types;
 
 pub use capabilities::http::{AllowList, HostPattern};

@@ -5,16 +5,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::{
-    Component, ComponentExportIndex, Instance, ResourceTable, TypedFunc, types::ComponentItem,
-};
+use wasmtime::component::{Component, InstancePre, ResourceTable, types::ComponentItem};
 use wasmtime::{Store, UpdateDeadline};
 
-use crate::bindings;
 use crate::capabilities::http::{
     AllowList, HttpState, HttpTimeouts, NetGrant, Outbound, PrivateExceptions,
 };
 use crate::capabilities::{self, config::ConfigState, log::LogState, wasi::CapturedOutput};
+use crate::contract::Exports;
+use crate::contract::call::{Answer, Request};
 use crate::engine::Host;
 use crate::error::{CallError, LoadError, PluginLabel, TrapKind};
 use crate::limits::{BoundaryMeter, GuestClock, Limits, MemoryGuard};
@@ -74,7 +73,7 @@ pub struct Connector {
 }
 
 struct Loaded {
-    pre: bindings::ConnectorWorldPre<InstanceState>,
+    pre: InstancePre<InstanceState>,
     exports: Arc<Exports>,
     label: PluginLabel,
     info: Option<ConnectorInfo>,
@@ -126,160 +125,6 @@ impl std::fmt::Display for CpuBudgetExhausted {
 }
 
 impl std::error::Error for CpuBudgetExhausted {}
-
-/// One call into the guest, borrowing its arguments.
-enum Request<'c> {
-    Describe,
-    Check(&'c RequestContext),
-    Search(&'c RequestContext, &'c SearchQuery),
-    Fetch(&'c RequestContext, EntityKind, &'c str),
-    Submit(&'c RequestContext, &'c Submission),
-}
-
-/// The guest's answer to a [`Request`], of the matching variant.
-enum Answer {
-    Describe(ConnectorInfo),
-    Check(Result<CheckReport, ConnectorError>),
-    Search(Result<SearchResult, ConnectorError>),
-    Fetch(Box<Result<PoleRecord, ConnectorError>>),
-    Submit(Result<Receipt, ConnectorError>),
-}
-
-impl Request<'_> {
-    fn operation(&self) -> &'static str {
-        match self {
-            Request::Describe => "describe",
-            Request::Check(..) => "check",
-            Request::Search(..) => "search",
-            Request::Fetch(..) => "fetch",
-            Request::Submit(..) => "submit",
-        }
-    }
-
-    /// Call the export this request names in `instance`: only that function is looked up
-    /// (and so type-checked) here; [`Exports::check_rest`] has checked the others when needed.
-    async fn send(
-        self,
-        exports: &Exports,
-        instance: &Instance,
-        store: &mut Store<InstanceState>,
-    ) -> wasmtime::Result<Answer> {
-        Ok(match self {
-            Request::Describe => {
-                let f = exports.describe(instance, &mut *store)?;
-                Answer::Describe(f.call_async(&mut *store, ()).await?.0)
-            }
-            Request::Check(ctx) => {
-                let f = exports.check(instance, &mut *store)?;
-                Answer::Check(f.call_async(&mut *store, (ctx,)).await?.0)
-            }
-            Request::Search(ctx, q) => {
-                let f = exports.search(instance, &mut *store)?;
-                Answer::Search(f.call_async(&mut *store, (ctx, q)).await?.0)
-            }
-            Request::Fetch(ctx, kind, id) => {
-                let f = exports.fetch(instance, &mut *store)?;
-                Answer::Fetch(Box::new(
-                    f.call_async(&mut *store, (ctx, kind, id)).await?.0,
-                ))
-            }
-            Request::Submit(ctx, item) => {
-                let f = exports.submit(instance, &mut *store)?;
-                Answer::Submit(f.call_async(&mut *store, (ctx, item)).await?.0)
-            }
-        })
-    }
-}
-
-/// Where the contract's five functions are in one component, found once when it is loaded.
-///
-/// Looking a function up in an instance type-checks it. The generated bindings check all five
-/// on every instantiation, a cost paid per call since every call gets a fresh instance; here
-/// `describe`, which loading a connector runs, checks all five (so a mistyped export is refused
-/// at load, as before), and any other call only the one it makes.
-struct Exports {
-    describe: ComponentExportIndex,
-    check: ComponentExportIndex,
-    search: ComponentExportIndex,
-    fetch: ComponentExportIndex,
-    submit: ComponentExportIndex,
-}
-
-type Typed<P, R> = wasmtime::Result<TypedFunc<P, (R,)>>;
-
-impl Exports {
-    /// The functions of the `interop:connector/connector` export at the version these bindings
-    /// were generated from (a later 0.1.x matches, as for the bindings).
-    fn of(component: &Component) -> Option<Exports> {
-        let name = format!(
-            "{}@{}",
-            crate::contract::CONNECTOR_EXPORT,
-            crate::contract::CONTRACT_VERSION
-        );
-        let interface = component.get_export_index(None, &name)?;
-        let func = |name: &str| component.get_export_index(Some(&interface), name);
-        Some(Exports {
-            describe: func("describe")?,
-            check: func("check")?,
-            search: func("search")?,
-            fetch: func("fetch")?,
-            submit: func("submit")?,
-        })
-    }
-
-    /// Type-check the functions `request` does not itself look up: all of them for `describe`
-    /// (run when a connector is loaded), none otherwise.
-    fn check_rest(
-        &self,
-        request: &Request<'_>,
-        instance: &Instance,
-        store: &mut Store<InstanceState>,
-    ) -> wasmtime::Result<()> {
-        if let Request::Describe = request {
-            self.check(instance, &mut *store)?;
-            self.search(instance, &mut *store)?;
-            self.fetch(instance, &mut *store)?;
-            self.submit(instance, &mut *store)?;
-        }
-        Ok(())
-    }
-
-    fn describe(&self, i: &Instance, s: &mut Store<InstanceState>) -> Typed<(), ConnectorInfo> {
-        i.get_typed_func(s, self.describe)
-    }
-
-    fn check<'a>(
-        &self,
-        i: &Instance,
-        s: &mut Store<InstanceState>,
-    ) -> Typed<(&'a RequestContext,), Result<CheckReport, ConnectorError>> {
-        i.get_typed_func(s, self.check)
-    }
-
-    fn search<'a>(
-        &self,
-        i: &Instance,
-        s: &mut Store<InstanceState>,
-    ) -> Typed<(&'a RequestContext, &'a SearchQuery), Result<SearchResult, ConnectorError>> {
-        i.get_typed_func(s, self.search)
-    }
-
-    fn fetch<'a>(
-        &self,
-        i: &Instance,
-        s: &mut Store<InstanceState>,
-    ) -> Typed<(&'a RequestContext, EntityKind, &'a str), Result<PoleRecord, ConnectorError>> {
-        i.get_typed_func(s, self.fetch)
-    }
-
-    fn submit<'a>(
-        &self,
-        i: &Instance,
-        s: &mut Store<InstanceState>,
-    ) -> Typed<(&'a RequestContext, &'a Submission), Result<Receipt, ConnectorError>> {
-        i.get_typed_func(s, self.submit)
-    }
-}
 
 /// Bytes a value takes in JSON: what the boundary meter charges for arguments and answers. It
 /// tracks the size of the strings and lists the canonical ABI copies, within a small factor.
@@ -463,7 +308,7 @@ impl Host {
             name: name.to_string(),
             reason,
         })?;
-        check_world(self.engine(), name, component)?;
+        let version = check_world(self.engine(), name, component)?;
         let pre = self
             .linker()
             .instantiate_pre(component)
@@ -471,11 +316,7 @@ impl Host {
                 name: name.to_string(),
                 reason: format!("{e:#}"),
             })?;
-        let pre = bindings::ConnectorWorldPre::new(pre).map_err(|e| LoadError::WrongWorld {
-            name: name.to_string(),
-            reason: format!("{e:#}"),
-        })?;
-        let exports = Exports::of(component).ok_or_else(|| LoadError::WrongWorld {
+        let exports = Exports::of(component, &version).ok_or_else(|| LoadError::WrongWorld {
             name: name.to_string(),
             reason: "the connector interface's functions cannot be found".into(),
         })?;
@@ -622,12 +463,12 @@ fn check_contract(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
 }
 
 /// Check the component exports the connector interface at a version this host speaks, with
-/// every operation, so the error can say exactly what is missing.
+/// every operation, so the error can say exactly what is missing; the version it exports.
 fn check_world(
     engine: &wasmtime::Engine,
     name: &str,
     component: &Component,
-) -> Result<(), LoadError> {
+) -> Result<String, LoadError> {
     let wrong = |reason: String| LoadError::WrongWorld {
         name: name.to_string(),
         reason,
@@ -682,7 +523,7 @@ fn check_world(
                 .join(", ")
         )));
     }
-    Ok(())
+    Ok(version.to_string())
 }
 
 /// The id and version name the plugin in every log line, error and audit record: keep them to
@@ -697,7 +538,7 @@ fn check_description(info: &ConnectorInfo) -> Result<(), String> {
     if !id_ok {
         return Err(format!(
             "id {:?} must be 1–64 characters of a–z, 0–9 and `-`, starting with a letter",
-            crate::capabilities::log::neutralise(&info.id, 80)
+            crate::text::neutralise(&info.id, 80)
         ));
     }
     let version_ok = (1..=64).contains(&info.version.len())
@@ -708,13 +549,13 @@ fn check_description(info: &ConnectorInfo) -> Result<(), String> {
     if !version_ok {
         return Err(format!(
             "version {:?} must be 1–64 characters of letters, digits, `.`, `-` and `+` (semver)",
-            crate::capabilities::log::neutralise(&info.version, 80)
+            crate::text::neutralise(&info.version, 80)
         ));
     }
     if !compatible(&info.contract_version) {
         return Err(format!(
             "it says it was built against contract version {:?}; this host supports {}",
-            crate::capabilities::log::neutralise(&info.contract_version, 80),
+            crate::text::neutralise(&info.contract_version, 80),
             crate::contract::SUPPORTED
         ));
     }
@@ -847,7 +688,7 @@ impl Connector {
 
 impl Loaded {
     fn new(
-        pre: bindings::ConnectorWorldPre<InstanceState>,
+        pre: InstancePre<InstanceState>,
         exports: Arc<Exports>,
         label: PluginLabel,
         grant: Grant,
@@ -965,15 +806,16 @@ impl Loaded {
             tokio::time::timeout(self.limits.wall_clock, async move {
                 // A failure to instantiate is the host's; anything after is the guest's doing.
                 let instance = pre
-                    .instance_pre()
                     .instantiate_async(&mut *store)
                     .await
                     .map_err(|e| (Stage::Instantiate, e))?;
+                if let Request::Describe = request {
+                    exports
+                        .check_all(&instance, store)
+                        .map_err(|e| (Stage::Instantiate, e))?;
+                }
                 exports
-                    .check_rest(&request, &instance, store)
-                    .map_err(|e| (Stage::Instantiate, e))?;
-                request
-                    .send(exports, &instance, store)
+                    .call(request, &instance, store)
                     .await
                     .map_err(|e| (Stage::Run, e))
             })
@@ -982,7 +824,7 @@ impl Loaded {
         let output = store.data().output.text();
         if !output.is_empty() {
             for line in output.lines() {
-                tracing::debug!(target: "interop::guest", plugin = %self.label, "output: {}", capabilities::log::neutralise(line, 1024));
+                tracing::debug!(target: "interop::guest", plugin = %self.label, "output: {}", crate::text::neutralise(line, 1024));
             }
         }
         let boundary = &store.data().boundary;
@@ -1049,8 +891,7 @@ impl Loaded {
             }
             // Not a wasm trap, raised while the guest ran: a host import refused a call (too
             // many handles, too many random bytes, …) and that ends the instance.
-            let reason =
-                capabilities::log::neutralise(&error.root_cause().to_string(), QUOTED_OUTPUT);
+            let reason = crate::text::neutralise(&error.root_cause().to_string(), QUOTED_OUTPUT);
             return CallError::Trap {
                 plugin,
                 operation,
@@ -1096,7 +937,7 @@ fn panic_message(output: &str) -> Option<String> {
         .collect::<Vec<_>>()
         .join(" ");
     let text = format!("{} (at {})", message.trim(), location.trim());
-    Some(capabilities::log::neutralise(&text, QUOTED_OUTPUT))
+    Some(crate::text::neutralise(&text, QUOTED_OUTPUT))
 }
 
 /// The last non-empty line the guest printed, if any.
@@ -1105,7 +946,7 @@ fn last_words(output: &str) -> Option<String> {
         .lines()
         .rev()
         .find(|l| !l.trim().is_empty())
-        .map(|l| capabilities::log::neutralise(l.trim(), QUOTED_OUTPUT))
+        .map(|l| crate::text::neutralise(l.trim(), QUOTED_OUTPUT))
 }
 
 /// How long one epoch tick lasts; CPU budgets are measured to about this precision.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use wasmtime::component::{HasData, Linker};
 
-use crate::bindings::config;
+use crate::contract::since_v0_1::bindings as v0_1;
 use crate::limits::BoundaryMeter;
 use crate::plugin::InstanceState;
 
@@ -27,11 +27,18 @@ impl HasData for HasConfig {
 }
 
 pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
-    config::add_to_linker::<InstanceState, HasConfig>(linker, |s| &mut s.config)
+    v0_1::config::add_to_linker::<InstanceState, HasConfig>(linker, |s| &mut s.config)
 }
 
-impl config::Host for &mut ConfigState {
+impl v0_1::config::Host for &mut ConfigState {
     async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        self.read(key)
+    }
+}
+
+impl ConfigState {
+    /// The granted value of `key`, if any; the key and the value are charged to the boundary.
+    fn read(&mut self, key: String) -> wasmtime::Result<Option<String>> {
         let value = self.values.get(&key).cloned();
         let bytes = key.len() + value.as_ref().map_or(0, String::len);
         if !self.boundary.charge(bytes as u64) {

@@ -2,8 +2,9 @@
 
 use wasmtime::component::{HasData, Linker};
 
-use crate::bindings::log::{self, Level};
+use crate::contract::since_v0_1::bindings as v0_1;
 use crate::plugin::InstanceState;
+use crate::text::neutralise;
 
 /// Longest line kept; the rest is cut and marked. A log line is for a person to read.
 const MAX_LINE_BYTES: usize = 4 * 1024;
@@ -36,11 +37,36 @@ impl HasData for HasLog {
 }
 
 pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
-    log::add_to_linker::<InstanceState, HasLog>(linker, |s| &mut s.log)
+    v0_1::log::add_to_linker::<InstanceState, HasLog>(linker, |s| &mut s.log)
 }
 
-impl log::Host for &mut LogState {
-    async fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
+/// How loud a guest line is, whichever contract version it came through.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl v0_1::log::Host for &mut LogState {
+    async fn log(&mut self, level: v0_1::log::Level, message: String) -> wasmtime::Result<()> {
+        use v0_1::log::Level as L;
+        let level = match level {
+            L::Trace => Level::Trace,
+            L::Debug => Level::Debug,
+            L::Info => Level::Info,
+            L::Warn => Level::Warn,
+            L::Error => Level::Error,
+        };
+        self.line(level, message)
+    }
+}
+
+impl LogState {
+    /// One guest log line: charged to the boundary, neutralised, capped, tagged with the plugin.
+    fn line(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
         // Every line crosses the boundary, kept or not; a refused charge fails the call.
         if !self.boundary.charge(message.len() as u64) {
             return Err(wasmtime::Error::msg(
@@ -65,50 +91,5 @@ impl log::Host for &mut LogState {
             Level::Error => tracing::error!(target: "interop::guest", plugin, "{line}"),
         }
         Ok(())
-    }
-}
-
-/// Make guest text safe to print on one line of a terminal or log file: control characters
-/// (ANSI escapes, newlines that would forge log lines, bidi overrides) become visible escapes,
-/// and the text is cut at `max_bytes` on a character boundary.
-pub(crate) fn neutralise(text: &str, max_bytes: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max_bytes) + 16);
-    for (i, c) in text.char_indices() {
-        if i >= max_bytes {
-            out.push_str(&format!("… [{} more bytes]", text.len() - i));
-            break;
-        }
-        let dangerous = c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if dangerous {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::neutralise;
-
-    #[test]
-    fn escapes_ansi_and_newlines() {
-        let s = neutralise("ok\x1b[31mred\x1b[0m\nforged line\r", 100);
-        assert_eq!(s, "ok\\u{1b}[31mred\\u{1b}[0m\\nforged line\\r");
-        assert!(!s.chars().any(|c| c.is_control()));
-    }
-
-    #[test]
-    fn escapes_bidi_overrides() {
-        assert_eq!(neutralise("a\u{202e}b", 100), "a\\u{202e}b");
-    }
-
-    #[test]
-    fn cuts_long_lines_on_a_char_boundary() {
-        let s = neutralise(&"é".repeat(100), 11);
-        assert!(s.starts_with("éééééé… ["), "{s}");
-        assert!(s.ends_with("more bytes]"));
     }
 }

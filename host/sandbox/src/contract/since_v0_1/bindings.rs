@@ -1,7 +1,5 @@
-//! Host-side bindings for the `interop:connector` world, generated from `wit/since_v0.1.0/`.
-//!
-//! Only this module names generated paths; the rest of the crate uses the re-exports in
-//! [`crate::types`].
+//! What wasmtime generates from `wit/since_v0.1.0/`: only this file names generated paths for
+//! contract 0.1; [`super`] converts them to and from the host's own types.
 
 #![allow(missing_docs)]
 
@@ -11,7 +9,6 @@ wasmtime::component::bindgen!({
     imports: { default: async | trappable },
     exports: { default: async },
     require_store_data_send: true,
-    additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
     with: {
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,
         "wasi:io": wasmtime_wasi::p2::bindings::io,

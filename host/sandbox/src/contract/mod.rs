@@ -11,10 +11,18 @@
 //! with the versions it does support. Compiling a component is seconds of CPU and native code
 //! generated from untrusted input, so this check comes first.
 
-use wasmparser::{Parser, Payload};
+pub(crate) mod call;
+mod convert;
+pub(crate) mod since_v0_1;
 
-/// The contract version this host implements, and the export every connector must provide.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+use wasmparser::{Parser, Payload};
+use wasmtime::Store;
+use wasmtime::component::{Component, Instance};
+
+use call::{Answer, Request};
+
+/// The newest contract version this host implements: what the SDKs build against.
+pub const CONTRACT_VERSION: &str = since_v0_1::VERSION;
 
 /// The versions this host accepts, as a message says them.
 pub const SUPPORTED: &str = "0.1.x (0.1.0 and any later 0.1 release)";
@@ -140,7 +148,7 @@ fn set_once(slot: &mut Option<String>, value: &str, what: &str) -> Result<(), St
     match slot {
         Some(old) if old != value => Err(format!(
             "its {what} says two versions, {old:?} and {:?}",
-            crate::capabilities::log::neutralise(value, 40)
+            crate::text::neutralise(value, 40)
         )),
         _ => {
             *slot = Some(value.to_string());
@@ -168,7 +176,7 @@ pub(crate) fn compatible(version: &str) -> bool {
 /// A component without any mark is left to the world check after compiling, which lists what
 /// it does export.
 pub fn refusal(stamp: &Stamp) -> Option<String> {
-    let shown = |v: &str| format!("{:?}", crate::capabilities::log::neutralise(v, 40));
+    let shown = |v: &str| format!("{:?}", crate::text::neutralise(v, 40));
     if let (Some(exported), Some(stamped)) = (&stamp.exported, &stamp.stamped)
         && exported != stamped
     {
@@ -190,6 +198,49 @@ pub fn refusal(stamp: &Stamp) -> Option<String> {
         "it was built against contract version {}{built}; this host supports {SUPPORTED}. Rebuild it with an interop-sdk for contract {CONTRACT_VERSION}, or run it on a host that speaks its version",
         shown(version)
     ))
+}
+
+/// A loaded connector's exports, bound by the module of the contract version it was built
+/// against: the one place the host chooses a version. Everything above it speaks the host's
+/// own types.
+pub(crate) enum Exports {
+    /// `interop:connector@0.1.x`.
+    V0_1(since_v0_1::Exports),
+}
+
+impl Exports {
+    /// Bind the connector export of `component`, which exports it at `version` (checked
+    /// compatible before). `None` when the functions cannot be found.
+    pub(crate) fn of(component: &Component, version: &str) -> Option<Exports> {
+        if compatible(version) {
+            return since_v0_1::Exports::of(component).map(Exports::V0_1);
+        }
+        None
+    }
+
+    /// Type-check every export `describe` does not itself look up: run when a connector is
+    /// loaded, so a mistyped export is refused then rather than at its first call.
+    pub(crate) fn check_all<T: Send>(
+        &self,
+        instance: &Instance,
+        store: &mut Store<T>,
+    ) -> wasmtime::Result<()> {
+        match self {
+            Exports::V0_1(e) => e.check_all(instance, store),
+        }
+    }
+
+    /// Make the call `request` names in `instance`.
+    pub(crate) async fn call<T: Send>(
+        &self,
+        request: Request<'_>,
+        instance: &Instance,
+        store: &mut Store<T>,
+    ) -> wasmtime::Result<Answer> {
+        match self {
+            Exports::V0_1(e) => e.call(request, instance, store).await,
+        }
+    }
 }
 
 #[cfg(test)]

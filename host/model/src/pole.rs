@@ -1,0 +1,431 @@
+//! POLE entities (Person, Object, Location, Event), their handling labels and provenance.
+
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------- handling and provenance
+
+/// Government Security Classifications tier. OFFICIAL-SENSITIVE is OFFICIAL with
+/// [`Handling::sensitive`] set, as GSC defines it. Ordered: OFFICIAL < SECRET < TOP SECRET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Classification {
+    /// OFFICIAL.
+    Official,
+    /// SECRET.
+    Secret,
+    /// TOP SECRET.
+    TopSecret,
+}
+
+impl Classification {
+    /// How the classification ranks against a clearance: OFFICIAL 0, SECRET 1, TOP SECRET 2.
+    pub fn rank(self) -> u8 {
+        match self {
+            Classification::Official => 0,
+            Classification::Secret => 1,
+            Classification::TopSecret => 2,
+        }
+    }
+}
+
+/// 3x5x2 source evaluation (College of Policing APP): 1 reliable, 2 untested, 3 not reliable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SourceEvaluation {
+    /// 1: reliable.
+    Reliable,
+    /// 2: untested.
+    Untested,
+    /// 3: not reliable.
+    NotReliable,
+}
+
+/// 3x5x2 intelligence assessment A–E.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum IntelligenceAssessment {
+    /// A: known to be true without reservation.
+    A,
+    /// B: known personally to the source but not to the officer.
+    B,
+    /// C: not known personally to the source, but corroborated.
+    C,
+    /// D: cannot be judged.
+    D,
+    /// E: suspected to be false or malicious.
+    E,
+}
+
+/// 3x5x2 handling code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HandlingCode {
+    /// P: lawful sharing permitted.
+    Permitted,
+    /// C: lawful sharing permitted with conditions; the conditions travel with the record.
+    Conditions(String),
+}
+
+/// A 3x5x2 intelligence grading.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Grading {
+    /// Source evaluation, 1–3.
+    pub source: SourceEvaluation,
+    /// Intelligence assessment, A–E.
+    pub intelligence: IntelligenceAssessment,
+    /// Handling code, P or C.
+    pub handling: HandlingCode,
+}
+
+/// Handling label carried by every record and every submission.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Handling {
+    /// The GSC tier.
+    pub classification: Classification,
+    /// True for OFFICIAL-SENSITIVE.
+    pub sensitive: bool,
+    /// Further handling caveats, e.g. `PERSONAL`, `UK EYES ONLY`.
+    pub caveats: Vec<String>,
+    /// Present on intelligence.
+    pub grading: Option<Grading>,
+    /// MoPI next review date, `YYYY-MM-DD`.
+    pub review_date: Option<String>,
+}
+
+/// Where a record came from. `local_id` is the vendor system's own id: `fetch` takes it back.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Source {
+    /// Force or organisation owning the data, e.g. `Exampleshire Constabulary`.
+    pub force: String,
+    /// The system the connector talks to, e.g. `Acme RMS`.
+    pub system: String,
+    /// The record's id in that system.
+    pub local_id: String,
+    /// When the connector read it, RFC 3339.
+    pub extracted_at: String,
+}
+
+// ---------------------------------------------------------------- person
+
+/// Gender (DS_037), the Dictionary's eight values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum Gender {
+    Male,
+    Female,
+    TransMale,
+    TransFemale,
+    NonBinary,
+    Intersex,
+    NotSpecified,
+    NotKnown,
+}
+
+/// Officer-observed ethnicity (DS_112), codes 0–7.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ObservedEthnicity {
+    /// 0
+    NotKnown,
+    /// 1 White – North European
+    WhiteNorthEuropean,
+    /// 2 White – South European
+    WhiteSouthEuropean,
+    /// 3 Black
+    Black,
+    /// 4 Asian
+    Asian,
+    /// 5 Chinese, Japanese or South-East Asian
+    EastAsian,
+    /// 6 Arabic or North African
+    Arabic,
+    /// 7 Mixed
+    Mixed,
+}
+
+/// A person (P_001 and the other person entities of the POLE Dictionary).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Person {
+    /// Given names (DS_031), each 1–35 characters.
+    pub given_names: Vec<String>,
+    /// Middle names, same rules.
+    pub middle_names: Vec<String>,
+    /// Surname (DS_032), 1–35 characters.
+    pub surname: Option<String>,
+    /// Aliases and nicknames (DS_033).
+    pub aliases: Vec<String>,
+    /// Date of birth (DS_034), `YYYY-MM-DD`; never in the future.
+    pub date_of_birth: Option<String>,
+    /// False when the date of birth is an estimate.
+    pub date_of_birth_known: bool,
+    /// Place of birth (DS_035), a town.
+    pub place_of_birth: Option<String>,
+    /// Gender (DS_037).
+    pub gender: Option<Gender>,
+    /// Self-defined ethnicity (DS_038), ONS 18+1 code, e.g. `W1`.
+    pub ethnicity_self_defined: Option<String>,
+    /// Officer-observed ethnicity (DS_112).
+    pub ethnicity_observed: Option<ObservedEthnicity>,
+    /// PNC ID (DS_072), `YYYY/NNNNNNND`.
+    pub pnc_id: Option<String>,
+    /// CRO number (DS_071).
+    pub cro_number: Option<String>,
+    /// Physical description, free text.
+    pub description: Option<String>,
+    /// Officer-safety warning markers the vendor holds (e.g. `VIOLENT`), as its codes.
+    pub warning_markers: Vec<String>,
+}
+
+// ---------------------------------------------------------------- object
+
+/// A vehicle.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Vehicle {
+    /// Vehicle registration mark (DS_065), 1–11 alphanumerics, no spaces.
+    pub vrm: Option<String>,
+    /// Vehicle identification number, 1–20.
+    pub vin: Option<String>,
+    /// Make (DS_066).
+    pub make: Option<String>,
+    /// Model (DS_067).
+    pub model: Option<String>,
+    /// Body shape (DS_068).
+    pub body_shape: Option<String>,
+    /// Colours (DS_069).
+    pub colours: Vec<String>,
+    /// Registration country, ISO 3166-1 alpha-3.
+    pub registration_country: Option<String>,
+}
+
+/// Property (O_010): category, description and an optional identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PropertyItem {
+    /// Category (DS_097, PND `ObjectCategoryList`).
+    pub category: String,
+    /// Description (DS_098).
+    pub description: String,
+    /// Identifier type (DS_099), e.g. `IMEI`.
+    pub id_type: Option<String>,
+    /// Identifier (DS_100).
+    pub id_number: Option<String>,
+}
+
+/// A weapon.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Weapon {
+    /// SDM `WTLT` code.
+    pub weapon_type: String,
+    /// Details.
+    pub details: Option<String>,
+    /// Calibre.
+    pub calibre: Option<String>,
+    /// An imitation.
+    pub imitation: bool,
+}
+
+/// A drug.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Drug {
+    /// Drug type.
+    pub drug_type: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Quantity with its unit, e.g. `12 g`.
+    pub quantity: Option<String>,
+}
+
+/// Document type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum DocumentType {
+    Passport,
+    DrivingLicence,
+    IdentityCard,
+    Other,
+}
+
+/// An identity document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Document {
+    /// What kind of document.
+    pub document_type: DocumentType,
+    /// Passport (DS_056/057) or licence (DS_061/062) number.
+    pub number: String,
+    /// Issuing country, ISO 3166-1 alpha-3.
+    pub country: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub expires: Option<String>,
+}
+
+/// Telephone type (DS_051).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum TelephoneType {
+    LandlineHome,
+    LandlineWork,
+    MobileHome,
+    MobileWork,
+    FaxHome,
+    FaxWork,
+    PagerHome,
+    PagerWork,
+}
+
+/// A telephone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Telephone {
+    /// Its type (DS_051).
+    pub telephone_type: Option<TelephoneType>,
+    /// Full international number (DS_053), `+441234567890`.
+    pub number: String,
+    /// Extension (DS_109), digits.
+    pub extension: Option<String>,
+}
+
+/// An email address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email {
+    /// DS_054, `local@domain`, 5–120 characters.
+    pub address: String,
+}
+
+/// An object of the POLE model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum PoleObject {
+    Vehicle(Vehicle),
+    Property(PropertyItem),
+    Weapon(Weapon),
+    Drug(Drug),
+    Document(Document),
+    Telephone(Telephone),
+    Email(Email),
+}
+
+// ---------------------------------------------------------------- location
+
+/// A location: an address, a point, or an area.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    /// Flat or floor (DS_005); ground floor is `0`.
+    pub site: Option<String>,
+    /// Premises name or number (DS_006).
+    pub premises: Option<String>,
+    /// Street (DS_007).
+    pub street: Option<String>,
+    /// Town (DS_008).
+    pub town: Option<String>,
+    /// County (DS_009); a foreign or invalid postcode goes here.
+    pub county: Option<String>,
+    /// UK postcode (DS_010), e.g. `SW1A 2AA`.
+    pub postcode: Option<String>,
+    /// ISO 3166-1 alpha-3 (DS_004).
+    pub country: Option<String>,
+    /// UPRN (DS_011), 12 digits.
+    pub uprn: Option<String>,
+    /// WGS84 latitude, decimal degrees.
+    pub latitude: Option<f64>,
+    /// WGS84 longitude, decimal degrees.
+    pub longitude: Option<f64>,
+    /// Free-text area (DS_016) for places without an address.
+    pub area: Option<String>,
+}
+
+// ---------------------------------------------------------------- event
+
+/// What kind of event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum EventKind {
+    Incident,
+    Crime,
+    IntelligenceReport,
+    Custody,
+    StopSearch,
+    Other,
+}
+
+/// An event: an incident, crime, intelligence report, custody, stop and search…
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Event {
+    /// What kind.
+    pub kind: EventKind,
+    /// The vendor's references for it (crime number, incident log number, URN).
+    pub references: Vec<String>,
+    /// Home Office classification (DS_074), `NNN/NN`.
+    pub ho_classification: Option<String>,
+    /// PNLD offence code (DS_080).
+    pub offence_code: Option<String>,
+    /// When it started, RFC 3339.
+    pub starts_at: Option<String>,
+    /// When it ended, RFC 3339.
+    pub ends_at: Option<String>,
+    /// Whether the times are exact.
+    pub exact_time_known: bool,
+    /// Free-text description.
+    pub description: Option<String>,
+    /// Vendor status.
+    pub status: Option<String>,
+}
+
+// ---------------------------------------------------------------- records
+
+/// The four POLE entity kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum EntityKind {
+    Person,
+    Object,
+    Location,
+    Event,
+}
+
+/// A POLE entity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum Entity {
+    Person(Person),
+    Object(PoleObject),
+    Location(Location),
+    Event(Event),
+}
+
+impl Entity {
+    /// Which of the kinds it is.
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            Entity::Person(_) => EntityKind::Person,
+            Entity::Object(_) => EntityKind::Object,
+            Entity::Location(_) => EntityKind::Location,
+            Entity::Event(_) => EntityKind::Event,
+        }
+    }
+}
+
+/// Points at an entity in the same system; `local_id` is opaque to the host.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EntityRef {
+    /// Its kind.
+    pub kind: EntityKind,
+    /// Its id in that system.
+    pub local_id: String,
+}
+
+/// One link per role, as the SDM does. `role` is an SDM `linkReason`, e.g. `homeAddress`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Link {
+    /// The entity the link starts at.
+    pub from: EntityRef,
+    /// The entity it points to.
+    pub to: EntityRef,
+    /// The SDM link reason.
+    pub role: String,
+}
+
+/// A POLE entity as one system holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoleRecord {
+    /// Where it came from.
+    pub source: Source,
+    /// Its handling label.
+    pub handling: Handling,
+    /// The entity.
+    pub entity: Entity,
+    /// Links from or to this entity.
+    pub links: Vec<Link>,
+}

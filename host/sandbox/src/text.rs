@@ -1,0 +1,47 @@
+//! Text a connector controls, made safe for a person to read: the one neutraliser every
+//! human-facing output uses.
+
+/// Make guest text safe to print on one line of a terminal or log file: control characters
+/// (ANSI escapes, newlines that would forge log lines, bidi overrides) become visible escapes,
+/// and the text is cut at `max_bytes` on a character boundary.
+pub fn neutralise(text: &str, max_bytes: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_bytes) + 16);
+    for (i, c) in text.char_indices() {
+        if i >= max_bytes {
+            out.push_str(&format!("… [{} more bytes]", text.len() - i));
+            break;
+        }
+        let dangerous = c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if dangerous {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise;
+
+    #[test]
+    fn escapes_ansi_and_newlines() {
+        let s = neutralise("ok\x1b[31mred\x1b[0m\nforged line\r", 100);
+        assert_eq!(s, "ok\\u{1b}[31mred\\u{1b}[0m\\nforged line\\r");
+        assert!(!s.chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn escapes_bidi_overrides() {
+        assert_eq!(neutralise("a\u{202e}b", 100), "a\\u{202e}b");
+    }
+
+    #[test]
+    fn cuts_long_lines_on_a_char_boundary() {
+        let s = neutralise(&"é".repeat(100), 11);
+        assert!(s.starts_with("éééééé… ["), "{s}");
+        assert!(s.ends_with("more bytes]"));
+    }
+}
