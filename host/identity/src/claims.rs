@@ -78,6 +78,15 @@ pub struct ClaimsMapping {
 pub struct Roles(Vec<String>);
 
 impl Roles {
+    /// Roles from names, sorted and without duplicates; `None` if there are none, since a
+    /// granted access always has at least one role.
+    pub fn new(names: impl IntoIterator<Item = String>) -> Option<Self> {
+        let mut names: Vec<String> = names.into_iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        (!names.is_empty()).then_some(Self(names))
+    }
+
     /// The role names, sorted, without duplicates.
     pub fn as_slice(&self) -> &[String] {
         &self.0

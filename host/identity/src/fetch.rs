@@ -134,6 +134,11 @@ impl Fetcher {
             .timeout(REQUEST_TIMEOUT)
             // The provider's endpoints are discovered, not followed: a redirect is an error.
             .redirect(reqwest::redirect::Policy::none())
+            // No idle connections kept: the gateway talks to the provider a few times per
+            // sign-in and every 15 minutes for keys, and a kept connection the provider closed
+            // meanwhile (a restart, a load balancer's idle timeout) fails the next request,
+            // which for the single-use code exchange cannot be retried.
+            .pool_max_idle_per_host(0)
             .no_proxy()
             .user_agent(concat!("interop-gateway/", env!("CARGO_PKG_VERSION")))
             .build()

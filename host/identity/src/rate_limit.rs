@@ -203,7 +203,8 @@ impl RateLimiter {
                     f64::from(w.current),
                     f64::from(limit),
                 );
-                if prev * (1.0 - f) + cur + 1.0 <= lim {
+                // A hair of tolerance so float rounding never refuses the request the maths allows.
+                if prev * (1.0 - f) + cur + 1.0 <= lim + 1e-9 {
                     (true, Duration::ZERO)
                 } else if cur + 1.0 <= lim {
                     // The previous window's weight is what blocks: wait until it has faded enough.
