@@ -227,6 +227,24 @@ impl KeySet {
         })
     }
 
+    /// A key set built from `doc` without fetching, for unit tests; fetches go to a closed port.
+    #[cfg(test)]
+    pub(crate) fn from_jwks_for_tests(doc: &Value, clock: Arc<dyn Clock>) -> Self {
+        let now = clock.now();
+        Self {
+            uri: Url::parse("http://127.0.0.1:9/jwks").unwrap(),
+            fetcher: Fetcher::new(None).unwrap(),
+            clock,
+            refresh: KeyRefresh::default(),
+            cache: RwLock::new(Cache {
+                keys: parse_jwks(doc).unwrap(),
+                fetched_at: now,
+            }),
+            last_attempt: tokio::sync::Mutex::new(now),
+            fetches: AtomicU64::new(0),
+        }
+    }
+
     /// How many times the key set has been fetched (the first load included).
     pub(crate) fn fetches(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)

@@ -310,6 +310,143 @@ pub(crate) async fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    /// A throwaway P-256 key made for these tests only (PKCS#8 DER, and its public point).
+    const TEST_KEY_DER: &str = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgPHv5o37PkaSvYUkVf2D/SpJJSlcM6O/KW64aTqE9/HyhRANCAASqkjbOt3hJt7mpf2bG3TNqWhGgWIyZWJRgG1iv4FBIGBz6JLJbg+XTRfRsRRzJP89BgjvP2Uwx5oofKqWYHUiH";
+    const TEST_KEY_X: &str = "qpI2zrd4Sbe5qX9mxt0zaloRoFiMmViUYBtYr-BQSBg";
+    const TEST_KEY_Y: &str = "HPoksluD5dNF9GxFHMk_z0GCO8_ZTDHmih8qpZgdSIc";
+    const ISS: &str = "https://idp.test";
+
+    fn sign(header: Value, claims: Value) -> String {
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(TEST_KEY_DER)
+            .unwrap();
+        let key = jsonwebtoken::EncodingKey::from_ec_der(&der);
+        let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+        let message = format!("{}.{}", b64(&header), b64(&claims));
+        let sig =
+            jsonwebtoken::crypto::sign(message.as_bytes(), &key, jsonwebtoken::Algorithm::ES256)
+                .unwrap();
+        format!("{message}.{sig}")
+    }
+
+    fn id_claims(now: i64) -> Value {
+        json!({"iss": ISS, "aud": "gw", "sub": "u1", "iat": now, "exp": now + 300, "nonce": "n-1"})
+    }
+
+    async fn check_id(token: &str, clock: &ManualClock) -> Result<Verified, TokenRefusal> {
+        let jwks = json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "x": TEST_KEY_X, "y": TEST_KEY_Y}]});
+        let keys = KeySet::from_jwks_for_tests(&jwks, Arc::new(clock.clone()));
+        let expect = Expect {
+            issuer: ISS,
+            audience: "gw",
+            allowed: &[SigningAlgorithm::Es256],
+            skew: Duration::from_secs(60),
+            kind: Kind::Id { nonce: "n-1" },
+        };
+        verify(token, &keys, clock, &expect).await
+    }
+
+    #[tokio::test]
+    async fn id_token_rules() {
+        let clock = ManualClock::starting_now();
+        let now = unix_seconds(clock.now());
+        let header = json!({"alg": "ES256", "kid": "k1"});
+        let with = |changes: Value| {
+            let mut c = id_claims(now);
+            for (k, v) in changes.as_object().unwrap() {
+                c[k] = v.clone();
+            }
+            sign(header.clone(), c)
+        };
+        assert_eq!(
+            check_id(&with(json!({})), &clock).await.unwrap().subject,
+            "u1"
+        );
+        assert_eq!(
+            check_id(&with(json!({"nonce": "n-2"})), &clock).await.err(),
+            Some(TokenRefusal::WrongNonce)
+        );
+        assert_eq!(
+            check_id(&with(json!({"nonce": null})), &clock).await.err(),
+            Some(TokenRefusal::WrongNonce)
+        );
+        // Several audiences need azp = us; azp naming someone else is refused either way.
+        assert_eq!(
+            check_id(&with(json!({"aud": ["gw", "other"]})), &clock)
+                .await
+                .err(),
+            Some(TokenRefusal::WrongAudience)
+        );
+        assert!(
+            check_id(&with(json!({"aud": ["gw", "other"], "azp": "gw"})), &clock)
+                .await
+                .is_ok()
+        );
+        assert_eq!(
+            check_id(&with(json!({"azp": "other"})), &clock).await.err(),
+            Some(TokenRefusal::WrongAudience)
+        );
+        // Fractional dates are dates; strings are not.
+        assert!(
+            check_id(&with(json!({"exp": now as f64 + 300.5})), &clock)
+                .await
+                .is_ok()
+        );
+        assert!(matches!(
+            check_id(&with(json!({"exp": "tomorrow"})), &clock).await,
+            Err(TokenRefusal::Malformed(_))
+        ));
+        // An access token offered as an ID token.
+        let at = sign(
+            json!({"alg": "ES256", "kid": "k1", "typ": "at+jwt"}),
+            id_claims(now),
+        );
+        assert_eq!(
+            check_id(&at, &clock).await.err(),
+            Some(TokenRefusal::WrongType)
+        );
+        // Header extensions we do not understand.
+        let crit = sign(
+            json!({"alg": "ES256", "kid": "k1", "crit": ["exp"]}),
+            id_claims(now),
+        );
+        assert!(matches!(
+            check_id(&crit, &clock).await,
+            Err(TokenRefusal::Malformed(_))
+        ));
+        // Without a key id there is no key to choose.
+        let no_kid = sign(json!({"alg": "ES256"}), id_claims(now));
+        assert_eq!(
+            check_id(&no_kid, &clock).await.err(),
+            Some(TokenRefusal::Malformed("no kid"))
+        );
+        // An unknown key id: within the refetch interval no fetch is tried; after it, the
+        // provider (here a closed port) is asked and cannot answer.
+        let other_kid = sign(json!({"alg": "ES256", "kid": "k2"}), id_claims(now));
+        let jwks = json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "x": TEST_KEY_X, "y": TEST_KEY_Y}]});
+        let keys = KeySet::from_jwks_for_tests(&jwks, Arc::new(clock.clone()));
+        let expect = Expect {
+            issuer: ISS,
+            audience: "gw",
+            allowed: &[SigningAlgorithm::Es256],
+            skew: Duration::from_secs(60),
+            kind: Kind::Id { nonce: "n-1" },
+        };
+        assert_eq!(
+            verify(&other_kid, &keys, &clock, &expect).await.err(),
+            Some(TokenRefusal::UnknownKey)
+        );
+        clock.advance(Duration::from_secs(31));
+        assert_eq!(
+            verify(&other_kid, &keys, &clock, &expect).await.err(),
+            Some(TokenRefusal::KeysUnavailable)
+        );
+    }
 
     #[test]
     fn alg_labels_never_echo_input() {

@@ -209,6 +209,44 @@ async fn a_callback_is_single_use_bound_to_its_browser_and_expires() {
         Err(LoginError::WrongIssuer)
     ));
 
+    // A code moved into another sign-in (its state, its browser): the provider refuses it,
+    // because the PKCE verifier sent belongs to the other sign-in.
+    let a = rp.start_login(None).await.unwrap();
+    let b = rp.start_login(None).await.unwrap();
+    let qa = browser
+        .go(a.authorize_url.clone(), None)
+        .await
+        .gateway()
+        .query()
+        .unwrap()
+        .to_string();
+    let qb = browser
+        .go(b.authorize_url.clone(), None)
+        .await
+        .gateway()
+        .query()
+        .unwrap()
+        .to_string();
+    let param = |q: &str, name: &str| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == name)
+            .unwrap()
+            .1
+            .into_owned()
+    };
+    let swapped = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("code", &param(&qa, "code"))
+        .append_pair("state", &param(&qb, "state"))
+        .append_pair("iss", &param(&qb, "iss"))
+        .finish();
+    match rp.finish_login(&swapped, Some(&b.binding)).await {
+        Err(LoginError::CodeRefused {
+            status: 400,
+            error: "invalid_grant",
+        }) => {}
+        other => panic!("a swapped code must be refused by the provider: {other:?}"),
+    }
+
     // Pending sign-ins expire.
     let start = rp.start_login(None).await.unwrap();
     let query = browser

@@ -519,10 +519,10 @@ impl Form {
         while let Some(i) = inner.find("<input") {
             let tag_end = inner[i..].find('>').map_or(inner.len(), |e| i + e);
             let tag = &inner[i..tag_end];
-            if tag.contains("type=\"hidden\"") {
-                if let (Some(n), Some(v)) = (attr(tag, "name"), attr(tag, "value")) {
-                    hidden.push((n, v));
-                }
+            if tag.contains("type=\"hidden\"")
+                && let (Some(n), Some(v)) = (attr(tag, "name"), attr(tag, "value"))
+            {
+                hidden.push((n, v));
             }
             inner = &inner[tag_end..];
         }
