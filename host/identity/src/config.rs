@@ -76,6 +76,10 @@ const MAX_JWKS_REFRESH_SECS: u64 = 24 * 3600;
 const MAX_WINDOW_SECS: u64 = 3600;
 /// A role name is a key of the gateway's `[roles]` table: short and plain.
 const MAX_ROLE_NAME: usize = 64;
+/// OAuth scopes are short tokens (`openid`, `api://gateway/read`); longer is a pasted mistake.
+const MAX_SCOPE_BYTES: usize = 128;
+/// Claim names are short (`preferred_username`, Entra's URIs are under 100 bytes).
+const MAX_CLAIM_NAME: usize = 256;
 
 /// An invalid `[oidc]` or `[rate_limit]` value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -575,7 +579,7 @@ impl OidcToml {
         if let Some(v) = &self.scopes {
             for s in v.get_ref() {
                 let ok = !s.is_empty()
-                    && s.len() <= 128
+                    && s.len() <= MAX_SCOPE_BYTES
                     && s.chars()
                         .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
                 if !ok {
@@ -732,11 +736,11 @@ fn claim_name(
         None => Ok(default.map(str::to_string)),
         Some(v) => {
             let s = bounded(v, key)?;
-            if s.len() > 256 {
+            if s.len() > MAX_CLAIM_NAME {
                 return Err(ConfigError::at(
                     key,
                     v.span(),
-                    "a claim name longer than 256 bytes",
+                    format!("a claim name longer than {MAX_CLAIM_NAME} bytes"),
                 ));
             }
             Ok(Some(s))

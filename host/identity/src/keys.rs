@@ -33,6 +33,8 @@ const MAX_KID_BYTES: usize = 256;
 const RSA_MODULUS_BYTES: std::ops::RangeInclusive<usize> = 256..=1024;
 /// RSA public exponents fit in 8 bytes (almost always 65537, 3 bytes).
 const MAX_RSA_EXPONENT_BYTES: usize = 8;
+/// JOSE algorithm names are at most 7 characters (`ES256K`, `Ed25519`).
+const MAX_ALG_BYTES: usize = 16;
 
 /// What kind of key a JWK is, as far as choosing an algorithm goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +122,7 @@ fn parse_key(jwk: &serde_json::Map<String, Value>) -> Option<(String, VerifyKey)
     }
     let alg = match jwk.get("alg") {
         None => None,
-        Some(Value::String(a)) if a.len() <= 16 => Some(a.clone()),
+        Some(Value::String(a)) if a.len() <= MAX_ALG_BYTES => Some(a.clone()),
         Some(_) => return None,
     };
     let (kind, key) = match str_field(jwk, "kty")? {
