@@ -368,7 +368,7 @@ async fn load(
     for f in review
         .findings
         .iter()
-        .filter(|f| f.severity >= interop_sandbox::policy::effective::Severity::Medium)
+        .filter(|f| f.severity >= interop_sandbox::review::Severity::Medium)
     {
         tracing::warn!(
             "{} under {}: {} finding {}: {}",

@@ -111,9 +111,12 @@ impl Watch {
                 .await
             {
                 Ok(loaded) => {
-                    for f in loaded.review.findings.iter().filter(|f| {
-                        f.severity >= interop_sandbox::policy::effective::Severity::Medium
-                    }) {
+                    for f in loaded
+                        .review
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity >= interop_sandbox::review::Severity::Medium)
+                    {
                         tracing::warn!("{id}: {} finding {}: {}", f.severity, f.code, f.message);
                     }
                     let plugin = Plugin {

@@ -8,8 +8,11 @@ use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAlloc
 
 use crate::capabilities;
 use crate::capabilities::http::{Resolve, SystemResolver};
+use crate::instance::InstanceState;
 use crate::limits::{Limits, MAX_CORE_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES};
-use crate::plugin::{EPOCH_TICK, InstanceState};
+
+/// How long one epoch tick lasts; CPU budgets are measured to about this precision.
+pub(crate) const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Live instances at once, across all connectors. Each call holds one for its duration; a
 /// gateway fanning out a search to a dozen connectors for a few hundred officers stays well
@@ -90,12 +93,13 @@ impl Host {
     }
 }
 
-/// Every capability a connector can import, one registration line each.
+/// Link every capability's host functions, each served from its part of [`InstanceState`].
+/// (`crate::registry` lists the capabilities; this wires those with functions to link.)
 fn add_capabilities(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
     capabilities::wasi::add_to_linker(linker)?;
     capabilities::http::add_to_linker(linker)?;
-    capabilities::log::add_to_linker(linker)?;
-    capabilities::config::add_to_linker(linker)?;
+    capabilities::log::add_to_linker(linker, |s| &mut s.log)?;
+    capabilities::config::add_to_linker(linker, |s| &mut s.config)?;
     Ok(())
 }
 

@@ -3,20 +3,21 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
-use wasmtime::component::{Component, InstancePre, ResourceTable, types::ComponentItem};
+use wasmtime::component::{Component, InstancePre, types::ComponentItem};
 use wasmtime::{Store, UpdateDeadline};
 
-use crate::capabilities::http::{
-    AllowList, HttpState, HttpTimeouts, NetGrant, Outbound, PrivateExceptions,
-};
-use crate::capabilities::{self, config::ConfigState, log::LogState, wasi::CapturedOutput};
+use crate::capabilities::http::{NetGrant, Outbound};
+use crate::capabilities::wasi::Preopen;
 use crate::contract::Exports;
 use crate::contract::call::{Answer, Request};
 use crate::engine::Host;
 use crate::error::{CallError, LoadError, PluginLabel, TrapKind};
-use crate::limits::{BoundaryMeter, GuestClock, Limits, MemoryGuard};
+use crate::grant::Grant;
+use crate::instance::{CallSetup, InstanceState};
+use crate::limits::Limits;
+use crate::policy::Policy;
+use crate::review::{self, Review};
 use crate::types::{
     CheckReport, ConnectorError, ConnectorInfo, EntityKind, PoleRecord, Receipt, RequestContext,
     SearchQuery, SearchResult, Submission,
@@ -29,40 +30,6 @@ pub const MAX_SEARCH_LIMIT: u32 = 500;
 pub use crate::contract::CONTRACT_VERSION;
 use crate::contract::{CONNECTOR_EXPORT, compatible};
 const OPERATIONS: [&str; 5] = ["describe", "check", "search", "fetch", "submit"];
-
-/// What a force lets one connector do and use.
-#[derive(Debug, Clone, Default)]
-pub struct Grant {
-    /// Budgets for every call.
-    pub limits: Limits,
-    /// Configuration values the connector may read, secrets included.
-    pub config: BTreeMap<String, String>,
-    /// Origins the connector may call over HTTP.
-    pub allow: AllowList,
-    /// Private addresses (loopback, RFC 1918, …) those origins may resolve to; every other
-    /// non-public address is refused.
-    pub private: PrivateExceptions,
-    /// Read-only directories the connector may read.
-    pub filesystem: Vec<crate::policy::Preopen>,
-}
-
-/// Per-call store data: each capability's slice, the budgets' bookkeeping, the guest's output.
-pub(crate) struct InstanceState {
-    pub(crate) table: ResourceTable,
-    pub(crate) wasi: wasmtime_wasi::WasiCtx,
-    pub(crate) http: HttpState,
-    pub(crate) log: LogState,
-    pub(crate) config: ConfigState,
-    pub(crate) boundary: BoundaryMeter,
-    memory: MemoryGuard,
-    clock: SharedClock,
-    output: CapturedOutput,
-}
-
-/// Most resource handles (HTTP requests, streams, pollables…) one instance may hold at once. A
-/// connector making a few HTTP calls holds tens; a language runtime a few hundred. A guest
-/// creating handles in a loop stops here instead of growing a host table without end.
-const MAX_RESOURCE_HANDLES: usize = 10_000;
 
 /// A loaded connector: compiled once, instantiated afresh for every call.
 ///
@@ -81,30 +48,13 @@ struct Loaded {
     config: Arc<BTreeMap<String, String>>,
     /// Outbound HTTP under the grant's allow-list and exceptions, with this connector's pool.
     outbound: Arc<Outbound>,
-    filesystem: Arc<Vec<crate::policy::Preopen>>,
+    filesystem: Arc<Vec<Preopen>>,
     /// One permit per call that may run at once (the grant's `max_concurrent`).
     permits: Arc<tokio::sync::Semaphore>,
     /// The host that loaded it: its engine, and its epoch ticker, which must keep ticking (so
     /// CPU budgets and yields work) while this connector lives, even if the caller drops the
     /// `Host`.
     host: Host,
-}
-
-/// The guest clock, shared between the store's hooks and the future that resumes a yielded guest.
-#[derive(Clone)]
-struct SharedClock(Arc<std::sync::Mutex<GuestClock>>);
-
-impl Default for SharedClock {
-    fn default() -> Self {
-        SharedClock(Arc::new(std::sync::Mutex::new(GuestClock::new())))
-    }
-}
-
-impl SharedClock {
-    fn lock(&self) -> std::sync::MutexGuard<'_, GuestClock> {
-        // A panic while holding this lock cannot leave the clock inconsistent: keep using it.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 /// Where in a call a failure happened.
@@ -232,8 +182,8 @@ impl Host {
     pub async fn load_with_policy(
         &self,
         path: impl AsRef<Path>,
-        policy: &crate::policy::Policy,
-    ) -> Result<(Connector, crate::policy::effective::Review), LoadError> {
+        policy: &Policy,
+    ) -> Result<(Connector, Review), LoadError> {
         let path = path.as_ref();
         let bytes = read_component(path).await?;
         self.load_bytes_with_policy(&path.display().to_string(), &bytes, policy)
@@ -250,8 +200,8 @@ impl Host {
         &self,
         name: &str,
         bytes: &[u8],
-        policy: &crate::policy::Policy,
-    ) -> Result<(Connector, crate::policy::effective::Review), LoadError> {
+        policy: &Policy,
+    ) -> Result<(Connector, Review), LoadError> {
         check_contract(name, bytes)?;
         let component = self.compile(name, bytes).await?;
         self.load_compiled_with_policy(name, &component, policy)
@@ -268,8 +218,8 @@ impl Host {
         &self,
         name: &str,
         component: &Component,
-        policy: &crate::policy::Policy,
-    ) -> Result<(Connector, crate::policy::effective::Review), LoadError> {
+        policy: &Policy,
+    ) -> Result<(Connector, Review), LoadError> {
         let name = name.to_string();
         let bare = Grant {
             limits: policy.limits.limits(),
@@ -277,8 +227,7 @@ impl Host {
         };
         let connector = self.load_component(&name, component, bare).await?;
         let shape = crate::inspect::shape(self.engine(), component);
-        let review =
-            crate::policy::effective::review(&name, policy, connector.info(), &shape, None);
+        let review = review::review(&name, policy, connector.info(), &shape, None);
         let refuse = |reason: String| LoadError::Grant {
             name: name.clone(),
             reason,
@@ -733,26 +682,15 @@ impl Loaded {
     }
 
     fn new_store(&self) -> Store<InstanceState> {
-        let label = self.label.to_string();
-        let output = CapturedOutput::default();
-        let mut table = ResourceTable::new();
-        table.set_max_capacity(MAX_RESOURCE_HANDLES);
-        let boundary = BoundaryMeter::new(self.limits.boundary_bytes);
-        let state = InstanceState {
-            table,
-            wasi: capabilities::wasi::context(&output, &self.filesystem),
-            http: HttpState::new(
-                self.outbound.clone(),
-                HttpTimeouts::within(self.limits.wall_clock),
-                boundary.clone(),
-            ),
-            log: LogState::new(label, boundary.clone()),
-            config: ConfigState::new(self.config.clone(), boundary.clone()),
-            boundary,
-            memory: MemoryGuard::new(self.limits.memory_bytes),
-            clock: SharedClock::default(),
-            output,
-        };
+        let state = InstanceState::new(&CallSetup {
+            label: self.label.to_string(),
+            config: &self.config,
+            outbound: &self.outbound,
+            filesystem: &self.filesystem,
+            wall_clock: self.limits.wall_clock,
+            boundary_bytes: self.limits.boundary_bytes,
+            memory_bytes: self.limits.memory_bytes,
+        });
         let mut store = Store::new(self.host.engine(), state);
         store.limiter(|s| &mut s.memory);
         // wasmtime's own per-transfer bound: no single import call, and no answer, may copy more
@@ -948,9 +886,6 @@ fn last_words(output: &str) -> Option<String> {
         .find(|l| !l.trim().is_empty())
         .map(|l| crate::text::neutralise(l.trim(), QUOTED_OUTPUT))
 }
-
-/// How long one epoch tick lasts; CPU budgets are measured to about this precision.
-pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use interop_sandbox::capabilities::http::PrivateExceptions;
 use interop_sandbox::policy::Policy;
-use interop_sandbox::policy::effective::Severity;
+use interop_sandbox::review::Severity;
 use interop_sandbox::types::{Classification, EntityKind, RequestContext, SearchQuery, Submission};
 use interop_sandbox::{AllowList, Grant, Host, HostPattern, Limits, signing};
 use serde::Deserialize;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use interop_sandbox::policy::effective::{self, ConfigValue, Review, Severity};
 use interop_sandbox::policy::{Policy, init};
+use interop_sandbox::review::{self, ConfigValue, Review, Severity};
 use interop_sandbox::signing::{self, SignatureStatus};
 use interop_sandbox::types::{Classification, ConnectorInfo};
 use interop_sandbox::{Grant, Host, LoadError, inspect};
@@ -147,7 +147,7 @@ async fn review(args: ReviewArgs) -> anyhow::Result<ExitCode> {
     };
     let host = Host::new()?;
     let d = describe(&host, &args.component).await?;
-    let review = effective::review(&d.name, &policy, &d.info, &d.shape, d.link_error);
+    let review = review::review(&d.name, &policy, &d.info, &d.shape, d.link_error);
     if args.json {
         println!(
             "{}",
@@ -178,11 +178,11 @@ fn review_json(review: &Review, policy: &Policy, signature: &SignatureStatus) ->
         },
         "granted": {
             "limits": policy.limits,
-            "config": policy.config.keys().collect::<Vec<_>>(),
-            "secrets": policy.secrets,
-            "allow": policy.allow.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "private": policy.private.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "filesystem": policy.filesystem,
+            "config": policy.sections.config.values.keys().collect::<Vec<_>>(),
+            "secrets": policy.sections.config.secrets,
+            "allow": policy.sections.http.allow.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "private": policy.sections.http.private.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "filesystem": policy.sections.wasi.preopens,
         },
         "effective": review.effective,
         "findings": review.findings,
@@ -259,27 +259,32 @@ fn review_text(review: &Review, policy: &Policy, signature: &SignatureStatus) ->
             set.join(", ")
         );
     }
-    let keys: Vec<&String> = policy.config.keys().chain(policy.secrets.keys()).collect();
+    let keys: Vec<&String> = policy
+        .sections
+        .config
+        .values
+        .keys()
+        .chain(policy.sections.config.secrets.keys())
+        .collect();
     let _ = writeln!(out, "  config: {}", list(keys.iter().map(|k| k.as_str())));
     let _ = writeln!(
         out,
         "  allow: {}",
-        list(policy.allow.iter().map(ToString::to_string))
+        list(policy.sections.http.allow.iter().map(ToString::to_string))
     );
     let _ = writeln!(
         out,
         "  private: {}",
-        list(policy.private.iter().map(ToString::to_string))
+        list(policy.sections.http.private.iter().map(ToString::to_string))
     );
     let _ = writeln!(
         out,
         "  filesystem: {}",
-        list(
-            policy
-                .filesystem
-                .iter()
-                .map(|p| format!("{} as {}", p.path.display(), p.guest))
-        )
+        list(policy.sections.wasi.preopens.iter().map(|p| format!(
+            "{} as {}",
+            p.path.display(),
+            p.guest
+        )))
     );
 
     let e = &review.effective;
@@ -297,6 +302,8 @@ fn review_text(review: &Review, policy: &Policy, signature: &SignatureStatus) ->
         e.limits.boundary_mib
     );
     let config: Vec<String> = e
+        .grants
+        .config
         .config
         .iter()
         .map(|(k, v)| match v {
@@ -308,18 +315,20 @@ fn review_text(review: &Review, policy: &Policy, signature: &SignatureStatus) ->
     let _ = writeln!(
         out,
         "  outbound HTTP: {}",
-        list(e.allow.iter().map(String::as_str))
+        list(e.grants.http.allow.iter().map(String::as_str))
     );
     let _ = writeln!(
         out,
         "  private addresses: {}",
-        list(e.private.iter().map(String::as_str))
+        list(e.grants.http.private.iter().map(String::as_str))
     );
     let _ = writeln!(
         out,
         "  files: {}",
         list(
-            e.filesystem
+            e.grants
+                .wasi
+                .filesystem
                 .iter()
                 .map(|p| format!("{} (read-only)", p.guest))
         )

@@ -121,7 +121,7 @@ pub struct Loaded {
     /// Which stored version it is.
     pub version: Version,
     /// The policy it runs under (its review findings included).
-    pub review: interop_sandbox::policy::effective::Review,
+    pub review: interop_sandbox::review::Review,
     /// The policy file in the store.
     pub policy_path: PathBuf,
 }
@@ -474,7 +474,7 @@ impl Store {
         if let Some(f) = review
             .findings
             .iter()
-            .find(|f| f.severity >= interop_sandbox::policy::effective::Severity::High)
+            .find(|f| f.severity >= interop_sandbox::review::Severity::High)
         {
             bail!(
                 "{}: {} finding {}: {}; fix the policy, or see `interop policy review`",

@@ -1,13 +1,301 @@
 //! `interop:connector/config`: the configuration values the force granted, nothing else.
+//!
+//! Its policy slice is `[config]` (plain values) and `[secrets]` (references to where a secret
+//! is read from, never the value). A key reaches the connector only if `describe` declares it
+//! *and* the policy sets it; a key the connector declares `secret` is only taken from
+//! `[secrets]`.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
 use wasmtime::component::{HasData, Linker};
 
+use super::capability::{Capability, Interface, ParseCx, ReviewCx};
 use crate::contract::since_v0_1::bindings as v0_1;
+use crate::findings::Severity;
 use crate::limits::BoundaryMeter;
-use crate::plugin::InstanceState;
+use crate::policy::error::PolicyError;
+use crate::types::ConfigKind;
+
+/// The configuration capability.
+pub(crate) struct Config;
+
+/// Where a secret value comes from. Secret values are never written in a policy file, so a
+/// policy can be reviewed, diffed and stored without exposing a credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretRef {
+    /// The gateway's environment variable of this name.
+    Env(String),
+    /// The contents of this file, without a trailing newline.
+    File(PathBuf),
+}
+
+impl SecretRef {
+    /// Read the secret value.
+    ///
+    /// # Errors
+    /// When the variable is unset or the file cannot be read, saying which.
+    pub fn resolve(&self) -> Result<String, String> {
+        match self {
+            SecretRef::Env(var) => {
+                std::env::var(var).map_err(|_| format!("environment variable `{var}` is not set"))
+            }
+            SecretRef::File(path) => std::fs::read_to_string(path)
+                .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+                .map_err(|e| format!("cannot read secret file {}: {e}", path.display())),
+        }
+    }
+}
+
+impl fmt::Display for SecretRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretRef::Env(v) => write!(f, "env {v}"),
+            SecretRef::File(p) => write!(f, "file {}", p.display()),
+        }
+    }
+}
+
+/// `[config]` and `[secrets]` of a policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigSection {
+    /// Plain configuration values.
+    pub values: BTreeMap<String, String>,
+    /// Secret configuration values, by reference.
+    pub secrets: BTreeMap<String, SecretRef>,
+}
+
+/// A configuration value in the effective grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfigValue {
+    /// Written in the policy.
+    Plain(String),
+    /// Read from the environment or a file when the connector is loaded.
+    Secret(SecretRef),
+}
+
+/// The configuration the connector can read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ConfigGrant {
+    /// Each key it may read, with where its value comes from.
+    pub config: BTreeMap<String, ConfigValue>,
+}
+
+impl ConfigGrant {
+    /// The values, with secrets read from where the policy says.
+    ///
+    /// # Errors
+    /// When a secret cannot be read (unset variable, missing file), naming it.
+    pub fn resolve(&self) -> Result<BTreeMap<String, String>, String> {
+        let mut config = BTreeMap::new();
+        for (key, value) in &self.config {
+            let value = match value {
+                ConfigValue::Plain(v) => v.clone(),
+                ConfigValue::Secret(s) => {
+                    s.resolve().map_err(|e| format!("secret `{key}`: {e}"))?
+                }
+            };
+            config.insert(key.clone(), value);
+        }
+        Ok(config)
+    }
+}
+
+/// Configuration keys and connector ids: what `describe` may declare.
+pub(crate) fn valid_key(key: &str) -> bool {
+    (1..=64).contains(&key.len())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+}
+
+#[derive(Deserialize)]
+struct Tables {
+    #[serde(default)]
+    config: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    secrets: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+}
+
+impl Capability for Config {
+    const NAME: &'static str = "config";
+    const SERVES: &'static [Interface] = &[Interface {
+        name: "interop:connector/config",
+        versions: &["0.1"],
+    }];
+    const TABLES: &'static [&'static str] = &["config", "secrets"];
+    type Section = ConfigSection;
+    type Grant = ConfigGrant;
+
+    fn parse(cx: &mut ParseCx<'_>) -> Result<ConfigSection, PolicyError> {
+        let tables: Tables = cx.tables()?;
+        let mut section = ConfigSection::default();
+        for (key, value) in tables.config {
+            if !valid_key(key.get_ref()) {
+                return Err(cx.error(
+                    key.span().start,
+                    format!(
+                        "config key {:?}: keys are 1–64 letters, digits, `_`, `-` or `.`",
+                        key.get_ref()
+                    ),
+                ));
+            }
+            cx.line(format!("config.{}", key.get_ref()), key.span().start);
+            section.values.insert(key.into_inner(), value.into_inner());
+        }
+        for (key, value) in tables.secrets {
+            let offset = value.span().start;
+            if section.values.contains_key(key.get_ref()) {
+                return Err(cx.error(
+                    key.span().start,
+                    format!(
+                        "`{}` is in both [config] and [secrets]: a key is one or the other",
+                        key.get_ref()
+                    ),
+                ));
+            }
+            let secret = secret_ref(value.get_ref())
+                .map_err(|m| cx.error(offset, format!("secret `{}`: {m}", key.get_ref())))?;
+            cx.line(format!("secrets.{}", key.get_ref()), key.span().start);
+            section.secrets.insert(key.into_inner(), secret);
+        }
+        cx.config = section.values.clone();
+        Ok(section)
+    }
+
+    fn review(section: &ConfigSection, cx: &mut ReviewCx<'_>) -> ConfigGrant {
+        let declared = cx.declared;
+        let declared_key = |k: &str| declared.config.iter().find(|c| c.name == k);
+        let mut config = BTreeMap::new();
+        for (key, value) in &section.values {
+            let at = cx.line(&format!("config.{key}"));
+            match declared_key(key) {
+                None => cx.findings.add(
+                    Severity::Low,
+                    "undeclared-config",
+                    format!(
+                        "[config] `{key}` is not a key the connector declares; it is not passed on"
+                    ),
+                    at,
+                ),
+                Some(k) if k.kind == ConfigKind::Secret => cx.findings.add(
+                    Severity::High,
+                    "inline-secret",
+                    format!(
+                        "`{key}` is declared secret but written in [config]; move it to [secrets] as {{ env = \"…\" }} or {{ file = \"…\" }} (it is not passed on)"
+                    ),
+                    at,
+                ),
+                Some(_) => {
+                    config.insert(key.clone(), ConfigValue::Plain(value.clone()));
+                }
+            }
+        }
+        for (key, secret) in &section.secrets {
+            let at = cx.line(&format!("secrets.{key}"));
+            match declared_key(key) {
+                None => cx.findings.add(
+                    Severity::Low,
+                    "undeclared-config",
+                    format!(
+                        "[secrets] `{key}` is not a key the connector declares; it is not passed on"
+                    ),
+                    at,
+                ),
+                Some(k) => {
+                    if k.kind == ConfigKind::Secret {
+                        cx.findings.add(
+                            Severity::Low,
+                            "secret-granted",
+                            format!("secret `{key}` is handed to the connector (from {secret})"),
+                            at,
+                        );
+                    } else {
+                        cx.findings.add(
+                            Severity::Medium,
+                            "secret-for-plain-key",
+                            format!(
+                                "`{key}` comes from a secret, but the connector declares it as plain text: it may log or show it"
+                            ),
+                            at,
+                        );
+                    }
+                    config.insert(key.clone(), ConfigValue::Secret(secret.clone()));
+                }
+            }
+        }
+        for key in declared.config.iter().filter(|k| k.required) {
+            if !config.contains_key(&key.name) {
+                let section = if key.kind == ConfigKind::Secret {
+                    "[secrets]"
+                } else {
+                    "[config]"
+                };
+                cx.findings.add(
+                    Severity::Medium,
+                    "required-config-missing",
+                    format!(
+                        "the connector requires `{}` ({}); add it under {section} or its calls will fail",
+                        key.name, key.description
+                    ),
+                    None,
+                );
+            }
+        }
+        ConfigGrant { config }
+    }
+
+    fn grants(_import: &str, grant: &ConfigGrant) -> String {
+        let keys: Vec<String> = grant
+            .config
+            .iter()
+            .map(|(k, v)| match v {
+                ConfigValue::Plain(_) => k.clone(),
+                ConfigValue::Secret(_) => format!("{k} (secret)"),
+            })
+            .collect();
+        if keys.is_empty() {
+            "nothing: no keys granted".into()
+        } else {
+            format!("keys {}", keys.join(", "))
+        }
+    }
+}
+
+fn secret_ref(value: &toml::Value) -> Result<SecretRef, String> {
+    const HOW: &str = "write `{ env = \"VARIABLE\" }` or `{ file = \"/path/to/secret\" }`";
+    match value {
+        toml::Value::String(_) => Err(format!(
+            "secret values are never written in a policy; {HOW}"
+        )),
+        toml::Value::Table(t) => {
+            let keys: Vec<&str> = t.keys().map(String::as_str).collect();
+            match (keys.as_slice(), t.get("env"), t.get("file")) {
+                (["env"], Some(toml::Value::String(v)), _) if !v.is_empty() => {
+                    Ok(SecretRef::Env(v.clone()))
+                }
+                (["file"], _, Some(toml::Value::String(p))) => {
+                    let path = PathBuf::from(p);
+                    if path.is_absolute() {
+                        Ok(SecretRef::File(path))
+                    } else {
+                        Err(format!("secret file {p:?} must be an absolute path"))
+                    }
+                }
+                _ => Err(format!(
+                    "give exactly one of `env` or `file`, as a string; {HOW}"
+                )),
+            }
+        }
+        _ => Err(HOW.to_string()),
+    }
+}
 
 /// Per-call view of the granted configuration.
 pub(crate) struct ConfigState {
@@ -19,24 +307,7 @@ impl ConfigState {
     pub(crate) fn new(values: Arc<BTreeMap<String, String>>, boundary: BoundaryMeter) -> Self {
         ConfigState { values, boundary }
     }
-}
 
-struct HasConfig;
-impl HasData for HasConfig {
-    type Data<'a> = &'a mut ConfigState;
-}
-
-pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
-    v0_1::config::add_to_linker::<InstanceState, HasConfig>(linker, |s| &mut s.config)
-}
-
-impl v0_1::config::Host for &mut ConfigState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        self.read(key)
-    }
-}
-
-impl ConfigState {
     /// The granted value of `key`, if any; the key and the value are charged to the boundary.
     fn read(&mut self, key: String) -> wasmtime::Result<Option<String>> {
         let value = self.values.get(&key).cloned();
@@ -47,5 +318,24 @@ impl ConfigState {
             ));
         }
         Ok(value)
+    }
+}
+
+struct HasConfig;
+impl HasData for HasConfig {
+    type Data<'a> = &'a mut ConfigState;
+}
+
+/// Serve every contract version's `config` interface from the state `get` finds.
+pub(crate) fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut ConfigState,
+) -> wasmtime::Result<()> {
+    v0_1::config::add_to_linker::<T, HasConfig>(linker, get)
+}
+
+impl v0_1::config::Host for &mut ConfigState {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        self.read(key)
     }
 }

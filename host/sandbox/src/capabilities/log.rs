@@ -2,9 +2,36 @@
 
 use wasmtime::component::{HasData, Linker};
 
+use super::capability::{Capability, Interface, Nothing, ParseCx, ReviewCx};
 use crate::contract::since_v0_1::bindings as v0_1;
-use crate::plugin::InstanceState;
+use crate::policy::error::PolicyError;
 use crate::text::neutralise;
+
+/// The log capability: every connector may log; nothing in a policy changes that.
+pub(crate) struct Log;
+
+impl Capability for Log {
+    const NAME: &'static str = "log";
+    const SERVES: &'static [Interface] = &[Interface {
+        name: "interop:connector/log",
+        versions: &["0.1"],
+    }];
+    const TABLES: &'static [&'static str] = &[];
+    type Section = Nothing;
+    type Grant = Nothing;
+
+    fn parse(_cx: &mut ParseCx<'_>) -> Result<Nothing, PolicyError> {
+        Ok(Nothing {})
+    }
+
+    fn review(_section: &Nothing, _cx: &mut ReviewCx<'_>) -> Nothing {
+        Nothing {}
+    }
+
+    fn grants(_import: &str, _grant: &Nothing) -> String {
+        "log lines to the host's log, neutralised and capped".into()
+    }
+}
 
 /// Longest line kept; the rest is cut and marked. A log line is for a person to read.
 const MAX_LINE_BYTES: usize = 4 * 1024;
@@ -36,8 +63,12 @@ impl HasData for HasLog {
     type Data<'a> = &'a mut LogState;
 }
 
-pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
-    v0_1::log::add_to_linker::<InstanceState, HasLog>(linker, |s| &mut s.log)
+/// Serve every contract version's `log` interface from the state `get` finds.
+pub(crate) fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut LogState,
+) -> wasmtime::Result<()> {
+    v0_1::log::add_to_linker::<T, HasLog>(linker, get)
 }
 
 /// How loud a guest line is, whichever contract version it came through.

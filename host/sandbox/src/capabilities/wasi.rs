@@ -10,14 +10,281 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWrite;
+use toml::Spanned;
 use wasmtime::component::Linker;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiView};
 
-use crate::policy::Preopen;
+use super::capability::{Capability, Interface, ParseCx, ReviewCx};
+use crate::findings::Severity;
+use crate::policy::error::PolicyError;
 
-use crate::plugin::InstanceState;
+/// The WASI capability: clocks, random, captured output, and read-only directories.
+pub(crate) struct Wasi;
+
+/// A read-only directory the connector may read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Preopen {
+    /// Directory on the gateway's machine.
+    pub path: PathBuf,
+    /// Where the guest sees it.
+    pub guest: String,
+}
+
+/// `[[filesystem]]` of a policy: the directories it preopens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilesystemSection {
+    /// Read-only directories.
+    pub preopens: Vec<Preopen>,
+}
+
+/// The directories the connector can read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FilesystemGrant {
+    /// Read-only directories.
+    pub filesystem: Vec<Preopen>,
+}
+
+#[derive(Deserialize)]
+struct Tables {
+    #[serde(default)]
+    filesystem: Vec<Spanned<RawPreopen>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPreopen {
+    path: String,
+    guest: String,
+}
+
+const V0_2: &[&str] = &["0.2"];
+
+impl Capability for Wasi {
+    const NAME: &'static str = "wasi";
+    const SERVES: &'static [Interface] = &[
+        Interface {
+            name: "wasi:io/error",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:io/poll",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:io/streams",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:clocks/monotonic-clock",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:clocks/wall-clock",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:random/random",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:random/insecure",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:random/insecure-seed",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:cli/environment",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:cli/exit",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:cli/stdin",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:cli/stdout",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:cli/stderr",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:cli/terminal-input",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:cli/terminal-output",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:cli/terminal-stdin",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:cli/terminal-stdout",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:cli/terminal-stderr",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:filesystem/types",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:filesystem/preopens",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:sockets/network",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:sockets/instance-network",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:sockets/tcp",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:sockets/tcp-create-socket",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:sockets/udp",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:sockets/udp-create-socket",
+            versions: V0_2,
+        },
+        Interface {
+            name: "wasi:sockets/ip-name-lookup",
+            versions: V0_2,
+        },
+    ];
+    const TABLES: &'static [&'static str] = &["filesystem"];
+    type Section = FilesystemSection;
+    type Grant = FilesystemGrant;
+
+    fn parse(cx: &mut ParseCx<'_>) -> Result<FilesystemSection, PolicyError> {
+        let tables: Tables = cx.tables()?;
+        let mut section = FilesystemSection::default();
+        for (i, entry) in tables.filesystem.into_iter().enumerate() {
+            let offset = entry.span().start;
+            let RawPreopen { path, guest } = entry.into_inner();
+            let path = PathBuf::from(path);
+            if !path.is_absolute() {
+                return Err(cx.error(
+                    offset,
+                    format!(
+                        "filesystem path {:?} must be absolute (the gateway's working directory is not a stable place)",
+                        path.display().to_string()
+                    ),
+                ));
+            }
+            if !guest.starts_with('/') || guest.split('/').any(|c| c == "..") {
+                return Err(cx.error(
+                    offset,
+                    format!("filesystem guest path {guest:?} must be absolute, without `..`"),
+                ));
+            }
+            cx.line(format!("filesystem.{i}"), offset);
+            section.preopens.push(Preopen { path, guest });
+        }
+        Ok(section)
+    }
+
+    fn review(section: &FilesystemSection, cx: &mut ReviewCx<'_>) -> FilesystemGrant {
+        let files = cx.imports("wasi:filesystem/preopens");
+        let mut filesystem = Vec::new();
+        for (i, pre) in section.preopens.iter().enumerate() {
+            let at = cx.line(&format!("filesystem.{i}"));
+            if !files {
+                cx.findings.add(
+                    Severity::Info,
+                    "filesystem-unused",
+                    format!(
+                        "{} is preopened, but the component does not import wasi:filesystem",
+                        pre.path.display()
+                    ),
+                    at,
+                );
+                continue;
+            }
+            if !pre.path.is_dir() {
+                cx.findings.add(
+                    Severity::High,
+                    "filesystem-missing",
+                    format!(
+                        "{} is not a directory on this machine; the connector will not load",
+                        pre.path.display()
+                    ),
+                    at,
+                );
+            }
+            cx.findings.add(
+                Severity::Medium,
+                "filesystem",
+                format!(
+                    "the connector may read everything under {} (as {}), read-only",
+                    pre.path.display(),
+                    pre.guest
+                ),
+                at,
+            );
+            filesystem.push(pre.clone());
+        }
+        FilesystemGrant { filesystem }
+    }
+
+    fn grants(import: &str, grant: &FilesystemGrant) -> String {
+        let base = import.split('@').next().unwrap_or(import);
+        match base {
+            b if b.starts_with("wasi:io/") => {
+                "streams and polling of handles it already holds".into()
+            }
+            b if b.starts_with("wasi:clocks/") => "the time".into(),
+            b if b.starts_with("wasi:random/") => "random bytes, at most 64 KiB per request".into(),
+            "wasi:cli/environment" => "nothing: no environment variables, no arguments".into(),
+            "wasi:cli/stdin" => "nothing: standard input is empty".into(),
+            "wasi:cli/stdout" | "wasi:cli/stderr" => {
+                "output captured by the host (last 16 KiB kept)".into()
+            }
+            "wasi:cli/exit" => "ending its own call".into(),
+            b if b.starts_with("wasi:cli/terminal") => "nothing: no terminal".into(),
+            b if b.starts_with("wasi:filesystem/") => {
+                if grant.filesystem.is_empty() {
+                    "nothing: no directories".into()
+                } else {
+                    let dirs: Vec<String> = grant
+                        .filesystem
+                        .iter()
+                        .map(|p| format!("{} (read-only)", p.guest))
+                        .collect();
+                    dirs.join(", ")
+                }
+            }
+            b if b.starts_with("wasi:sockets/") => {
+                "nothing: sockets and name lookups are never granted".into()
+            }
+            _ => "nothing".into(),
+        }
+    }
+}
 
 /// Most bytes of guest stdout and stderr kept per call: the last ones written, since a panic
 /// message comes last. It fits many times over; older output is discarded, never an error to
@@ -48,16 +315,8 @@ pub(crate) fn context(output: &CapturedOutput, preopens: &[Preopen]) -> WasiCtx 
     builder.build()
 }
 
-impl WasiView for InstanceState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
+/// Link every WASI 0.2 interface but HTTP, served from the store data's [`WasiView`].
+pub(crate) fn add_to_linker<T: WasiView + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_async(linker)
 }
 

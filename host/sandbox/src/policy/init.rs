@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::effective::not_public;
 use crate::capabilities::http::HostPattern;
+use crate::capabilities::http::not_public;
 use crate::inspect::Shape;
 use crate::limits::Limits;
 use crate::types::{ConfigKind, ConnectorInfo};
@@ -221,15 +221,17 @@ mod tests {
         );
         let policy = Policy::parse("init.toml", &drafted.text).unwrap();
         assert_eq!(policy.connector.as_deref(), Some("acme-rms"));
-        assert_eq!(policy.config["force"], "Demo \"Force\"");
-        assert!(!policy.config.contains_key("region"));
+        assert_eq!(policy.sections.config.values["force"], "Demo \"Force\"");
+        assert!(!policy.sections.config.values.contains_key("region"));
         assert_eq!(
-            policy.secrets["api_key"],
+            policy.sections.config.secrets["api_key"],
             crate::policy::SecretRef::Env("INTEROP_ACME_RMS_API_KEY".into())
         );
-        assert_eq!(policy.allow.len(), 1);
+        assert_eq!(policy.sections.http.allow.len(), 1);
         assert_eq!(
             policy
+                .sections
+                .http
                 .private
                 .iter()
                 .map(|n| n.to_string())
@@ -251,7 +253,7 @@ mod tests {
             [("base_url".to_string(), "https://rms.example".to_string())].into();
         let drafted = least_policy(&info(), &shape(false), &values).unwrap();
         let policy = Policy::parse("init.toml", &drafted.text).unwrap();
-        assert!(policy.allow.is_empty());
+        assert!(policy.sections.http.allow.is_empty());
     }
 
     #[test]
@@ -260,7 +262,7 @@ mod tests {
             [("base_url".to_string(), "https://rms.example".to_string())].into();
         let drafted = least_policy(&info(), &shape(true), &values).unwrap();
         let policy = Policy::parse("init.toml", &drafted.text).unwrap();
-        assert!(policy.private.is_empty());
+        assert!(policy.sections.http.private.is_empty());
         let values = BTreeMap::new();
         let drafted = least_policy(&info(), &shape(true), &values).unwrap();
         assert!(

@@ -30,98 +30,24 @@
 //! guest = "/reference"
 //! ```
 
-pub mod effective;
+pub mod error;
 pub mod init;
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::capabilities::http::{HostPattern, IpNet};
+use crate::capabilities::capability::ParseCx;
+use crate::capabilities::config::valid_key;
 use crate::limits::Limits;
+use crate::registry::{self, Sections};
 
-/// A policy file that could not be read or is wrong: where, and what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
-pub struct PolicyError {
-    /// The policy file.
-    pub file: String,
-    /// 1-based line (0 when the file could not be read at all).
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
-    /// What is wrong, and what to write instead.
-    pub message: String,
-}
-
-/// Where a secret value comes from. Secret values are never written in a policy file, so a
-/// policy can be reviewed, diffed and stored without exposing a credential.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SecretRef {
-    /// The gateway's environment variable of this name.
-    Env(String),
-    /// The contents of this file, without a trailing newline.
-    File(PathBuf),
-}
-
-impl SecretRef {
-    /// Read the secret value.
-    ///
-    /// # Errors
-    /// When the variable is unset or the file cannot be read, saying which.
-    pub fn resolve(&self) -> Result<String, String> {
-        match self {
-            SecretRef::Env(var) => {
-                std::env::var(var).map_err(|_| format!("environment variable `{var}` is not set"))
-            }
-            SecretRef::File(path) => std::fs::read_to_string(path)
-                .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-                .map_err(|e| format!("cannot read secret file {}: {e}", path.display())),
-        }
-    }
-}
-
-impl fmt::Display for SecretRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SecretRef::Env(v) => write!(f, "env {v}"),
-            SecretRef::File(p) => write!(f, "file {}", p.display()),
-        }
-    }
-}
-
-/// One entry of `[network].allow`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostGrant {
-    /// An origin pattern written in the policy.
-    Origin(HostPattern),
-    /// "The origin of the URL in config key K" (`config:K`): a force grants its own vendor
-    /// address once, in `[config]`, and the allow-list follows it.
-    ConfigKey(String),
-}
-
-impl fmt::Display for HostGrant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            HostGrant::Origin(p) => write!(f, "{p}"),
-            HostGrant::ConfigKey(k) => write!(f, "config:{k}"),
-        }
-    }
-}
-
-/// A read-only directory the connector may read.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Preopen {
-    /// Directory on the gateway's machine.
-    pub path: PathBuf,
-    /// Where the guest sees it.
-    pub guest: String,
-}
+pub use crate::capabilities::config::{ConfigSection, SecretRef};
+pub use crate::capabilities::http::{HostGrant, NetworkSection};
+pub use crate::capabilities::wasi::{FilesystemSection, Preopen};
+pub use error::{PolicyError, line_col};
 
 /// The `[limits]` table: each budget the policy sets, or `None` for the host default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -170,16 +96,9 @@ pub struct Policy {
     pub connector: Option<String>,
     /// Budgets.
     pub limits: PolicyLimits,
-    /// Plain configuration values.
-    pub config: BTreeMap<String, String>,
-    /// Secret configuration values, by reference.
-    pub secrets: BTreeMap<String, SecretRef>,
-    /// Outbound origins.
-    pub allow: Vec<HostGrant>,
-    /// Private-address exceptions named in `[network].private`.
-    pub private: Vec<IpNet>,
-    /// Read-only directories.
-    pub filesystem: Vec<Preopen>,
+    /// What it says for each capability: `[config]` and `[secrets]`, `[network]`,
+    /// `[[filesystem]]`.
+    pub sections: Sections,
     /// Line of each entry (`config.K`, `secrets.K`, `network.allow.N`, `network.private.N`,
     /// `filesystem.N`, `limits.FIELD`), so findings can point at it.
     pub lines: BTreeMap<String, usize>,
@@ -193,18 +112,11 @@ const MAX_TIMEOUT_MS: u64 = 10 * 60 * 1000;
 const MAX_CONCURRENT: u32 = 1_000;
 const MAX_BOUNDARY_MIB: u64 = 1024;
 
+/// The tables the sandbox itself reads; each capability reads its own (see `crate::registry`).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPolicy {
+struct RawCore {
     connector: Option<Spanned<String>>,
     limits: Option<RawLimits>,
-    #[serde(default)]
-    config: BTreeMap<Spanned<String>, Spanned<String>>,
-    #[serde(default)]
-    secrets: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
-    network: Option<RawNetwork>,
-    #[serde(default)]
-    filesystem: Vec<Spanned<RawPreopen>>,
 }
 
 #[derive(Deserialize)]
@@ -215,30 +127,6 @@ struct RawLimits {
     timeout_ms: Option<Spanned<i64>>,
     max_concurrent: Option<Spanned<i64>>,
     boundary_mib: Option<Spanned<i64>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNetwork {
-    #[serde(default)]
-    allow: Vec<Spanned<String>>,
-    #[serde(default)]
-    private: Vec<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPreopen {
-    path: String,
-    guest: String,
-}
-
-/// Configuration keys and connector ids: what `describe` may declare.
-fn valid_key(key: &str) -> bool {
-    (1..=64).contains(&key.len())
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
 }
 
 impl Policy {
@@ -262,29 +150,44 @@ impl Policy {
     /// # Errors
     /// A [`PolicyError`] with the line and column of the first problem.
     pub fn parse(source: &str, text: &str) -> Result<Policy, PolicyError> {
-        let at = |offset: usize, message: String| {
-            let (line, column) = line_col(text, offset);
-            PolicyError {
-                file: source.to_string(),
-                line,
-                column,
-                message,
-            }
-        };
-        let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+        let at = |offset: usize, message: String| PolicyError::at(source, text, offset, message);
+        let toml_error = |e: toml::de::Error| {
             let offset = e.span().map_or(0, |s| s.start);
             let message = e
                 .message()
                 .trim()
                 .replace("expected i64", "expected a whole number");
             at(offset, message)
-        })?;
+        };
+        // A table no one reads is a mistake (a misspelt `[netwrok]` would grant nothing).
+        let document = toml::de::DeTable::parse(text).map_err(toml_error)?;
+        let known: Vec<&str> = ["connector", "limits"]
+            .into_iter()
+            .chain(registry::tables())
+            .collect();
+        for key in document.get_ref().keys() {
+            if !known.contains(&key.get_ref().as_ref()) {
+                return Err(at(
+                    key.span().start,
+                    format!(
+                        "unknown field `{}`, expected one of {}",
+                        key.get_ref(),
+                        known
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+        let raw: RawCore = toml::from_str(text).map_err(toml_error)?;
         let mut policy = Policy {
             source: source.to_string(),
             ..Policy::default()
         };
         let mut line = |key: String, offset: usize| {
-            policy_line(&mut policy.lines, key, line_col(text, offset).0);
+            policy.lines.insert(key, line_col(text, offset).0);
         };
 
         if let Some(id) = raw.connector {
@@ -357,164 +260,18 @@ impl Policy {
             };
         }
 
-        for (key, value) in raw.config {
-            if !valid_key(key.get_ref()) {
-                return Err(at(
-                    key.span().start,
-                    format!(
-                        "config key {:?}: keys are 1–64 letters, digits, `_`, `-` or `.`",
-                        key.get_ref()
-                    ),
-                ));
-            }
-            line(format!("config.{}", key.get_ref()), key.span().start);
-            policy.config.insert(key.into_inner(), value.into_inner());
-        }
-
-        for (key, value) in raw.secrets {
-            let offset = value.span().start;
-            if policy.config.contains_key(key.get_ref()) {
-                return Err(at(
-                    key.span().start,
-                    format!(
-                        "`{}` is in both [config] and [secrets]: a key is one or the other",
-                        key.get_ref()
-                    ),
-                ));
-            }
-            let secret = secret_ref(value.get_ref())
-                .map_err(|m| at(offset, format!("secret `{}`: {m}", key.get_ref())))?;
-            line(format!("secrets.{}", key.get_ref()), key.span().start);
-            policy.secrets.insert(key.into_inner(), secret);
-        }
-
-        if let Some(network) = raw.network {
-            for (i, entry) in network.allow.iter().enumerate() {
-                let offset = entry.span().start;
-                let text_entry = entry.get_ref().trim();
-                let grant = if let Some(key) = text_entry.strip_prefix("config:") {
-                    let key = key.trim();
-                    if !policy.config.contains_key(key) {
-                        return Err(at(
-                            offset,
-                            format!(
-                                "`config:{key}` grants the URL in config key `{key}`, but [config] does not set `{key}`; add `{key} = \"https://…\"` under [config]"
-                            ),
-                        ));
-                    }
-                    HostPattern::from_url(&policy.config[key]).map_err(|e| {
-                        at(
-                            offset,
-                            format!("`config:{key}`: its value is not a URL to grant: {e}"),
-                        )
-                    })?;
-                    HostGrant::ConfigKey(key.to_string())
-                } else {
-                    if text_entry == "*" || text_entry.ends_with("://*") {
-                        return Err(at(
-                            offset,
-                            "`*` would allow every host; name the vendor's origins (wildcards only as a leading `*.`)".to_string(),
-                        ));
-                    }
-                    HostGrant::Origin(HostPattern::parse(text_entry).map_err(|e| at(offset, e))?)
-                };
-                line(format!("network.allow.{i}"), offset);
-                policy.allow.push(grant);
-            }
-            for (i, entry) in network.private.iter().enumerate() {
-                let offset = entry.span().start;
-                let net = IpNet::parse(entry.get_ref()).map_err(|e| at(offset, e))?;
-                line(format!("network.private.{i}"), offset);
-                policy.private.push(net);
-            }
-        }
-
-        for (i, entry) in raw.filesystem.into_iter().enumerate() {
-            let offset = entry.span().start;
-            let RawPreopen { path, guest } = entry.into_inner();
-            let path = PathBuf::from(path);
-            if !path.is_absolute() {
-                return Err(at(
-                    offset,
-                    format!(
-                        "filesystem path {:?} must be absolute (the gateway's working directory is not a stable place)",
-                        path.display().to_string()
-                    ),
-                ));
-            }
-            if !guest.starts_with('/') || guest.split('/').any(|c| c == "..") {
-                return Err(at(
-                    offset,
-                    format!("filesystem guest path {guest:?} must be absolute, without `..`"),
-                ));
-            }
-            line(format!("filesystem.{i}"), offset);
-            policy.filesystem.push(Preopen { path, guest });
-        }
+        let mut cx = ParseCx {
+            source,
+            text,
+            lines: &mut policy.lines,
+            config: BTreeMap::new(),
+        };
+        policy.sections = Sections::parse(&mut cx).map_err(|mut e| {
+            e.message = e.message.replace("expected i64", "expected a whole number");
+            e
+        })?;
         Ok(policy)
     }
-
-    /// The private-address exceptions the policy makes: `[network].private`, plus every
-    /// literal IP written as an allowed origin (granting `http://10.1.2.3:8080` is explicit).
-    pub fn private_exceptions(&self) -> Vec<IpNet> {
-        let mut nets = self.private.clone();
-        for grant in &self.allow {
-            if let HostGrant::Origin(p) = grant
-                && let Ok(ip) = p.host().parse::<IpAddr>()
-            {
-                nets.push(IpNet::host(ip));
-            }
-        }
-        let mut unique: Vec<IpNet> = Vec::new();
-        for net in nets {
-            if !unique.contains(&net) {
-                unique.push(net);
-            }
-        }
-        unique
-    }
-}
-
-fn policy_line(lines: &mut BTreeMap<String, usize>, key: String, line: usize) {
-    lines.insert(key, line);
-}
-
-fn secret_ref(value: &toml::Value) -> Result<SecretRef, String> {
-    const HOW: &str = "write `{ env = \"VARIABLE\" }` or `{ file = \"/path/to/secret\" }`";
-    match value {
-        toml::Value::String(_) => Err(format!(
-            "secret values are never written in a policy; {HOW}"
-        )),
-        toml::Value::Table(t) => {
-            let keys: Vec<&str> = t.keys().map(String::as_str).collect();
-            match (keys.as_slice(), t.get("env"), t.get("file")) {
-                (["env"], Some(toml::Value::String(v)), _) if !v.is_empty() => {
-                    Ok(SecretRef::Env(v.clone()))
-                }
-                (["file"], _, Some(toml::Value::String(p))) => {
-                    let path = PathBuf::from(p);
-                    if path.is_absolute() {
-                        Ok(SecretRef::File(path))
-                    } else {
-                        Err(format!("secret file {p:?} must be an absolute path"))
-                    }
-                }
-                _ => Err(format!(
-                    "give exactly one of `env` or `file`, as a string; {HOW}"
-                )),
-            }
-        }
-        _ => Err(HOW.to_string()),
-    }
-}
-
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
-    (line, column)
 }
 
 /// A connector description and import lists for the policy module's tests.
@@ -587,8 +344,10 @@ mod tests {
     #[test]
     fn an_empty_policy_grants_nothing() {
         let p = parse("").unwrap();
-        assert!(p.config.is_empty() && p.secrets.is_empty());
-        assert!(p.allow.is_empty() && p.private.is_empty() && p.filesystem.is_empty());
+        let s = &p.sections;
+        assert!(s.config.values.is_empty() && s.config.secrets.is_empty());
+        assert!(s.http.allow.is_empty() && s.http.private.is_empty());
+        assert!(s.wasi.preopens.is_empty());
         assert!(p.limits.is_empty());
         assert_eq!(p.limits.limits(), Limits::default());
     }
@@ -625,10 +384,15 @@ guest = "/ref"
         assert_eq!(l.cpu, std::time::Duration::from_millis(500));
         assert_eq!(l.max_concurrent, 4);
         assert_eq!(l.boundary_bytes, 8 << 20);
-        assert_eq!(p.secrets["api_key"], SecretRef::Env("KESTREL_KEY".into()));
-        assert_eq!(p.allow[0], HostGrant::ConfigKey("base_url".into()));
-        assert_eq!(p.allow.len(), 3);
-        let nets: Vec<String> = p
+        let s = &p.sections;
+        assert_eq!(
+            s.config.secrets["api_key"],
+            SecretRef::Env("KESTREL_KEY".into())
+        );
+        assert_eq!(s.http.allow[0], HostGrant::ConfigKey("base_url".into()));
+        assert_eq!(s.http.allow.len(), 3);
+        let nets: Vec<String> = s
+            .http
             .private_exceptions()
             .iter()
             .map(|n| n.to_string())

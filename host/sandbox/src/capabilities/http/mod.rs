@@ -17,12 +17,13 @@
 mod address;
 mod allow;
 mod client;
+pub(crate) mod policy;
 mod resolve;
 
 use std::sync::Arc;
 
 use http::HeaderName;
-use wasmtime::component::Linker;
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime_wasi_http::{
     DEFAULT_FORBIDDEN_HEADERS, ForbiddenHeaderFilter, RequestOptions, WasiBody, WasiHttpCtx,
     WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
@@ -35,7 +36,8 @@ pub use client::{HttpTimeouts, MAX_REDIRECTS, MAX_RESPONSE_BODY_BYTES, NetGrant}
 pub use resolve::{Resolve, StaticResolver, SystemResolver};
 
 use crate::limits::BoundaryMeter;
-use crate::plugin::InstanceState;
+pub(crate) use policy::not_public;
+pub use policy::{HostGrant, NetworkGrant, NetworkSection};
 
 /// Request headers a guest may not set, on top of wasmtime's defaults (`connection`, `host`,
 /// `transfer-encoding`, `upgrade`, `proxy-authorization`, …):
@@ -126,17 +128,21 @@ impl WasiHttpHooks for OutboundHooks {
     }
 }
 
-impl WasiHttpView for InstanceState {
-    fn http(&mut self) -> WasiHttpCtxView<'_> {
+impl HttpState {
+    /// The view wasmtime-wasi-http works through, with the instance's resource table.
+    pub(crate) fn view<'a>(&'a mut self, table: &'a mut ResourceTable) -> WasiHttpCtxView<'a> {
         WasiHttpCtxView {
-            ctx: &mut self.http.ctx,
-            table: &mut self.table,
-            hooks: &mut self.http.hooks,
+            ctx: &mut self.ctx,
+            table,
+            hooks: &mut self.hooks,
         }
     }
 }
 
-pub(crate) fn add_to_linker(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> {
+/// Link `wasi:http`, served from the store data's [`WasiHttpView`].
+pub(crate) fn add_to_linker<T: WasiHttpView + 'static>(
+    linker: &mut Linker<T>,
+) -> wasmtime::Result<()> {
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
 }
 
