@@ -169,15 +169,7 @@ impl Field {
             Field::DateOfBirth => both(&a.date_of_birth, &b.date_of_birth, compare_dates),
             Field::Gender => both(&a.gender, &b.gender, |x, y| u8::from(x != y)),
             Field::Address => best(&a.addresses, &b.addresses, compare_addresses),
-            Field::Phone => best(&a.phones, &b.phones, |x, y| {
-                if x == y {
-                    0
-                } else if osa_distance(x, y) <= 1 {
-                    1
-                } else {
-                    2
-                }
-            }),
+            Field::Phone => best(&a.phones, &b.phones, compare_phones),
             Field::Email => best(&a.emails, &b.emails, compare_emails),
             Field::PncId => both(&a.pnc_id, &b.pnc_id, |x, y| u8::from(x != y)),
             Field::CroNumber => both(&a.cro_number, &b.cro_number, |x, y| u8::from(x != y)),
@@ -226,24 +218,33 @@ fn any_shared(a: &[String], b: &[String]) -> Level {
     }
 }
 
-fn similar(a: &str, b: &str) -> bool {
-    osa_distance(a, b) <= 1 && a.chars().count().min(b.chars().count()) >= 4
-        || jaro_winkler(a, b) >= NAME_SIMILAR
+/// Whether two different names are `similar` given their Jaro–Winkler similarity: close enough
+/// by that measure, or one slip apart in names of four letters or more (where Jaro–Winkler
+/// undervalues one slip).
+fn similar(a: &str, b: &str, jw: f64) -> bool {
+    if jw >= NAME_SIMILAR {
+        return true;
+    }
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    la.abs_diff(lb) <= 1 && la.min(lb) >= 4 && osa_distance(a, b) <= 1
 }
 
 fn compare_surname(a: &str, b: &str, ra: &PreparedRecord, rb: &PreparedRecord) -> Level {
     if a == b {
-        0
-    } else if (ra.surname_parts.len() > 1 || rb.surname_parts.len() > 1)
+        return 0;
+    }
+    if (ra.surname_parts.len() > 1 || rb.surname_parts.len() > 1)
         && ra
             .surname_parts
             .iter()
             .any(|p| rb.surname_parts.contains(p))
     {
-        1
-    } else if similar(a, b) {
+        return 1;
+    }
+    let jw = jaro_winkler(a, b);
+    if similar(a, b, jw) {
         2
-    } else if jaro_winkler(a, b) >= NAME_ROUGHLY_SIMILAR {
+    } else if jw >= NAME_ROUGHLY_SIMILAR {
         3
     } else {
         4
@@ -268,32 +269,27 @@ fn compare_given_names(a: &PreparedRecord, b: &PreparedRecord) -> Level {
     if x == y {
         return 0;
     }
-    if same_name_family(x, y) || is_short_form(x, y) {
+    if is_short_form(x, y) || same_name_family(x, y) {
         return 1;
     }
-    if similar(x, y) {
+    let jw = jaro_winkler(x, y);
+    if similar(x, y, jw) {
         return 2;
     }
     if is_initial_of(x, y) || is_initial_of(y, x) {
         return 3;
     }
     // A first name recorded as a middle name elsewhere, or given names in another order.
-    let others_a = a.given_names.iter().chain(&a.middle_names);
-    let any_other = others_a.clone().any(|n| {
-        n.chars().count() > 1
-            && b.given_names
-                .iter()
-                .chain(&b.middle_names)
-                .any(|m| m == n || same_name_family(n, m))
-    });
+    let others_b = || b.given_names.iter().chain(&b.middle_names);
+    let any_other = a
+        .given_names
+        .iter()
+        .chain(&a.middle_names)
+        .any(|n| n.chars().count() > 1 && others_b().any(|m| m == n || same_name_family(n, m)));
     if any_other {
         return 4;
     }
-    if jaro_winkler(x, y) >= NAME_ROUGHLY_SIMILAR {
-        5
-    } else {
-        6
-    }
+    if jw >= NAME_ROUGHLY_SIMILAR { 5 } else { 6 }
 }
 
 fn compare_dates(a: &PartialDate, b: &PartialDate) -> Level {
@@ -360,8 +356,25 @@ fn compare_emails(a: &String, b: &String) -> Level {
     if a == b {
         return 0;
     }
-    let local = |e: &str| e.split_once('@').map(|(l, _)| l.to_owned());
-    if local(a) == local(b) || osa_distance(a, b) <= 1 {
+    fn local(e: &str) -> Option<&str> {
+        e.split_once('@').map(|(l, _)| l)
+    }
+    // A slip in a letter is a typing error; a different number (`a.example58`, `a.example88`)
+    // is usually someone else's address: relatives' addresses differ in just that.
+    let digits = |e: &str| e.bytes().filter(u8::is_ascii_digit).collect::<Vec<u8>>();
+    if local(a) == local(b)
+        || a.len().abs_diff(b.len()) <= 1 && osa_distance(a, b) <= 1 && digits(a) == digits(b)
+    {
+        1
+    } else {
+        2
+    }
+}
+
+fn compare_phones(a: &String, b: &String) -> Level {
+    if a == b {
+        0
+    } else if a.len().abs_diff(b.len()) <= 1 && osa_distance(a, b) <= 1 {
         1
     } else {
         2

@@ -21,13 +21,39 @@ use crate::normalise::PreparedRecord;
 use crate::parallel::map_chunks;
 
 /// The training sessions: a blocking rule and the fields it fixes (not estimated there).
-pub(crate) const TRAINING_SESSIONS: [(BlockingRule, &[Field]); 2] = [
+///
+/// Date of birth and surname-and-initial are the sessions Splink's tutorial would run. The PNC
+/// id, telephone and e-mail sessions add pairs that share a personal identifier: almost all of
+/// them are one person, so they show how one person's records differ without the relatives
+/// (twins at one address, a father and son of one name) who crowd the date-of-birth and
+/// surname blocks and would otherwise be learnt as "the same person, given name different".
+pub(crate) const TRAINING_SESSIONS: [(BlockingRule, &[Field]); 5] = [
     (BlockingRule::DateOfBirth, &[Field::DateOfBirth]),
     (
         BlockingRule::SurnameAndInitial,
         &[Field::Surname, Field::GivenName],
     ),
+    (BlockingRule::PncId, &[Field::PncId]),
+    (BlockingRule::Phone, &[Field::Phone]),
+    (BlockingRule::Email, &[Field::Email]),
 ];
+
+/// Fewest expected matches behind a field's estimate from the identifier sessions for it to
+/// be used alone; with fewer, the date-of-birth and surname sessions are pooled in.
+pub const MIN_MATCHES_FOR_IDENTIFIER_ESTIMATE: f64 = 50.0;
+
+/// Whether a session blocks on a personal identifier, so its pairs are nearly all one person.
+fn blocks_on_identifier(rule: BlockingRule) -> bool {
+    matches!(
+        rule,
+        BlockingRule::PncId | BlockingRule::CroNumber | BlockingRule::Phone | BlockingRule::Email
+    )
+}
+
+/// The sessions an estimate cannot do without: every field but the identifiers is estimated
+/// in one of them.
+const REQUIRED_SESSIONS: [BlockingRule; 2] =
+    [BlockingRule::DateOfBirth, BlockingRule::SurnameAndInitial];
 
 /// Most EM iterations per session. EM on a few hundred patterns converges in tens; the cap
 /// only stops a pathological input from spinning.
@@ -36,10 +62,17 @@ pub const MAX_EM_ITERATIONS: usize = 100;
 /// EM stops when no `m` and not the session's match share moves by more than this.
 pub const EM_TOLERANCE: f64 = 1e-5;
 
-/// Pseudo-count pulling every estimate towards the built-in model: one imaginary pair's worth,
-/// so a level never seen in training gets a small finite probability, not zero, while any real
-/// evidence outweighs it.
-pub const PSEUDO_COUNT: f64 = 1.0;
+/// How far every estimate is pulled towards the built-in model: pseudo-counts worth this share
+/// of the pairs behind the estimate (at least one pair). A level never seen in training (no
+/// partial dates in the data) then keeps about its built-in weight, because its `m` and its `u`
+/// are pulled alike, instead of getting an arbitrary one from two near-zero estimates; a level
+/// seen at all moves by a thousandth at most.
+pub const PRIOR_SHARE: f64 = 0.001;
+
+/// Pseudo-counts for an estimate from `total` pairs.
+fn pseudo_count(total: f64) -> f64 {
+    (PRIOR_SHARE * total).max(1.0)
+}
 
 /// A deterministic random number generator (SplitMix64): small, seedable and good enough to
 /// pick record pairs; not for anything secret.
@@ -126,9 +159,9 @@ pub(crate) fn estimate_u(
         let f = field.index();
         let prior_levels = &prior.field(field).levels;
         let total: f64 = counts[f].iter().sum();
+        let pseudo = pseudo_count(total);
         for (l, pl) in prior_levels.iter().enumerate() {
-            u[f][l] = ((counts[f][l] + PSEUDO_COUNT * pl.u) / (total + PSEUDO_COUNT))
-                .max(MIN_PROBABILITY);
+            u[f][l] = ((counts[f][l] + pseudo * pl.u) / (total + pseudo)).max(MIN_PROBABILITY);
         }
     }
     (u, pairs.len())
@@ -138,17 +171,22 @@ pub(crate) fn estimate_u(
 pub(crate) struct SessionEstimate {
     /// Estimated `m`, per field; `None` for fields fixed by the session or never compared in it.
     pub(crate) m: [Option<[f64; MAX_LEVELS]>; FIELD_COUNT],
+    /// Expected matches behind each field's estimate (pairs where it was compared, weighted by
+    /// their match probability): how much a session's estimate counts when pooled.
+    pub(crate) matches_behind: [f64; FIELD_COUNT],
     /// The share of the session's pairs that are matches.
     pub(crate) match_share: f64,
     pub(crate) iterations: usize,
 }
 
-/// Run EM over the distinct comparison patterns of one session's pairs, `u` fixed.
+/// Run EM over the distinct comparison patterns of one session's pairs, `u` fixed; with
+/// `fix_m`, only the session's match share is estimated (`m` stays at `start`'s).
 pub(crate) fn run_em(
     patterns: &[(ComparisonVector, f64)],
     fixed: &[Field],
     u: &[[f64; MAX_LEVELS]; FIELD_COUNT],
     start: &Model,
+    fix_m: bool,
 ) -> SessionEstimate {
     let active: Vec<Field> = Field::ALL
         .into_iter()
@@ -164,6 +202,7 @@ pub(crate) fn run_em(
     let mut share: f64 = 0.5;
     let mut iterations = 0;
     let mut compared = [0.0; FIELD_COUNT];
+    let mut matches_behind = [0.0; FIELD_COUNT];
     while iterations < MAX_EM_ITERATIONS {
         iterations += 1;
         let mut sums = [[0.0; MAX_LEVELS]; FIELD_COUNT];
@@ -202,13 +241,15 @@ pub(crate) fn run_em(
         };
         moved = moved.max((new_share - share).abs());
         share = new_share;
-        for field in &active {
+        matches_behind = matched;
+        for field in active.iter().filter(|_| !fix_m) {
             let f = field.index();
             let levels = field.levels().len();
+            let pseudo = pseudo_count(matched[f]);
             for l in 0..levels {
                 let prior = start.field(*field).levels[l].m;
-                let new = ((sums[f][l] + PSEUDO_COUNT * prior) / (matched[f] + PSEUDO_COUNT))
-                    .max(MIN_PROBABILITY);
+                let new =
+                    ((sums[f][l] + pseudo * prior) / (matched[f] + pseudo)).max(MIN_PROBABILITY);
                 moved = moved.max((new - m[f][l]).abs());
                 m[f][l] = new;
             }
@@ -226,6 +267,7 @@ pub(crate) fn run_em(
     }
     SessionEstimate {
         m: out,
+        matches_behind,
         match_share: share,
         iterations,
     }
@@ -250,9 +292,10 @@ fn patterns_of(
     out
 }
 
-/// Whether there is enough to estimate from: every training session has at least `min_pairs`.
+/// Whether there is enough to estimate from: the date-of-birth and surname sessions have at
+/// least `min_pairs` each (the identifier sessions only refine their estimates).
 pub(crate) fn can_estimate(candidates: &Candidates, min_pairs: usize) -> bool {
-    TRAINING_SESSIONS.iter().all(|(rule, _)| {
+    REQUIRED_SESSIONS.iter().all(|rule| {
         candidates
             .by_rule
             .iter()
@@ -272,30 +315,44 @@ pub(crate) fn estimate_model(
 ) -> Model {
     let start = Model::built_in();
     let (u, sampled) = estimate_u(records, u_sample_pairs, seed, &start);
-    let mut m_sum = [[0.0; MAX_LEVELS]; FIELD_COUNT];
-    let mut m_sessions = [0usize; FIELD_COUNT];
+    // Pooled m per field, [0] from the identifier sessions only, [1] from every session.
+    let mut m_sum = [[[0.0; MAX_LEVELS]; FIELD_COUNT]; 2];
+    let mut m_weight = [[0.0; FIELD_COUNT]; 2];
     let mut training_pairs = Vec::new();
     let mut em_iterations = Vec::new();
-    let mut dob_session_share = None;
-    for (rule, fixed) in TRAINING_SESSIONS {
+    let session_patterns = |rule: BlockingRule| {
         let pairs = candidates
             .by_rule
             .iter()
             .find(|(r, _)| *r == rule)
             .map_or(&[][..], |(_, p)| p.as_slice());
-        let patterns = patterns_of(pairs, &candidates.all, vectors);
-        let est = run_em(&patterns, fixed, &u, &start);
-        training_pairs.push(pairs.len());
-        em_iterations.push(est.iterations);
-        if rule == BlockingRule::DateOfBirth {
-            dob_session_share = Some(est.match_share);
+        (pairs.len(), patterns_of(pairs, &candidates.all, vectors))
+    };
+    for (rule, fixed) in TRAINING_SESSIONS {
+        let (pairs, patterns) = session_patterns(rule);
+        if patterns.is_empty() {
+            continue;
         }
+        let est = run_em(&patterns, fixed, &u, &start, false);
+        training_pairs.push(pairs);
+        em_iterations.push(est.iterations);
+        // Pool each field's m over the sessions that estimated it, weighted by the matches
+        // behind each estimate; separately over the identifier sessions, whose pairs are
+        // nearly all one person and so free of relatives mistaken for matches.
+        let tiers: &[usize] = if blocks_on_identifier(rule) {
+            &[0, 1]
+        } else {
+            &[1]
+        };
         for (f, m) in est.m.iter().enumerate() {
             if let Some(m) = m {
-                for l in 0..MAX_LEVELS {
-                    m_sum[f][l] += m[l];
+                let w = est.matches_behind[f];
+                for &t in tiers {
+                    for l in 0..MAX_LEVELS {
+                        m_sum[t][f][l] += w * m[l];
+                    }
+                    m_weight[t][f] += w;
                 }
-                m_sessions[f] += 1;
             }
         }
     }
@@ -303,6 +360,7 @@ pub(crate) fn estimate_model(
         .iter()
         .map(|field| {
             let f = field.index();
+            let tier = usize::from(m_weight[0][f] < MIN_MATCHES_FOR_IDENTIFIER_ESTIMATE);
             let levels = start
                 .field(*field)
                 .levels
@@ -310,8 +368,8 @@ pub(crate) fn estimate_model(
                 .enumerate()
                 .map(|(l, built_in)| LevelModel {
                     level: built_in.level.clone(),
-                    m: if m_sessions[f] > 0 {
-                        m_sum[f][l] / m_sessions[f] as f64
+                    m: if m_weight[tier][f] > 0.0 {
+                        m_sum[tier][f][l] / m_weight[tier][f]
                     } else {
                         built_in.m
                     },
@@ -334,8 +392,12 @@ pub(crate) fn estimate_model(
             em_iterations,
         },
     };
-    if let Some(share) = dob_session_share {
-        // odds(match | same DOB) = prior odds × m(exact) / u(exact).
+    // The prior: the share of matches among pairs that share a date of birth, re-estimated
+    // with the pooled m fixed, then divided by the evidence a shared date of birth carries:
+    // odds(match | same DOB) = prior odds × m(exact) / u(exact).
+    let (_, dob_patterns) = session_patterns(BlockingRule::DateOfBirth);
+    if !dob_patterns.is_empty() {
+        let share = run_em(&dob_patterns, &[Field::DateOfBirth], &u, &model, true).match_share;
         let dob_exact = &model.field(Field::DateOfBirth).levels[0];
         let session_odds = (share / (1.0 - share)).log2();
         model.prior_log2_odds = (session_odds - dob_exact.weight()).clamp(-60.0, 0.0);
@@ -387,7 +449,7 @@ mod tests {
         // Non-matches: phone always different; gender agrees half the time.
         vector(0, 2, 350.0);
         vector(1, 2, 350.0);
-        let est = run_em(&patterns, &[], &u, &start);
+        let est = run_em(&patterns, &[], &u, &start, false);
         let m_phone = est.m[p].unwrap_or([0.0; MAX_LEVELS]);
         assert!((m_phone[0] - 0.9).abs() < 0.03, "{m_phone:?}");
         assert!((est.match_share - 0.3).abs() < 0.03, "{}", est.match_share);
