@@ -156,15 +156,14 @@ pub(crate) fn cluster(
     let mut number_of_root = vec![usize::MAX; n];
     let mut group_of = vec![0; n];
     let mut members: Vec<Vec<u32>> = Vec::new();
-    for i in 0..n {
-        // Positions fit u32: the linker refuses more records than that.
-        let root = find(&mut parent, i as u32) as usize;
+    for (i, group) in (0u32..).zip(group_of.iter_mut()) {
+        let root = find(&mut parent, i) as usize;
         if number_of_root[root] == usize::MAX {
             number_of_root[root] = members.len();
             members.push(Vec::new());
         }
-        group_of[i] = number_of_root[root];
-        members[number_of_root[root]].push(i as u32);
+        *group = number_of_root[root];
+        members[number_of_root[root]].push(i);
     }
     Clusters {
         group_of,

@@ -288,8 +288,51 @@ fn patterns_of(
     }
     let mut out: Vec<(ComparisonVector, f64)> = counts.into_iter().collect();
     // Deterministic order, so floating-point sums come out the same every run.
-    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    out.sort_unstable_by_key(|a| a.0);
     out
+}
+
+/// Fewest pairs behind an estimate of [`Model::address_u_sharing_surname`]; with fewer, the
+/// address `u` is used throughout.
+pub const MIN_PAIRS_SHARING_SURNAME: f64 = 30.0;
+
+/// How often different people who share a surname share an address: measured on pairs that
+/// share a surname and initial but whose full dates of birth differ outright, which are almost
+/// never one person (their `m` is a fraction of a percent), pulled towards the random-pair `u`.
+fn address_u_sharing_surname(
+    candidates: &Candidates,
+    vectors: &[ComparisonVector],
+    u: &[[f64; MAX_LEVELS]; FIELD_COUNT],
+) -> Option<Vec<f64>> {
+    let dob_different = Field::DateOfBirth.levels().len() - 1;
+    let address = Field::Address.index();
+    let levels = Field::Address.levels().len();
+    let pairs = candidates
+        .by_rule
+        .iter()
+        .find(|(r, _)| *r == BlockingRule::SurnameAndInitial)
+        .map(|(_, p)| p.as_slice())?;
+    let mut counts = [0.0; MAX_LEVELS];
+    for p in pairs {
+        let Ok(pos) = candidates.all.binary_search(p) else {
+            continue;
+        };
+        let v = &vectors[pos];
+        if usize::from(v[Field::DateOfBirth.index()]) == dob_different && v[address] != NOT_COMPARED
+        {
+            counts[usize::from(v[address])] += 1.0;
+        }
+    }
+    let total: f64 = counts.iter().sum();
+    if total < MIN_PAIRS_SHARING_SURNAME {
+        return None;
+    }
+    let pseudo = pseudo_count(total);
+    Some(
+        (0..levels)
+            .map(|l| ((counts[l] + pseudo * u[address][l]) / (total + pseudo)).max(MIN_PROBABILITY))
+            .collect(),
+    )
 }
 
 /// Whether there is enough to estimate from: the date-of-birth and surname sessions have at
@@ -383,6 +426,7 @@ pub(crate) fn estimate_model(
         })
         .collect();
     let mut model = Model {
+        address_u_sharing_surname: None,
         prior_log2_odds: start.prior_log2_odds,
         fields,
         source: ModelSource::Estimated {
@@ -392,6 +436,7 @@ pub(crate) fn estimate_model(
             em_iterations,
         },
     };
+    model.address_u_sharing_surname = address_u_sharing_surname(candidates, vectors, &u);
     // The prior: the share of matches among pairs that share a date of birth, re-estimated
     // with the pooled m fixed, then divided by the evidence a shared date of birth carries:
     // odds(match | same DOB) = prior odds × m(exact) / u(exact).

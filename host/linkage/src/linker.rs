@@ -320,7 +320,7 @@ pub fn link(records: &[PersonRecord], config: &LinkConfig) -> Result<Linkage, Li
             .map(|&f| FieldAgreement {
                 field: f,
                 agreement: f.levels()[usize::from(v[f.index()])].to_owned(),
-                weight: round(scorer.field_weight(f, v[f.index()], i, j), 3),
+                weight: round(scorer.field_weight(f, v, i, j), 3),
             })
             .collect();
         LinkExplanation {
@@ -460,7 +460,14 @@ impl Scorer {
         }
     }
 
-    fn field_weight(&self, field: Field, level: u8, i: usize, j: usize) -> f64 {
+    fn field_weight(&self, field: Field, v: &ComparisonVector, i: usize, j: usize) -> f64 {
+        let level = v[field.index()];
+        if field == Field::Address
+            && surnames_agree(v[Field::Surname.index()])
+            && let Some(w) = self.weights.address_weight_sharing_surname(level)
+        {
+            return w;
+        }
         if level == 0 {
             let frequencies = match field {
                 Field::Surname => Some(&self.surname_frequency),
@@ -479,9 +486,15 @@ impl Scorer {
         self.weights.prior
             + Field::ALL
                 .iter()
-                .map(|&f| self.field_weight(f, v[f.index()], i, j))
+                .map(|&f| self.field_weight(f, v, i, j))
                 .sum::<f64>()
     }
+}
+
+/// Whether a surname level counts as the surnames agreeing: exact, one part of a
+/// double-barrelled name, or similar.
+pub(crate) fn surnames_agree(level: u8) -> bool {
+    level <= 2
 }
 
 /// Set each record's value frequency: the share of records holding the field that hold its

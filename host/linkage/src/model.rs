@@ -90,6 +90,13 @@ pub struct Model {
     pub fields: Vec<FieldModel>,
     /// Where the numbers came from.
     pub source: ModelSource,
+    /// `u` of each address level between different people who share a surname, used instead
+    /// of the address `u` when the surnames agree. Relatives live together: a shared address
+    /// is strong evidence between strangers and much weaker between two people called
+    /// Examplewood, and treating the two as independent would merge twins and a father and
+    /// son of one name. `None` uses the address `u` throughout.
+    #[serde(default)]
+    pub address_u_sharing_surname: Option<Vec<f64>>,
 }
 
 /// A model that cannot be used.
@@ -224,6 +231,7 @@ impl Model {
             prior_log2_odds: BUILT_IN_PRIOR_LOG2_ODDS,
             fields,
             source: ModelSource::BuiltIn,
+            address_u_sharing_surname: None,
         }
     }
 
@@ -255,6 +263,21 @@ impl Model {
                 expected: Field::ALL[position].name(),
                 order: order(),
             });
+        }
+        if let Some(u) = &self.address_u_sharing_surname {
+            let levels = Field::Address.levels().len();
+            let sum: f64 = u.iter().sum();
+            if u.len() != levels
+                || u.iter().any(|p| !(p.is_finite() && *p > 0.0 && *p <= 1.0))
+                || (sum - 1.0).abs() > SUM_TOLERANCE
+            {
+                return Err(ModelError::Probability {
+                    field: Field::Address.name(),
+                    problem: format!(
+                        "address_u_sharing_surname must list {levels} probabilities above 0 that sum to 1"
+                    ),
+                });
+            }
         }
         for (position, (fm, field)) in self.fields.iter().zip(Field::ALL).enumerate() {
             if fm.field != field {
@@ -311,10 +334,19 @@ impl Model {
             }
             m_exact[i] = fm.levels.first().map_or(0.0, |l| l.m);
         }
+        let address = Field::Address.index();
+        let address_sharing_surname = self.address_u_sharing_surname.as_ref().map(|u| {
+            let mut w = table[address];
+            for (l, (u, lm)) in u.iter().zip(&self.fields[address].levels).enumerate() {
+                w[l] = log2_ratio(lm.m, *u);
+            }
+            w
+        });
         WeightTable {
             prior: self.prior_log2_odds,
             table,
             m_exact,
+            address_sharing_surname,
         }
     }
 }
@@ -325,6 +357,7 @@ pub(crate) struct WeightTable {
     pub(crate) prior: f64,
     table: [[f64; MAX_LEVELS]; FIELD_COUNT],
     m_exact: [f64; FIELD_COUNT],
+    address_sharing_surname: Option<[f64; MAX_LEVELS]>,
 }
 
 impl WeightTable {
@@ -335,6 +368,13 @@ impl WeightTable {
         } else {
             self.table[field.index()][usize::from(level).min(MAX_LEVELS - 1)]
         }
+    }
+
+    /// The weight of an address level between records whose surnames agree, if the model
+    /// has one (see [`Model::address_u_sharing_surname`]).
+    pub(crate) fn address_weight_sharing_surname(&self, level: Level) -> Option<f64> {
+        let w = self.address_sharing_surname.as_ref()?;
+        (level != NOT_COMPARED).then(|| w[usize::from(level).min(MAX_LEVELS - 1)])
     }
 
     /// The weight of an exact agreement on a value with the given term frequency (the share of
@@ -437,6 +477,7 @@ mod tests {
             prior_log2_odds: 0.0,
             fields: vec![],
             source: ModelSource::Configured,
+            address_u_sharing_surname: None,
         });
         // serde_json reads floats to within a unit in the last place.
         assert_eq!(back.fields.len(), m.fields.len());
