@@ -62,6 +62,9 @@ pub(crate) struct PreparedAddress {
 pub(crate) struct PreparedRecord {
     pub(crate) given_names: Vec<String>,
     pub(crate) middle_names: Vec<String>,
+    /// Nickname-table families of each given name, then each middle name, in order (looked up
+    /// once here rather than for every pair compared).
+    pub(crate) name_families: Vec<&'static [u16]>,
     pub(crate) surname: Option<String>,
     /// The parts of a double-barrelled or multi-word surname, each normalised.
     pub(crate) surname_parts: Vec<String>,
@@ -103,6 +106,12 @@ pub(crate) fn prepare(record: &PersonRecord) -> PreparedRecord {
             out.surname = Some(compact);
         }
     }
+    out.name_families = out
+        .given_names
+        .iter()
+        .chain(&out.middle_names)
+        .map(|n| crate::nicknames::families(n))
+        .collect();
     out.date_of_birth = record.date_of_birth;
     out.gender = record.gender.as_deref().and_then(normalise_gender);
     if let Some(pnc) = non_blank(record.pnc_id.as_deref()) {
