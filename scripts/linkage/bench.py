@@ -22,10 +22,11 @@ sys.path.insert(0, HERE)
 from score import pairwise_scores, read_groups_jsonl, read_truth  # noqa: E402
 
 
-def run_ours(link_bench, data):
-    out = os.path.join(data, "ours.jsonl")
+def run_ours(link_bench, data, model=None, model_out=None):
+    out = os.path.join(data, "ours.jsonl" if model is None else "ours-transferred.jsonl")
+    extra = (["--model", model] if model else []) + (["--model-out", model_out] if model_out else [])
     started = time.perf_counter()
-    p = subprocess.run([link_bench, "--input", os.path.join(data, "records.jsonl"), "--output", out],
+    p = subprocess.run([link_bench, "--input", os.path.join(data, "records.jsonl"), "--output", out, *extra],
                        check=True, capture_output=True, text=True)
     wall = time.perf_counter() - started
     summary = json.loads(p.stderr.strip().splitlines()[-1])["summary"]
@@ -56,6 +57,7 @@ def main():
     args = ap.parse_args()
 
     rows = []
+    first_model = None
     for seed in args.seeds:
         data = os.path.join(args.out, f"seed-{seed}")
         gen = subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), "--seed", str(seed),
@@ -63,10 +65,20 @@ def main():
                              check=True, capture_output=True, text=True)
         records = json.loads(gen.stdout)["records"]
         ours = [run_ours(args.link_bench, data) for _ in range(args.runs)]
+        # The model estimated on the first seed, applied unchanged to this one: weights that
+        # carry over to data they were not estimated on.
+        model_path = os.path.join(data, "model.json")
+        if first_model is None:
+            run_ours(args.link_bench, data, model_out=model_path)
+            first_model = model_path
+            transferred = None
+        else:
+            transferred = run_ours(args.link_bench, data, model=first_model)["scores"]
         splink = [run_splink(args.splink_python, data) for _ in range(args.runs)]
         rows.append({
             "seed": seed, "records": records,
             "ours": ours[-1]["scores"],
+            "transferred": transferred,
             "ours_core": statistics.median(r["core"] for r in ours),
             "ours_wall": statistics.median(r["wall"] for r in ours),
             "candidate_pairs": ours[-1]["summary"]["candidate_pairs"],
@@ -83,6 +95,9 @@ def main():
     for r in rows:
         print(f'| {r["seed"]} | {r["records"]} | interop-linkage | p ≥ 0.5 (default) | {fmt(r["ours"])} | '
               f'{r["ours_core"]:.2f} ({r["ours_wall"]:.2f} whole process, JSONL in and out) |')
+        if r["transferred"]:
+            print(f'| {r["seed"]} | {r["records"]} | interop-linkage, model estimated on seed {args.seeds[0]} | '
+                  f'p ≥ 0.5 | {fmt(r["transferred"])} | – |')
         print(f'| {r["seed"]} | {r["records"]} | Splink | p ≥ 0.5 | {fmt(r["splink_half"])} | {r["splink_core"]:.2f} |')
         print(f'| {r["seed"]} | {r["records"]} | Splink | best F1, p ≥ {r["splink_best"]["threshold"]:.4f} | '
               f'{fmt(r["splink_best"])} | {r["splink_core"]:.2f} |')

@@ -1,5 +1,6 @@
 //! `link-bench --input records.jsonl [--output groups.jsonl] [--explain] [--model-out model.json]
-//! [--skip-non-person]`: the linker on a JSONL file, without the rest of interop, for
+//! [--model model.json] [--skip-non-person]`: the linker on a JSONL file, without the rest of
+//! interop, for
 //! `scripts/bench-linkage.sh`. Prints the run's summary (counts, model source, timings) as one
 //! JSON line on standard error.
 
@@ -8,9 +9,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use interop_linkage::jsonl::{JsonlOptions, NonPersonLines, link_jsonl, read_records};
-use interop_linkage::link;
+use interop_linkage::{WeightSource, link};
 
-const USAGE: &str = "usage: link-bench --input FILE [--output FILE] [--explain] [--model-out FILE] [--skip-non-person]";
+const USAGE: &str = "usage: link-bench --input FILE [--output FILE] [--explain] [--model-out FILE] [--model FILE] [--skip-non-person]";
 
 struct Args {
     input: PathBuf,
@@ -30,6 +31,14 @@ fn parse_args() -> Result<Args, String> {
             "--input" => input = args.next().map(PathBuf::from),
             "--output" => output = args.next().map(PathBuf::from),
             "--model-out" => model_out = args.next().map(PathBuf::from),
+            "--model" => {
+                let path = args
+                    .next()
+                    .ok_or_else(|| format!("--model needs a file\n{USAGE}"))?;
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+                let model = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+                options.config.weights = WeightSource::Configured { model };
+            }
             "--explain" => options.explain = true,
             "--skip-non-person" => options.non_person = NonPersonLines::Skip,
             "--help" | "-h" => return Err(USAGE.to_owned()),
