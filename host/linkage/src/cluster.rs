@@ -37,7 +37,8 @@ pub(crate) struct Clusters {
     pub(crate) refused: Vec<(usize, Refusal)>,
 }
 
-struct Part {
+/// A group being formed: its members and the personal identifiers they hold.
+struct FormingGroup {
     members: Vec<u32>,
     pnc_ids: Vec<String>,
     cro_numbers: Vec<String>,
@@ -53,7 +54,7 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
 }
 
 /// Conflict on a personal identifier between two parts.
-fn conflict(a: &Part, b: &Part) -> Option<Field> {
+fn conflict(a: &FormingGroup, b: &FormingGroup) -> Option<Field> {
     let differs = |x: &[String], y: &[String]| {
         !x.is_empty()
             && !y.is_empty()
@@ -80,11 +81,11 @@ pub(crate) fn cluster(
 ) -> Clusters {
     let n = records.len();
     let mut parent: Vec<u32> = (0u32..).take(n).collect();
-    let mut parts: Vec<Option<Part>> = records
+    let mut parts: Vec<Option<FormingGroup>> = records
         .iter()
         .zip(0u32..)
         .map(|(r, i)| {
-            Some(Part {
+            Some(FormingGroup {
                 members: vec![i],
                 pnc_ids: r.pnc_id.iter().cloned().collect(),
                 cro_numbers: r.cro_number.iter().cloned().collect(),

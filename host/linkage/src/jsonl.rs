@@ -371,6 +371,10 @@ pub fn read_records(
                 "write one record per line (JSON Lines), not a JSON array or pretty-printed JSON",
             ));
         }
+        // A byte-order mark some Windows tools write before the first line.
+        if line == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+            buf.drain(..3);
+        }
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -589,6 +593,13 @@ mod tests {
             error_text(r#"{"source":{"system":"S","local_id":"1"},"entity":{}}"#)
                 .contains("no `entity.kind`")
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_blank_lines_are_ignored() {
+        let text = "\u{feff}{\"source\":{\"system\":\"S\",\"local_id\":\"1\"},\"entity\":{\"kind\":\"person\"}}\r\n\r\n";
+        let input = read(text).unwrap_or_default();
+        assert_eq!(input.records.len(), 1);
     }
 
     #[test]
