@@ -128,7 +128,6 @@ class Population:
         self.surname_weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(self.surnames))]
         self.phones = [p + f"{n:0{d}d}" for p, d in PHONE_RANGES for n in range(10 ** d)]
         rng.shuffle(self.phones)
-        self.used_postcodes = set()
         self.next_uprn = 999_900_000_000 + rng.randrange(1_000_000)
         self.people = []
 
@@ -235,7 +234,7 @@ def copy_of(rng, person, system, local_id):
                 i = rng.choice([2, 3, 6, 9])
                 slipped[i] = rng.choice(string.digits)
                 cand = "".join(slipped)
-                cy, cm, cd = int(cand[:4]), int(cand[5:7]), int(cand[8:])
+                cm, cd = int(cand[5:7]), int(cand[8:])
                 if 1 <= cm <= 12 and 1 <= cd <= 28 and cand != text:
                     text = cand
                     break
