@@ -1151,12 +1151,7 @@ fn parse_submission(body: &Value) -> Result<(Submission, String), Stop> {
 }
 
 fn entity_kind(s: &Submission) -> EntityKind {
-    match s.entity {
-        interop_sandbox::types::Entity::Person(_) => EntityKind::Person,
-        interop_sandbox::types::Entity::Object(_) => EntityKind::Object,
-        interop_sandbox::types::Entity::Location(_) => EntityKind::Location,
-        interop_sandbox::types::Entity::Event(_) => EntityKind::Event,
-    }
+    s.entity.kind()
 }
 
 /// Normalised subjects a query asks about, so "who searched for this person?" has an answer.
