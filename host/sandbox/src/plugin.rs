@@ -260,6 +260,30 @@ impl Host {
         Ok((connector, review))
     }
 
+    /// Check that `bytes` are a component built against a contract this host speaks, reading
+    /// its marks without compiling it: what [`Host::load`] checks first.
+    ///
+    /// # Errors
+    /// [`LoadError::NotWasm`], [`LoadError::CoreModule`], [`LoadError::Invalid`] or
+    /// [`LoadError::Contract`].
+    pub fn admit(&self, name: &str, bytes: &[u8]) -> Result<(), LoadError> {
+        check_contract(name, bytes)
+    }
+
+    /// [`Host::load`] for a component already compiled (by [`Host::compile`], or read back by
+    /// an [`crate::artifacts::ArtifactCache`]); `name` says where it came from, for errors.
+    ///
+    /// # Errors
+    /// As [`Host::load`], but for the checks of the bytes themselves, which compiling made.
+    pub async fn load_compiled(
+        &self,
+        name: &str,
+        component: &Component,
+        grant: Grant,
+    ) -> Result<Connector, LoadError> {
+        self.load_component(name, component, grant).await
+    }
+
     async fn load_component(
         &self,
         name: &str,
@@ -414,7 +438,7 @@ fn check_header(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
 
 /// Refuse a component built against a contract this host does not speak, reading its marks
 /// from the bytes before anything is compiled.
-fn check_contract(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
+pub(crate) fn check_contract(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
     check_header(name, bytes)?;
     let stamp = crate::contract::read(bytes).map_err(|e| LoadError::Invalid {
         name: name.to_string(),

@@ -147,20 +147,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if needs_input && input.is_none() {
         bail!("this operation needs --input (see `interop call --help`)");
     }
-    let bytes = tokio::fs::read(&args.component)
-        .await
-        .with_context(|| format!("cannot read {}", args.component.display()))?;
+    let compiled = crate::compiled::compiled(&host, &args.component).await?;
     // One line, so a vendor sees what a gateway would see before it trusts the file.
     eprintln!(
         "{}: {}",
         args.component.display(),
-        signing::signature_status(&bytes)
+        signing::signature_status(&compiled.bytes)
     );
     let connector = match &args.policy {
         Some(file) => {
             let policy = Policy::from_file(file)?;
-            let name = args.component.display().to_string();
-            let (connector, review) = host.load_bytes_with_policy(&name, &bytes, &policy).await?;
+            let (connector, review) = host
+                .load_compiled_with_policy(&compiled.name, &compiled.component, &policy)
+                .await?;
             for f in review
                 .findings
                 .iter()
@@ -175,7 +174,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 || args.component.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            host.load(&name, &bytes, grant).await?
+            host.load_compiled(&name, &compiled.component, grant)
+                .await?
         }
     };
     let ctx = RequestContext {

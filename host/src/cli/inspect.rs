@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use interop_sandbox::text::neutralise;
 use interop_sandbox::types::ConnectorInfo;
 use interop_sandbox::{Grant, Host, inspect, signing};
@@ -19,15 +18,17 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let host = Host::new()?;
-    let bytes = tokio::fs::read(&args.component)
-        .await
-        .with_context(|| format!("cannot read {}", args.component.display()))?;
-    let name = args.component.display().to_string();
+    let crate::compiled::Compiled {
+        name,
+        bytes,
+        component,
+    } = crate::compiled::compiled(&host, &args.component).await?;
     let signature = signing::signature_status(&bytes);
-    let component = host.compile(&name, &bytes).await?;
     let shape = inspect::shape(host.engine(), &component);
     // describe needs no configuration and no network: an empty grant is enough.
-    let describe = host.load(&name, &bytes, Grant::default()).await;
+    let describe = host
+        .load_compiled(&name, &component, Grant::default())
+        .await;
     if args.json {
         let describe = match &describe {
             Ok(c) => serde_json::json!({ "ok": c.info() }),

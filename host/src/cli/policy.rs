@@ -2,7 +2,7 @@
 //! teams, and the least policy that lets it work, for forces.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -103,15 +103,18 @@ struct Described {
 }
 
 /// Compile the component and ask it to describe itself, granting nothing.
-async fn describe(host: &Host, path: &PathBuf) -> anyhow::Result<Described> {
-    let bytes = tokio::fs::read(path)
-        .await
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let name = path.display().to_string();
+async fn describe(host: &Host, path: &Path) -> anyhow::Result<Described> {
+    let crate::compiled::Compiled {
+        name,
+        bytes,
+        component,
+    } = crate::compiled::compiled(host, path).await?;
     let signature = signing::signature_status(&bytes);
-    let component = host.compile(&name, &bytes).await?;
     let shape = inspect::shape(host.engine(), &component);
-    let (info, link_error) = match host.load(&name, &bytes, Grant::default()).await {
+    let (info, link_error) = match host
+        .load_compiled(&name, &component, Grant::default())
+        .await
+    {
         Ok(c) => (c.info().clone(), None),
         // A component that cannot be linked cannot describe itself, but its imports can
         // still be reviewed.
