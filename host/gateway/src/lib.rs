@@ -26,7 +26,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), forbid(clippy::unwrap_used))]
 
-pub mod config;
+/// The gateway's configuration file (parsed in `interop-api`, which links no wasmtime).
+pub use interop_api::config;
 pub mod federation;
 pub mod metrics;
 mod reload;
@@ -323,7 +324,8 @@ fn trust_store(config: &GatewayConfig) -> anyhow::Result<TrustStore> {
         .with_context(in_config)?;
     for revoked in &config.trust.revoked {
         let id = match revoked {
-            Revoked::KeyId(id) => id.clone(),
+            Revoked::KeyId(id) => KeyId::parse(id)
+                .with_context(|| format!("revoked key id `{id}`: {}", in_config()))?,
             Revoked::File(path) => PublicKey::from_file(path).with_context(in_config)?.id(),
         };
         trust.revoke(id);

@@ -385,7 +385,11 @@ impl Call {
     /// The first of the user's roles that may do `op` on `connector`.
     fn role_for(&self, connector: &str, op: &str) -> Option<String> {
         self.roles()
-            .find(|(_, role)| role.allows(connector, op))
+            .find(|(_, role)| {
+                super::config::OPERATIONS
+                    .iter()
+                    .any(|(n, o)| *n == op && role.allows(connector, *o))
+            })
             .map(|(name, _)| name.clone())
     }
 
@@ -538,7 +542,6 @@ impl Call {
         });
         record.justification = why.justification.clone();
         record.case_reference = why.case_reference.clone();
-        record.criteria = body.get("query").cloned();
         if let Err(stop) = Self::justified(&why) {
             return self.refuse(record, stop).await;
         }
@@ -546,6 +549,7 @@ impl Call {
             Ok(q) => q,
             Err(stop) => return self.refuse(record, stop).await,
         };
+        record.criteria = Some(criteria_of(&query));
         record.subjects = query_subjects(&query);
         let only: Option<Vec<String>> = body
             .get("connectors")
@@ -679,7 +683,6 @@ impl Call {
         });
         record.justification = why.justification.clone();
         record.case_reference = why.case_reference.clone();
-        record.criteria = Some(body.clone());
         let Some(plugin) = self.plugin(id) else {
             return self
                 .refuse(
@@ -719,6 +722,7 @@ impl Call {
                     Err(stop) => return self.refuse(record, stop).await,
                 };
                 record.subjects = query_subjects(&query);
+                record.criteria = Some(criteria_of(&query));
                 let ctx = self.context(role, &why, None);
                 self.timed(&plugin, op, plugin.connector.search(&ctx, &query))
                     .await
@@ -742,6 +746,11 @@ impl Call {
                         return self.refuse(record, stop).await;
                     }
                 };
+                record.criteria = Some(interop_audit::Criteria {
+                    kind: Some(kind.to_string()),
+                    local_id: Some(local_id.clone()),
+                    ..Default::default()
+                });
                 let ctx = self.context(role, &why, None);
                 self.timed(&plugin, op, plugin.connector.fetch(&ctx, kind, &local_id))
                     .await
@@ -758,6 +767,12 @@ impl Call {
                     S62Category::Collection
                 });
                 record.recipients = vec![id.to_string()];
+                record.criteria = Some(interop_audit::Criteria {
+                    kind: Some(entity_kind(&submission).to_string()),
+                    local_id: submission.local_id.clone(),
+                    idempotency_key: Some(key.clone()),
+                    ..Default::default()
+                });
                 let ctx = self.context(role, &why, Some(key));
                 self.timed(&plugin, op, plugin.connector.submit(&ctx, &submission))
                     .await
@@ -850,7 +865,11 @@ impl Call {
             Err(stop) => return self.refuse(record, stop).await,
         };
         record.category = Some(S62Category::Collection);
-        record.criteria = Some(json!({ "idempotency_key": key, "kind": entity_kind(&submission) }));
+        record.criteria = Some(interop_audit::Criteria {
+            kind: Some(entity_kind(&submission).to_string()),
+            idempotency_key: Some(key.clone()),
+            ..Default::default()
+        });
         let kind = entity_kind(&submission);
         let targets = self.targets(kind, Operation::Submit, "submit", None);
         if targets.is_empty() {
@@ -938,12 +957,10 @@ impl Call {
                 (percent_decode(k), percent_decode(v))
             })
             .collect();
-        record.criteria = Some(json!(
-            params
-                .iter()
-                .cloned()
-                .collect::<std::collections::BTreeMap<_, _>>()
-        ));
+        record.criteria = Some(interop_audit::Criteria {
+            filters: params.iter().cloned().collect(),
+            ..Default::default()
+        });
         if !self.roles().any(|(_, r)| r.audit) {
             let stop = Stop {
                 status: StatusCode::FORBIDDEN,
@@ -1053,15 +1070,9 @@ fn decision(targets: &[(Arc<Plugin>, String)], verb: &str) -> String {
 /// Record what was withheld for clearance: how many, and which ids (ids, never content).
 fn note_withheld(record: &mut AuditRecord, withheld: &[Hit]) {
     record.withheld = withheld.len() as u32;
+    record.withheld_ids = withheld.iter().map(federation::disclosed_id).collect();
     if !withheld.is_empty() {
-        record.detail = Some(format!(
-            "withheld for clearance: {}",
-            withheld
-                .iter()
-                .map(federation::disclosed_id)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        record.detail = Some("withheld for clearance: see withheld_ids".into());
     }
 }
 
@@ -1156,6 +1167,44 @@ fn entity_kind(s: &Submission) -> EntityKind {
         interop_sandbox::types::Entity::Object(_) => EntityKind::Object,
         interop_sandbox::types::Entity::Location(_) => EntityKind::Location,
         interop_sandbox::types::Entity::Event(_) => EntityKind::Event,
+    }
+}
+
+/// The validated criteria of a search, as audited.
+fn criteria_of(q: &SearchQuery) -> interop_audit::Criteria {
+    interop_audit::Criteria {
+        kind: Some(q.kind.to_string()),
+        text: q.text.clone(),
+        keys: q
+            .keys
+            .iter()
+            .map(|k| {
+                let (kind, value) = match k {
+                    SearchKey::Name(n) => {
+                        return interop_audit::CriteriaKey {
+                            kind: "name".into(),
+                            value: n.surname.clone(),
+                            given_name: n.given_name.clone(),
+                            date_of_birth: n.date_of_birth.clone(),
+                        };
+                    }
+                    SearchKey::Vrm(v) => ("vrm", v),
+                    SearchKey::Vin(v) => ("vin", v),
+                    SearchKey::Reference(v) => ("reference", v),
+                    SearchKey::Postcode(v) => ("postcode", v),
+                    SearchKey::Telephone(v) => ("telephone", v),
+                    SearchKey::Email(v) => ("email", v),
+                };
+                interop_audit::CriteriaKey {
+                    kind: kind.into(),
+                    value: value.clone(),
+                    ..Default::default()
+                }
+            })
+            .collect(),
+        limit: Some(q.limit),
+        cursor: q.cursor.clone(),
+        ..Default::default()
     }
 }
 
