@@ -394,9 +394,27 @@ async fn enter_once_reaches_both_systems_and_a_retry_creates_nothing() {
         .iter()
         .filter(|r| r["operation"] == "submit")
         .collect();
-    assert_eq!(submits.len(), 3);
+    // Each write is logged twice: its intent before the vendors are called, its outcome
+    // after, linked by access id; the keyless request is refused before any intent.
+    let intents: Vec<&&Value> = submits.iter().filter(|r| r["phase"] == "intent").collect();
+    let outcomes: Vec<&&Value> = submits.iter().filter(|r| r["phase"] == "outcome").collect();
+    assert_eq!(
+        (intents.len(), outcomes.len(), submits.len()),
+        (2, 2, 5),
+        "{submits:?}"
+    );
+    for (i, o) in intents.iter().zip(&outcomes) {
+        assert_eq!(i["access_id"], o["access_id"]);
+        assert_eq!(i["outcome"], "pending");
+        assert_eq!(o["outcome"], "ok");
+    }
     assert_eq!(submits[0]["category"], "collection");
     assert_eq!(submits[0]["recipients"].as_array().unwrap().len(), 2);
+    assert_eq!(submits[0]["criteria"]["idempotency_key"], "retry-key-0001");
+    assert!(
+        !serde_json::to_string(&audit).unwrap().contains("TESTMAKE"),
+        "the log holds criteria and ids, never the submitted content"
+    );
     gw.stop().await;
 }
 
