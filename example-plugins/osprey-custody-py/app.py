@@ -71,11 +71,6 @@ def person_record(d, s):
         log("warn", f"{d['detainee_ref']}: birth_date {dob!r} is not YYYYMMDD; left out")
     ethnicity = d.get("ethnicity") or {}
     observed = ethnicity.get("observed")
-    links = []
-    if d.get("address"):
-        links.append(pole.link(pole.ref("person", d["detainee_ref"]),
-                               pole.ref("location", address_id(d["detainee_ref"])),
-                               "homeAddress"))
     entity = pole.person(
         surname=validate.title_case_surname(name["last"]),
         given_names=[name["first"]],
@@ -88,16 +83,23 @@ def person_record(d, s):
         pnc_id=d.get("pnc_id"),
         warning_markers=d.get("risk_flags") or [],
     )
-    return pole.record(pole.source(s.force, SYSTEM, d["detainee_ref"]), handling_of(d), entity,
-                       links)
+    rec = pole.record(pole.source(s.force, SYSTEM, d["detainee_ref"]), handling_of(d), entity)
+    if d.get("address"):
+        # The home address travels with the person (contract 0.2), so one search shows it.
+        pole.with_linked(rec, address_id(d["detainee_ref"]), "homeAddress", address_of(d))
+    return rec
+
+
+def address_of(d):
+    a = d["address"]
+    return pole.location(street=a.get("line1"), town=a.get("town"), county=a.get("county"),
+                         postcode=a.get("postcode"), country="GBR")
 
 
 def address_record(d, s):
-    a = d.get("address")
-    if not a:
+    if not d.get("address"):
         raise ConnectorFailure("not-found", f"detainee {d['detainee_ref']} has no address")
-    entity = pole.location(street=a.get("line1"), town=a.get("town"), county=a.get("county"),
-                           postcode=a.get("postcode"), country="GBR")
+    entity = address_of(d)
     link = pole.link(pole.ref("person", d["detainee_ref"]),
                      pole.ref("location", address_id(d["detainee_ref"])), "homeAddress")
     return pole.record(pole.source(s.force, SYSTEM, address_id(d["detainee_ref"])),
@@ -214,7 +216,7 @@ class Connector(exports.Connector):
                 log("warn", f"skipped an Osprey record: {e.message}")
         shown = offset + len(page["results"][:limit])
         more = shown < page["count"]
-        return pole.search_result(records, str(shown) if more else None)
+        return pole.search_result(records, str(shown) if more else None, total=page["count"])
 
     @pole.guard
     def fetch(self, ctx, kind, local_id):

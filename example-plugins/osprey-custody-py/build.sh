@@ -12,5 +12,5 @@ trap 'rm -rf "$stage"' EXIT
 cp "$here/app.py" "$stage/"
 cp -r "$root/sdk/python/interop_connector" "$stage/"
 cd "$stage"
-componentize-py -d "$root/wit/since_v0.1.0" -w connector-world componentize app -p "$stage" -o "$out"
+componentize-py -d "$root/wit/since_v0.2.0" -w connector-world componentize app -p "$stage" -o "$out"
 echo "built $out"

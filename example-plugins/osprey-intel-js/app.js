@@ -183,7 +183,7 @@ export const connector = {
       }
     }
     const shown = offset + items.length;
-    return pole.searchResult(records, shown < page.meta.total ? String(shown) : undefined);
+    return pole.searchResult(records, shown < page.meta.total ? String(shown) : undefined, page.meta.total);
   }),
 
   fetch: guard(async (ctx, kind, localId) => {

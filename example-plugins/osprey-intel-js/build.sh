@@ -16,6 +16,6 @@ mkdir "$stage/interop-connector"
 cp "$root"/sdk/js/*.js "$stage/interop-connector/"
 # `--disable fetch-event` drops the incoming-handler export; `http` stays, so fetch() goes out
 # through wasi:http/outgoing-handler.
-npx componentize-js "$stage/app.js" --wit "$root/wit/since_v0.1.0" --world-name connector-world \
+npx componentize-js "$stage/app.js" --wit "$root/wit/since_v0.2.0" --world-name connector-world \
     --disable fetch-event -o "$out"
 echo "built $out"

@@ -3,7 +3,7 @@
 //! or JavaScript.
 //!
 //! Templates live in `host/templates/` and are compiled into the binary, with the Python and
-//! JavaScript helpers (`sdk/python/`, `sdk/js/`) and the contract (`wit/since_v0.1.0/`) a
+//! JavaScript helpers (`sdk/python/`, `sdk/js/`) and the contract (`wit/since_v0.2.0/`) a
 //! Python or JavaScript project builds against, so a project needs nothing from the interop
 //! sources. `{{name}}` marks are replaced in templates; helpers and the contract are copied as
 //! they are.
@@ -144,35 +144,35 @@ const JS_HELPERS: &[(&str, &str)] = &[
 const WIT: &[(&str, &str)] = &[
     (
         "wit/connector.wit",
-        include_str!("../../wit/since_v0.1.0/connector.wit"),
+        include_str!("../../wit/since_v0.2.0/connector.wit"),
     ),
     (
         "wit/deps/cli/package.wit",
-        include_str!("../../wit/since_v0.1.0/deps/cli/package.wit"),
+        include_str!("../../wit/since_v0.2.0/deps/cli/package.wit"),
     ),
     (
         "wit/deps/clocks/package.wit",
-        include_str!("../../wit/since_v0.1.0/deps/clocks/package.wit"),
+        include_str!("../../wit/since_v0.2.0/deps/clocks/package.wit"),
     ),
     (
         "wit/deps/filesystem/package.wit",
-        include_str!("../../wit/since_v0.1.0/deps/filesystem/package.wit"),
+        include_str!("../../wit/since_v0.2.0/deps/filesystem/package.wit"),
     ),
     (
         "wit/deps/http/package.wit",
-        include_str!("../../wit/since_v0.1.0/deps/http/package.wit"),
+        include_str!("../../wit/since_v0.2.0/deps/http/package.wit"),
     ),
     (
         "wit/deps/io/package.wit",
-        include_str!("../../wit/since_v0.1.0/deps/io/package.wit"),
+        include_str!("../../wit/since_v0.2.0/deps/io/package.wit"),
     ),
     (
         "wit/deps/random/package.wit",
-        include_str!("../../wit/since_v0.1.0/deps/random/package.wit"),
+        include_str!("../../wit/since_v0.2.0/deps/random/package.wit"),
     ),
     (
         "wit/deps/sockets/package.wit",
-        include_str!("../../wit/since_v0.1.0/deps/sockets/package.wit"),
+        include_str!("../../wit/since_v0.2.0/deps/sockets/package.wit"),
     ),
 ];
 

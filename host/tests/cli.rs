@@ -28,12 +28,12 @@ fn inspect_shows_imports_exports_and_describe() {
         let text = stdout(&out);
         assert!(
             text.contains(
-                "interop:connector/connector@0.1.0: check, describe, fetch, search, submit"
+                "interop:connector/connector@0.2.0: check, describe, fetch, search, submit"
             ),
             "{text}"
         );
         assert!(text.contains("wasi:http/outgoing-handler@"), "{text}");
-        assert!(text.contains("interop:connector/log@0.1.0"), "{text}");
+        assert!(text.contains("interop:connector/log@0.2.0"), "{text}");
         assert!(text.contains(&format!("\"id\": \"{id}\"")), "{text}");
 
         let out = interop(&["inspect", "--json", path]);
@@ -56,7 +56,7 @@ fn call_describe_prints_json() {
         assert!(out.status.success(), "{}", stderr(&out));
         let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(info["id"], id);
-        assert_eq!(info["contract_version"], "0.1.0");
+        assert_eq!(info["contract_version"], "0.2.0");
         assert!(
             info["config"]
                 .as_array()

@@ -244,6 +244,7 @@ async fn the_python_and_javascript_connectors_pass_the_same_kit() {
         },
         entity: Entity::Event(Event {
             kind: EventKind::IntelligenceReport,
+            category: None,
             references: Vec::new(),
             ho_classification: None,
             offence_code: None,
@@ -257,6 +258,7 @@ async fn the_python_and_javascript_connectors_pass_the_same_kit() {
             status: None,
         }),
         links: Vec::new(),
+        reason: None,
     };
     let file = dir.join("report.json");
     std::fs::write(&file, serde_json::to_string(&report).unwrap()).unwrap();
@@ -360,7 +362,7 @@ fn a_connector_built_against_another_contract_fails_the_contract_check() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("[FAIL] contract"), "{text}");
     assert!(
-        text.contains("0.2.0") && text.contains("this host supports 0.1.x"),
+        text.contains("1.0.0") && text.contains("this host supports 0.1.x and 0.2.x"),
         "{text}"
     );
     assert!(text.contains("Bronze: no"), "{text}");
@@ -378,4 +380,32 @@ fn bad_arguments_say_what_to_write() {
         String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.wasm"),
         "names the file"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connector_built_against_contract_0_1_still_reaches_silver() {
+    let kestrel = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config::default())
+        .await
+        .unwrap();
+    let url = format!("base_url={}", kestrel.base_url());
+    let out = interop(&[
+        "conformance",
+        interop_test_artifacts::GUEST_LEGACY_V0_1,
+        "--config",
+        &url,
+        "--config",
+        "api_key=demo-key",
+        "--search",
+        "Person=Examplewood",
+        "--json",
+    ]);
+    let report = json(&out);
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(
+        tiers(&report)[..2],
+        [("Bronze".into(), true), ("Silver".into(), true)],
+        "{report:#}"
+    );
+    let contract = check(&report, "contract")["evidence"].to_string();
+    assert!(contract.contains("0.1.0"), "{contract}");
 }

@@ -1,8 +1,8 @@
 // What the host gives a connector besides HTTP: its granted configuration and its log. These
 // import the component's WIT imports, so they work only inside a built component.
 
-import { get as configGet } from 'interop:connector/config@0.1.0';
-import { log as hostLog } from 'interop:connector/log@0.1.0';
+import { get as configGet } from 'interop:connector/config@0.2.0';
+import { log as hostLog } from 'interop:connector/log@0.2.0';
 
 import { ConnectorFailure } from './errors.js';
 

@@ -19,8 +19,8 @@ import { isIsoDate, normalisePostcode, normaliseVrm } from './validate.js';
 export const CLASSIFICATIONS = ['official', 'secret', 'top-secret'];
 export const GENDERS = ['male', 'female', 'trans-male', 'trans-female', 'non-binary', 'intersex', 'not-specified', 'not-known'];
 export const OBSERVED_ETHNICITIES = ['not-known', 'white-north-european', 'white-south-european', 'black', 'asian', 'east-asian', 'arabic', 'mixed'];
-export const EVENT_KINDS = ['incident', 'crime', 'intelligence-report', 'custody', 'stop-search', 'other'];
-export const ENTITY_KINDS = ['person', 'object', 'location', 'event'];
+export const EVENT_KINDS = ['incident', 'crime', 'intelligence-report', 'custody', 'stop-search', 'sighting', 'other'];
+export const ENTITY_KINDS = ['person', 'object', 'location', 'event', 'organisation'];
 export const OPERATIONS = ['check', 'search', 'fetch', 'submit'];
 export const CONFIG_KINDS = ['text', 'secret', 'endpoint'];
 
@@ -150,15 +150,19 @@ export function location({
   };
 }
 
-/** An event; `kind` is an `event-kind` case name such as `intelligence-report`. */
+/**
+ * An event; `kind` is an `event-kind` case name such as `intelligence-report` or `sighting`,
+ * `category` the vendor's code within it (e.g. `BURGLARY`).
+ */
 export function event(kind, {
-  references = [], hoClassification, offenceCode, startsAt, endsAt, exactTimeKnown = true,
-  description, status,
+  category, references = [], hoClassification, offenceCode, startsAt, endsAt,
+  exactTimeKnown = true, description, status,
 } = {}) {
   return {
     tag: 'event',
     val: {
       kind: oneOf(EVENT_KINDS, kind, 'event kind'),
+      category: opt(category),
       references: [...references],
       hoClassification: opt(hoClassification),
       offenceCode: opt(offenceCode),
@@ -167,6 +171,19 @@ export function event(kind, {
       exactTimeKnown: Boolean(exactTimeKnown),
       description: opt(description),
       status: opt(status),
+    },
+  };
+}
+
+/** An organisation: a company keeping vehicles, a business at an address. */
+export function organisation(name, { registeredNumber, organisationType, description } = {}) {
+  return {
+    tag: 'organisation',
+    val: {
+      name,
+      registeredNumber: opt(registeredNumber),
+      organisationType: opt(organisationType),
+      description: opt(description),
     },
   };
 }
@@ -181,13 +198,26 @@ export function link(from, to, role) {
   return { from, to, role };
 }
 
-/** A `pole-record`. */
-export function record(src, hdl, entity, links = []) {
-  return { source: src, handling: hdl, entity, links: [...links] };
+/** A `pole-record`; `linked` holds the `{localId, entity}` it carries (see `withLinked`). */
+export function record(src, hdl, entity, links = [], linked = []) {
+  return { source: src, handling: hdl, entity, links: [...links], linked: [...linked] };
 }
 
-export function searchResult(records, nextCursor = undefined) {
-  return { records: [...records], nextCursor: opt(nextCursor) };
+/**
+ * Links the record's own entity to `entity` (with an SDM role such as `homeAddress`) and carries
+ * `entity` with the record, so a reader sees it without fetching it. `localId` is the vendor's
+ * id for it, what `fetch` takes back. Returns the record.
+ */
+export function withLinked(rec, localId, role, entity) {
+  const own = ref(rec.entity.tag, rec.source.localId);
+  rec.links.push(link(own, ref(entity.tag, localId), role));
+  rec.linked.push({ localId, entity });
+  return rec;
+}
+
+/** A page of records; `total` is how many match in all, when the vendor says. */
+export function searchResult(records, nextCursor = undefined, total = undefined) {
+  return { records: [...records], nextCursor: opt(nextCursor), total: opt(total) };
 }
 
 export function receipt(localId, created, reference = undefined) {
@@ -206,7 +236,7 @@ export function configKey(name, description, kind = 'text', { required = true, e
 /** What `describe` returns. */
 export function connectorInfo({
   id, name, vendor, version, description, entityKinds, operations, config,
-  maxClassification = 'official', contractVersion = '0.1.0',
+  maxClassification = 'official', contractVersion = '0.2.0',
 }) {
   return {
     id, name, vendor, version, contractVersion, description,

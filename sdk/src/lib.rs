@@ -108,7 +108,7 @@ pub mod validate {
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/since_v0.1.0",
+        path: "../wit/since_v0.2.0",
         world: "connector-world",
         pub_export_macro: true,
         export_macro_name: "__export_connector_raw",
@@ -118,7 +118,7 @@ pub mod bindings {
 }
 
 /// The version of the `interop:connector` WIT contract this SDK was built against.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 /// This SDK's version.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -131,10 +131,10 @@ pub mod types {
     pub use crate::bindings::interop::connector::types::{
         CheckReport, Classification, ConfigKey, ConfigKind, ConnectorError, ConnectorInfo,
         Document, DocumentType, Drug, Email, Entity, EntityKind, EntityRef, Event, EventKind,
-        Gender, Grading, Handling, HandlingCode, IntelligenceAssessment, Link, Location,
-        NameAndBirth, ObservedEthnicity, Operation, Person, PoleObject, PoleRecord, PropertyItem,
-        Receipt, RequestContext, SearchKey, SearchQuery, SearchResult, Source, SourceEvaluation,
-        Submission, Telephone, TelephoneType, Vehicle, Weapon,
+        Gender, Grading, Handling, HandlingCode, IntelligenceAssessment, Link, LinkedEntity,
+        Location, NameAndBirth, ObservedEthnicity, Operation, Organisation, Person, PoleObject,
+        PoleRecord, PropertyItem, Receipt, RequestContext, SearchKey, SearchQuery, SearchResult,
+        Source, SourceEvaluation, Submission, Telephone, TelephoneType, Vehicle, Weapon,
     };
 }
 
@@ -146,6 +146,10 @@ pub mod roles {
     pub const HOME_ADDRESS: &str = "homeAddress";
     /// person → location: the current address.
     pub const CURRENT_ADDRESS: &str = "currentAddress";
+    /// organisation → location: where the organisation does business.
+    pub const BUSINESS_ADDRESS: &str = "businessAddress";
+    /// person → telephone: their own telephone.
+    pub const PERSONAL_TELEPHONE: &str = "personalTelephone";
     /// person → object: the person owns (or is the registered keeper of) the object.
     pub const OWNERSHIP_OF: &str = "ownershipOf";
     /// person → vehicle: the person drove it.

@@ -579,6 +579,7 @@ impl Event {
     pub fn new(kind: EventKind) -> Self {
         Event {
             kind,
+            category: None,
             references: Vec::new(),
             ho_classification: None,
             offence_code: None,
@@ -588,6 +589,12 @@ impl Event {
             description: None,
             status: None,
         }
+    }
+
+    /// Sets the vendor's category within the kind, as its code (e.g. `BURGLARY`, `ANPR`).
+    pub fn category(mut self, category: impl Into<String>) -> Self {
+        self.category = Some(category.into());
+        self
     }
 
     /// Adds a vendor reference (crime number, incident log number, URN).
@@ -637,6 +644,38 @@ impl Event {
     }
 }
 
+// ------------------------------------------------------------------------------ organisation
+
+impl Organisation {
+    /// An organisation known by its name.
+    pub fn new(name: impl Into<String>) -> Self {
+        Organisation {
+            name: name.into(),
+            registered_number: None,
+            organisation_type: None,
+            description: None,
+        }
+    }
+
+    /// Sets its Companies House number (or another registry's id).
+    pub fn registered_number(mut self, number: impl Into<String>) -> Self {
+        self.registered_number = Some(number.into());
+        self
+    }
+
+    /// Sets what kind of organisation it is, as the vendor's code (e.g. `COMPANY`).
+    pub fn of_type(mut self, kind: impl Into<String>) -> Self {
+        self.organisation_type = Some(kind.into());
+        self
+    }
+
+    /// Sets a free-text description.
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+}
+
 // ------------------------------------------------------------------------------ records
 
 impl From<Person> for Entity {
@@ -669,26 +708,46 @@ impl From<Event> for Entity {
     }
 }
 
+impl From<Organisation> for Entity {
+    fn from(o: Organisation) -> Self {
+        Entity::Organisation(o)
+    }
+}
+
+impl From<Telephone> for Entity {
+    fn from(t: Telephone) -> Self {
+        Entity::Object(PoleObject::Telephone(t))
+    }
+}
+
+impl From<Email> for Entity {
+    fn from(e: Email) -> Self {
+        Entity::Object(PoleObject::Email(e))
+    }
+}
+
 impl Entity {
-    /// Which of the four POLE kinds this entity is.
+    /// Which of the kinds this entity is.
     pub fn kind(&self) -> EntityKind {
         match self {
             Entity::Person(_) => EntityKind::Person,
             Entity::Object(_) => EntityKind::Object,
             Entity::Location(_) => EntityKind::Location,
             Entity::Event(_) => EntityKind::Event,
+            Entity::Organisation(_) => EntityKind::Organisation,
         }
     }
 }
 
 impl EntityKind {
-    /// The kind's WIT name: `person`, `object`, `location` or `event`.
+    /// The kind's WIT name: `person`, `object`, `location`, `event` or `organisation`.
     pub fn as_str(&self) -> &'static str {
         match self {
             EntityKind::Person => "person",
             EntityKind::Object => "object",
             EntityKind::Location => "location",
             EntityKind::Event => "event",
+            EntityKind::Organisation => "organisation",
         }
     }
 }
@@ -721,6 +780,11 @@ impl EntityRef {
     pub fn event(local_id: impl Into<String>) -> Self {
         Self::new(EntityKind::Event, local_id)
     }
+
+    /// A reference to an organisation.
+    pub fn organisation(local_id: impl Into<String>) -> Self {
+        Self::new(EntityKind::Organisation, local_id)
+    }
 }
 
 impl Link {
@@ -742,6 +806,7 @@ impl PoleRecord {
             handling,
             entity: entity.into(),
             links: Vec::new(),
+            linked: Vec::new(),
         }
     }
 
@@ -770,6 +835,49 @@ impl PoleRecord {
         self.links.push(link);
         self
     }
+
+    /// Links this record's entity to another entity of the same system and carries that
+    /// entity with the record, so a reader sees it without fetching it: a person's home
+    /// address, their telephone, a vehicle's keeper. `local_id` is the vendor's id for it (what
+    /// `fetch` takes back); `role` an SDM link reason such as [`crate::roles::HOME_ADDRESS`].
+    ///
+    /// ```
+    /// use interop_sdk::prelude::*;
+    /// let home = Location::new().premises("12").street("Fictional Road").postcode("ZZ1 1AA");
+    /// let record = PoleRecord::new(Source::new("F", "Acme RMS", "NOM-1"), Handling::official(), Person::new("Examplewood"))
+    ///     .with_linked("NOM-1/ADR-1", roles::HOME_ADDRESS, home);
+    /// assert_eq!(record.links[0].to.kind, EntityKind::Location);
+    /// assert_eq!(record.linked[0].local_id, "NOM-1/ADR-1");
+    /// ```
+    pub fn with_linked(
+        mut self,
+        local_id: impl Into<String>,
+        role: impl Into<String>,
+        entity: impl Into<Entity>,
+    ) -> Self {
+        let entity = entity.into();
+        let local_id = local_id.into();
+        let to = EntityRef::new(entity.kind(), local_id.clone());
+        self = self.link_to(to, role);
+        self.linked.push(LinkedEntity { local_id, entity });
+        self
+    }
+
+    /// Like [`PoleRecord::with_linked`], with the link pointing from the carried entity to this
+    /// record's (a keeper's `ownershipOf` a vehicle, say).
+    pub fn with_linked_from(
+        mut self,
+        local_id: impl Into<String>,
+        role: impl Into<String>,
+        entity: impl Into<Entity>,
+    ) -> Self {
+        let entity = entity.into();
+        let local_id = local_id.into();
+        let from = EntityRef::new(entity.kind(), local_id.clone());
+        self = self.link_from(from, role);
+        self.linked.push(LinkedEntity { local_id, entity });
+        self
+    }
 }
 
 impl SearchResult {
@@ -778,6 +886,7 @@ impl SearchResult {
         SearchResult {
             records,
             next_cursor: None,
+            total: None,
         }
     }
 
@@ -786,7 +895,14 @@ impl SearchResult {
         SearchResult {
             records,
             next_cursor,
+            total: None,
         }
+    }
+
+    /// Says how many records match in all (this page and the rest), when the vendor tells.
+    pub fn of_total(mut self, total: u32) -> Self {
+        self.total = Some(total);
+        self
     }
 }
 
@@ -1018,6 +1134,25 @@ mod tests {
         let e: Entity = Vehicle::with_vrm("A1").into();
         assert_eq!(e.kind(), EntityKind::Object);
         assert_eq!(EntityKind::Location.as_str(), "location");
+        let keeper = Organisation::new("Example Hire Ltd").registered_number("00000001");
+        let r = PoleRecord::new(
+            Source::extracted_at("F", "S", "VEH-1", "2026-01-01T00:00:00Z"),
+            Handling::official(),
+            Vehicle::with_vrm("ZX51ABC"),
+        )
+        .with_linked_from("KPR-9", crate::roles::OWNERSHIP_OF, keeper)
+        .with_linked(
+            "VEH-1/TEL",
+            "contactTelephone",
+            Telephone::new("+447700900001"),
+        );
+        assert_eq!(r.links[0].from.kind, EntityKind::Organisation);
+        assert_eq!(r.links[0].to.local_id, "VEH-1");
+        assert_eq!(r.linked.len(), 2);
+        assert_eq!(r.linked[0].entity.kind(), EntityKind::Organisation);
+        assert_eq!(r.links[1].to.kind, EntityKind::Object);
+        let page = SearchResult::complete(vec![r]).of_total(7);
+        assert_eq!(page.total, Some(7));
     }
 
     #[test]

@@ -73,6 +73,11 @@ const COMPONENTS: &[(&str, &str, &str)] = &[
         "guest-contract-next",
         "guest_contract_next",
     ),
+    (
+        "GUEST_LEGACY_V0_1",
+        "guest-legacy-v0-1",
+        "guest_legacy_v0_1",
+    ),
 ];
 
 fn main() {
@@ -365,7 +370,7 @@ fn build_foreign(root: &Path, out_dir: &Path, f: &Foreign) -> PathBuf {
         ),
         Language::JavaScript => (root.join("sdk/js"), "interop-connector", COMPONENTIZE_JS),
     };
-    let wit = root.join("wit/since_v0.1.0");
+    let wit = root.join("wit/since_v0.2.0");
     let app = files_under(&root.join("example-plugins").join(f.folder));
     let sdk = files_under(&sdk_dir);
     let mut inputs = vec![("tool".to_string(), tool_version.as_bytes().to_vec())];

@@ -51,7 +51,7 @@ async fn kestrel_describes_its_config_and_operations() {
     let c = kestrel(Grant::default()).await;
     let info = c.info();
     assert_eq!(info.id, "kestrel-rms");
-    assert_eq!(info.contract_version, "0.1.0");
+    assert_eq!(info.contract_version, "0.2.0");
     assert!(info.operations.contains(&Operation::Submit));
     let kind = |name: &str| info.config.iter().find(|k| k.name == name).map(|k| k.kind);
     assert_eq!(kind("base_url"), Some(ConfigKind::Endpoint));
@@ -218,6 +218,7 @@ fn new_incident() -> Submission {
         },
         entity: Entity::Event(interop_sandbox::types::Event {
             kind: EventKind::Incident,
+            category: Some("SUSPICIOUS-VEHICLE".into()),
             references: vec![],
             ho_classification: None,
             offence_code: None,
@@ -228,6 +229,7 @@ fn new_incident() -> Submission {
             status: None,
         }),
         links: vec![],
+        reason: Some("Reported by a resident (synthetic)".into()),
     }
 }
 
@@ -438,15 +440,16 @@ async fn kestrel_vehicle_submit_is_idempotent_under_the_same_key() {
         vendor.requests()
     );
 
-    // What Kestrel holds: the reason is the officer's justification, the requester the user,
-    // the case the request's case reference; the link became the nominal's role.
+    // What Kestrel holds: the reason is the submission's own (contract 0.2; else the officer's
+    // justification), the requester the user, the case the request's case reference; the link
+    // became the nominal's role.
     let held = vendor.vehicles();
     let created = held
         .iter()
         .find(|v| v.vehicle_id == first.local_id)
         .expect("the created vehicle is held");
     assert_eq!(created.vrm, "ZX51ABC");
-    assert_eq!(created.reason, context().justification);
+    assert_eq!(Some(created.reason.as_str()), item.reason.as_deref());
     assert_eq!(created.requested_by, context().user_id);
     assert_eq!(created.case_ref, context().case_reference);
     assert_eq!(created.protective_marking, "OFFICIAL");

@@ -79,7 +79,7 @@ async fn a_component_exporting_another_world_says_what_is_missing() {
     let err = load(&component).await;
     assert!(matches!(err, LoadError::WrongWorld { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("interop:connector/connector@0.1.0"), "{text}");
+    assert!(text.contains("interop:connector/connector@0.2.0"), "{text}");
     assert!(
         text.contains("example:other/thing@1.0.0"),
         "lists what it does export: {text}"
@@ -94,32 +94,35 @@ async fn an_incompatible_contract_version_is_refused_by_name() {
             (core instance $i (instantiate $m))
             (func $f (result u32) (canon lift (core func $i "f")))
             (instance $c (export "describe" (func $f)))
-            (export "interop:connector/connector@0.2.0" (instance $c))
+            (export "interop:connector/connector@0.3.0" (instance $c))
         )"#,
     )
     .unwrap();
     let err = load(&component).await;
     let text = err.to_string();
     assert!(matches!(err, LoadError::Contract { .. }), "{err:?}");
-    assert!(text.contains("0.2.0") && text.contains("0.1.x"), "{text}");
+    assert!(
+        text.contains("0.3.0") && text.contains("0.1.x and 0.2.x"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn a_connector_built_against_a_future_contract_is_refused_with_the_supported_versions() {
-    // A real build: wit-bindgen against `interop:connector@0.2.0`, stamped as a future SDK would.
+    // A real build: wit-bindgen against `interop:connector@1.0.0`, stamped as a future SDK would.
     let host = interop_tests::host();
     let err = host
         .load_file(components::GUEST_CONTRACT_NEXT, Grant::default())
         .await
         .err()
-        .expect("a 0.2.0 connector cannot load on a 0.1 host");
+        .expect("a 1.0.0 connector cannot load on a host that speaks 0.1 and 0.2");
     assert!(matches!(err, LoadError::Contract { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
         text.contains("guest_contract_next.wasm")
-            && text.contains("contract version \"0.2.0\"")
-            && text.contains("interop-sdk \"0.2.0\"")
-            && text.contains("this host supports 0.1.x"),
+            && text.contains("contract version \"1.0.0\"")
+            && text.contains("interop-sdk \"1.0.0\"")
+            && text.contains("this host supports 0.1.x and 0.2.x"),
         "{text}"
     );
 }

@@ -104,7 +104,7 @@ async fn python_describes_its_config_and_operations() {
     let info = c.info();
     assert_eq!(info.id, "osprey-custody");
     assert_eq!(info.vendor, "Osprey Systems (fictional)");
-    assert_eq!(info.contract_version, "0.1.0");
+    assert_eq!(info.contract_version, "0.2.0");
     assert_eq!(
         info.operations,
         vec![Operation::Check, Operation::Search, Operation::Fetch]
@@ -425,6 +425,7 @@ fn report_submission(handling: Handling, description: &str) -> Submission {
         handling,
         entity: Entity::Event(Event {
             kind: EventKind::IntelligenceReport,
+            category: None,
             references: vec![],
             ho_classification: None,
             offence_code: None,
@@ -435,6 +436,7 @@ fn report_submission(handling: Handling, description: &str) -> Submission {
             status: None,
         }),
         links: vec![],
+        reason: None,
     }
 }
 
@@ -457,7 +459,7 @@ async fn javascript_describes_its_config_and_operations() {
     let c = intel(Grant::default()).await;
     let info = c.info();
     assert_eq!(info.id, "osprey-intel");
-    assert_eq!(info.contract_version, "0.1.0");
+    assert_eq!(info.contract_version, "0.2.0");
     assert_eq!(info.entity_kinds, vec![EntityKind::Event]);
     assert!(info.operations.contains(&Operation::Submit));
     let kind = |name: &str| info.config.iter().find(|k| k.name == name).map(|k| k.kind);

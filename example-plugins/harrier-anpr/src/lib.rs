@@ -4,8 +4,8 @@
 //! | operation | Harrier call |
 //! |---|---|
 //! | `check` | `GET /harrier/ping` |
-//! | `search` object / person / event | `GET /harrier/vehicles` / `keepers` / `reads` |
-//! | `fetch` object / person / event | `GET /harrier/vehicles/{id}` / `keepers/{id}` / `reads/{id}` |
+//! | `search` object / person, organisation / event | `GET /harrier/vehicles` (and each vehicle's keeper, carried with it) / `keepers` / `reads` |
+//! | `fetch` object / person, organisation / event | `GET /harrier/vehicles/{id}` / `keepers/{id}` / `reads/{id}` |
 //! | `fetch` object `HOT-…` (a submit's receipt) | `GET /harrier/hotlist/{id}`, as the vehicle hotlisted |
 //! | `fetch` location | a keeper's address or a read's camera location, inside its parent |
 //! | `submit` object (vehicle) | `POST /harrier/hotlist` |
@@ -73,28 +73,71 @@ fn send(request: Request) -> Result<Response, ConnectorError> {
 }
 
 /// Maps a page of items, skipping (and logging) any Harrier marks in a way it does not
-/// document, and works out the next cursor.
+/// document, and works out the next cursor. The total is Harrier's when every item it counts
+/// is one the search asked for (`filtered` false), and unknown otherwise.
+///
+/// # Errors
+///
+/// The first error of `map` that is not about the item itself (Harrier unreachable, say).
 fn page_result<T>(
     page: Collection<T>,
     offset: u64,
     limit: usize,
+    filtered: bool,
     keep: impl Fn(&T) -> bool,
     map: impl Fn(&T) -> Result<PoleRecord, ConnectorError>,
-) -> SearchResult {
+) -> Result<SearchResult, ConnectorError> {
     let items: Vec<T> = page.items.into_iter().take(limit).collect();
     let next = mapping::next_cursor(offset, items.len(), page.total);
-    let records = items
-        .iter()
-        .filter(|item| keep(item))
-        .filter_map(|item| match map(item) {
-            Ok(record) => Some(record),
-            Err(e) => {
-                log::warn(format!("skipped a Harrier record: {e}"));
-                None
-            }
-        })
-        .collect();
-    SearchResult::page(records, next)
+    let mut records = Vec::new();
+    for item in items.iter().filter(|item| keep(item)) {
+        match map(item) {
+            Ok(record) => records.push(record),
+            Err(ConnectorError::Internal(e)) => log::warn(format!("skipped a Harrier record: {e}")),
+            Err(e) => return Err(e),
+        }
+    }
+    let result = SearchResult::page(records, next);
+    Ok(match u32::try_from(page.total) {
+        Ok(total) if !filtered => result.of_total(total),
+        _ => result,
+    })
+}
+
+/// The keeper a vehicle names, as Harrier holds them, if it names one Harrier still has.
+///
+/// # Errors
+///
+/// Whatever Harrier answers other than not-found.
+fn keeper_of(
+    s: &Settings,
+    ctx: &RequestContext,
+    vehicle: &mapping::HVehicle,
+) -> Result<Option<mapping::HKeeper>, ConnectorError> {
+    let Some(id) = &vehicle.keeper_ref else {
+        return Ok(None);
+    };
+    match s.get_one(ctx, "keepers", id) {
+        Ok(xml) => Ok(Some(mapping::parse_keeper(&xml)?)),
+        Err(ConnectorError::NotFound(_)) => {
+            log::warn(format!(
+                "vehicle {} names keeper {id}, whom Harrier does not hold",
+                vehicle.id
+            ));
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A vehicle as a record, carrying its keeper.
+fn vehicle_with_keeper(
+    s: &Settings,
+    ctx: &RequestContext,
+    vehicle: &mapping::HVehicle,
+) -> Result<PoleRecord, ConnectorError> {
+    let keeper = keeper_of(s, ctx, vehicle)?;
+    mapping::vehicle_record(vehicle, keeper.as_ref(), &s.force)
 }
 
 impl Connector for HarrierAnpr {
@@ -112,6 +155,7 @@ impl Connector for HarrierAnpr {
         .entity_kinds([
             EntityKind::Object,
             EntityKind::Person,
+            EntityKind::Organisation,
             EntityKind::Location,
             EntityKind::Event,
         ])
@@ -175,29 +219,37 @@ impl Connector for HarrierAnpr {
         let vrm_matches = |vrm: &Option<String>| exact.is_none_or(|e| vrm.as_deref() == Some(e));
         let limit = limit as usize;
         let force = s.force.as_str();
-        Ok(match plan.collection {
+        let by_vrm = exact.is_some();
+        match plan.collection {
             "vehicles" => page_result(
                 mapping::parse_vehicles(&body)?,
                 offset,
                 limit,
+                by_vrm,
                 |v| vrm_matches(&v.vrm),
-                |v| mapping::vehicle_record(v, force),
+                |v| vehicle_with_keeper(&s, ctx, v),
             ),
-            "keepers" => page_result(
-                mapping::parse_keepers(&body)?,
-                offset,
-                limit,
-                |_| true,
-                |k| mapping::keeper_record(k, force),
-            ),
+            "keepers" => {
+                // Harrier lists people and companies together: each search keeps its own.
+                let organisations = query.kind == EntityKind::Organisation;
+                page_result(
+                    mapping::parse_keepers(&body)?,
+                    offset,
+                    limit,
+                    true,
+                    |k| mapping::is_company(k) == organisations,
+                    |k| mapping::keeper_record(k, force),
+                )
+            }
             _ => page_result(
                 mapping::parse_reads(&body)?,
                 offset,
                 limit,
+                by_vrm,
                 |r| vrm_matches(&r.vrm),
                 |r| mapping::read_record(r, force),
             ),
-        })
+        }
     }
 
     fn fetch(
@@ -213,17 +265,23 @@ impl Connector for HarrierAnpr {
             (EntityKind::Object, None) if local_id.starts_with(mapping::HOTLIST_ID_PREFIX) => {
                 Some(mapping::vehicle_record(
                     &mapping::parse_hotlist_entry(&s.get_one(ctx, "hotlist", local_id)?)?,
+                    None,
                     force,
                 )?)
             }
-            (EntityKind::Object, None) => Some(mapping::vehicle_record(
+            (EntityKind::Object, None) => Some(vehicle_with_keeper(
+                &s,
+                ctx,
                 &mapping::parse_vehicle(&s.get_one(ctx, "vehicles", local_id)?)?,
-                force,
             )?),
-            (EntityKind::Person, None) => Some(mapping::keeper_record(
-                &mapping::parse_keeper(&s.get_one(ctx, "keepers", local_id)?)?,
-                force,
-            )?),
+            // A keeper is a person or, for a company, an organisation: fetched as what it is.
+            (EntityKind::Person | EntityKind::Organisation, None) => {
+                let keeper = mapping::parse_keeper(&s.get_one(ctx, "keepers", local_id)?)?;
+                let organisation = kind == EntityKind::Organisation;
+                (mapping::is_company(&keeper) == organisation)
+                    .then(|| mapping::keeper_record(&keeper, force))
+                    .transpose()?
+            }
             (EntityKind::Event, None) => Some(mapping::read_record(
                 &mapping::parse_read(&s.get_one(ctx, "reads", local_id)?)?,
                 force,

@@ -390,12 +390,18 @@ pub fn sub_id(parent: &str, sub: &str) -> String {
     format!("{parent}{SUB_ID_SEPARATOR}{sub}")
 }
 
-/// A vehicle as an object record, linked from its registered keeper (`ownershipOf`).
+/// A vehicle as an object record, linked from its registered keeper (`ownershipOf`), whom it
+/// carries (a person, or an organisation for a company keeper) when `keeper` is given: the
+/// keeper `v.keeper_ref` names, as Harrier answered for it.
 ///
 /// # Errors
 ///
 /// `internal` for an unknown marking.
-pub fn vehicle_record(v: &HVehicle, force: &str) -> Result<PoleRecord, ConnectorError> {
+pub fn vehicle_record(
+    v: &HVehicle,
+    keeper: Option<&HKeeper>,
+    force: &str,
+) -> Result<PoleRecord, ConnectorError> {
     let mut vehicle = match &v.vrm {
         Some(vrm) => Vehicle::with_vrm(vrm),
         None => Vehicle::unregistered(),
@@ -417,22 +423,24 @@ pub fn vehicle_record(v: &HVehicle, force: &str) -> Result<PoleRecord, Connector
     }
     let handling = handling(&v.marking, None, &v.id)?;
     let mut record = PoleRecord::new(Source::new(force, SYSTEM, &v.id), handling, vehicle);
-    if let Some(keeper) = &v.keeper_ref {
-        record = record.link_from(EntityRef::person(keeper), roles::OWNERSHIP_OF);
+    if let Some(keeper) = keeper.filter(|k| v.keeper_ref.as_deref() == Some(k.id.as_str())) {
+        record = record.with_linked_from(&keeper.id, roles::OWNERSHIP_OF, keeper_entity(keeper));
     }
     Ok(record)
 }
 
-/// A registered keeper as a person record, linked to their address (`homeAddress`).
-///
-/// Harrier also lists companies as keepers (no forenames, no date of birth); the contract has
-/// no organisation entity, so they come back as a person with only a surname (the company
-/// name).
-///
-/// # Errors
-///
-/// `internal` for an unknown marking.
-pub fn keeper_record(k: &HKeeper, force: &str) -> Result<PoleRecord, ConnectorError> {
+/// Is this keeper a company? Harrier lists companies as keepers with the company name as the
+/// surname, no forenames and no date of birth.
+pub fn is_company(k: &HKeeper) -> bool {
+    k.forenames.as_deref().is_none_or(|f| f.trim().is_empty()) && k.date_of_birth.is_none()
+}
+
+/// A keeper as the entity it is: an organisation for a company, a person otherwise.
+pub fn keeper_entity(k: &HKeeper) -> Entity {
+    if is_company(k) {
+        let name = k.surname.as_deref().unwrap_or("").trim();
+        return Organisation::new(name).of_type("COMPANY").into();
+    }
     let mut person = match &k.surname {
         Some(surname) => Person::new(surname),
         None => Person::unnamed(),
@@ -447,11 +455,39 @@ pub fn keeper_record(k: &HKeeper, force: &str) -> Result<PoleRecord, ConnectorEr
     {
         person = person.born(dob);
     }
+    person.into()
+}
+
+/// The reference a link uses for this keeper: an organisation or a person.
+pub fn keeper_ref(k: &HKeeper) -> EntityRef {
+    if is_company(k) {
+        EntityRef::organisation(&k.id)
+    } else {
+        EntityRef::person(&k.id)
+    }
+}
+
+/// A registered keeper as a record: a person (linked to their `homeAddress`) or, for a company,
+/// an organisation (linked to its `businessAddress`), carrying that address.
+///
+/// # Errors
+///
+/// `internal` for an unknown marking.
+pub fn keeper_record(k: &HKeeper, force: &str) -> Result<PoleRecord, ConnectorError> {
     let handling = handling(&k.marking, None, &k.id)?;
-    let mut record = PoleRecord::new(Source::new(force, SYSTEM, &k.id), handling, person);
+    let mut record = PoleRecord::new(
+        Source::new(force, SYSTEM, &k.id),
+        handling,
+        keeper_entity(k),
+    );
     if has_address(k) {
-        let to = EntityRef::location(sub_id(&k.id, ADDRESS_SUB_ID));
-        record = record.link_to(to, roles::HOME_ADDRESS);
+        let role = if is_company(k) {
+            roles::BUSINESS_ADDRESS
+        } else {
+            roles::HOME_ADDRESS
+        };
+        let location = address(&k.address_lines, k.postcode.as_deref());
+        record = record.with_linked(sub_id(&k.id, ADDRESS_SUB_ID), role, location);
     }
     Ok(record)
 }
@@ -514,17 +550,22 @@ pub fn keeper_address_record(
     }
     let handling = handling(&k.marking, None, &k.id)?;
     let location = address(&k.address_lines, k.postcode.as_deref());
+    let role = if is_company(k) {
+        roles::BUSINESS_ADDRESS
+    } else {
+        roles::HOME_ADDRESS
+    };
     let record = PoleRecord::new(
         Source::new(force, SYSTEM, sub_id(&k.id, ADDRESS_SUB_ID)),
         handling,
         location,
     )
-    .link_from(EntityRef::person(&k.id), roles::HOME_ADDRESS);
+    .link_from(keeper_ref(k), role);
     Ok(Some(record))
 }
 
-/// An ANPR read as an event (kind `other`: the contract has no sighting kind), linked to the
-/// camera's location (`sightingLocation`).
+/// An ANPR read as a sighting event (category `ANPR`), carrying the camera's location
+/// (`sightingLocation`).
 ///
 /// # Errors
 ///
@@ -543,18 +584,36 @@ pub fn read_record(r: &HRead, force: &str) -> Result<PoleRecord, ConnectorError>
     if let Some(confidence) = r.confidence {
         description.push_str(&format!(", {confidence}% confidence"));
     }
-    let mut event = Event::new(EventKind::Other)
+    let mut event = Event::new(EventKind::Sighting)
+        .category(ANPR_CATEGORY)
         .reference(&r.id)
         .description(description);
     if let Some(seen_at) = &r.seen_at {
         event = event.at(seen_at);
     }
     let handling = handling(&r.marking, r.grading.as_ref(), &r.id)?;
-    let to = EntityRef::location(sub_id(&r.id, READ_LOCATION_SUB_ID));
     Ok(
-        PoleRecord::new(Source::new(force, SYSTEM, &r.id), handling, event)
-            .link_to(to, roles::SIGHTING_LOCATION),
+        PoleRecord::new(Source::new(force, SYSTEM, &r.id), handling, event).with_linked(
+            sub_id(&r.id, READ_LOCATION_SUB_ID),
+            roles::SIGHTING_LOCATION,
+            camera_location(r),
+        ),
     )
+}
+
+/// The event category of an ANPR read.
+pub const ANPR_CATEGORY: &str = "ANPR";
+
+/// Where a read was taken: the camera's coordinates, described by its name.
+fn camera_location(r: &HRead) -> Location {
+    let mut location = match (r.lat, r.lon) {
+        (Some(lat), Some(lon)) => Location::point(lat, lon),
+        _ => Location::new(),
+    };
+    if let Some(name) = &r.camera_name {
+        location = location.described_as(name);
+    }
+    location
 }
 
 /// Where a read was taken: the camera's coordinates, described by its name.
@@ -563,18 +622,11 @@ pub fn read_record(r: &HRead, force: &str) -> Result<PoleRecord, ConnectorError>
 ///
 /// `internal` for an unknown marking or grading.
 pub fn read_location_record(r: &HRead, force: &str) -> Result<PoleRecord, ConnectorError> {
-    let mut location = match (r.lat, r.lon) {
-        (Some(lat), Some(lon)) => Location::point(lat, lon),
-        _ => Location::new(),
-    };
-    if let Some(name) = &r.camera_name {
-        location = location.described_as(name);
-    }
     let handling = handling(&r.marking, r.grading.as_ref(), &r.id)?;
     Ok(PoleRecord::new(
         Source::new(force, SYSTEM, sub_id(&r.id, READ_LOCATION_SUB_ID)),
         handling,
-        location,
+        camera_location(r),
     )
     .link_from(EntityRef::event(&r.id), roles::SIGHTING_LOCATION))
 }
@@ -639,7 +691,9 @@ fn vrm_param(vrm: &str) -> Result<String, ConnectorError> {
 /// Works out the Harrier search for a query:
 ///
 /// - objects (vehicles): `vrm` and `vin` keys; free text is a VRM prefix;
-/// - people (registered keepers): one `name` key; free text is a surname prefix;
+/// - people and organisations (registered keepers; a company keeper is an organisation): one
+///   `name` key (an organisation's name is its surname in Harrier); free text is a surname
+///   prefix;
 /// - events (ANPR reads): a `vrm` key, or free text as a VRM.
 ///
 /// # Errors
@@ -692,7 +746,7 @@ pub fn search(query: &SearchQuery) -> Result<HarrierSearch, ConnectorError> {
                 add(&mut s, "vrm", vrm_param(text)?)?;
             }
         }
-        EntityKind::Person => {
+        EntityKind::Person | EntityKind::Organisation => {
             s.collection = "keepers";
             for key in &query.keys {
                 match key {
@@ -762,8 +816,8 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A submitted vehicle as a Harrier hotlist request. The reason is the request's
-/// justification, the requester its user and the case reference its case.
+/// A submitted vehicle as a Harrier hotlist request. The reason is the submission's own, else
+/// the request's justification; the requester is its user and the case reference its case.
 ///
 /// # Errors
 ///
@@ -785,7 +839,9 @@ pub fn hotlist_xml(ctx: &RequestContext, item: &Submission) -> Result<String, Co
         return invalid("Harrier ANPR hotlist entries carry no marking: only OFFICIAL material");
     }
     let mut xml = format!("<hotlist><vrm>{}</vrm>", escape(&vrm));
-    xml.push_str(&format!("<reason>{}</reason>", escape(&ctx.justification)));
+    // The officer's own reason for the entry, else why they are making the request.
+    let reason = item.reason.as_deref().unwrap_or(&ctx.justification);
+    xml.push_str(&format!("<reason>{}</reason>", escape(reason)));
     xml.push_str(&format!(
         "<requestedBy>{}</requestedBy>",
         escape(&ctx.user_id)
@@ -846,7 +902,8 @@ mod tests {
         assert_eq!(c.total, 3);
         assert_eq!(c.items.len(), 2);
         assert_eq!(c.items[1].vin, None, "empty element is absent");
-        let r = vehicle_record(&c.items[0], "F").unwrap();
+        let keeper = parse_keeper(KEEPER).unwrap();
+        let r = vehicle_record(&c.items[0], Some(&keeper), "F").unwrap();
         assert_eq!(r.source.local_id, "VEH-0001");
         assert_eq!(r.source.system, "Harrier ANPR");
         let Entity::Object(PoleObject::Vehicle(v)) = &r.entity else {
@@ -863,9 +920,19 @@ mod tests {
         assert_eq!(r.links[0].from.local_id, "KPR-0001");
         assert_eq!(r.links[0].to.local_id, "VEH-0001");
         assert_eq!(r.links[0].role, "ownershipOf");
-        let r = vehicle_record(&c.items[1], "F").unwrap();
+        assert_eq!(r.linked.len(), 1, "the keeper is carried with the vehicle");
+        assert_eq!(r.linked[0].local_id, "KPR-0001");
+        assert!(
+            matches!(&r.linked[0].entity, Entity::Person(p) if p.surname.as_deref() == Some("EXAMPLEWOOD"))
+        );
+        let without = vehicle_record(&c.items[0], None, "F").unwrap();
+        assert!(without.links.is_empty() && without.linked.is_empty());
+        let r = vehicle_record(&c.items[1], Some(&keeper), "F").unwrap();
         assert_eq!(r.handling.classification, Classification::Secret);
-        assert!(r.links.is_empty());
+        assert!(
+            r.links.is_empty(),
+            "a keeper the vehicle does not name is not carried"
+        );
     }
 
     #[test]
@@ -880,6 +947,10 @@ mod tests {
         assert_eq!(p.date_of_birth.as_deref(), Some("1988-03-14"));
         assert_eq!(r.links[0].to.local_id, "KPR-0001/address");
         assert_eq!(r.links[0].role, "homeAddress");
+        assert_eq!(
+            r.linked[0].local_id, "KPR-0001/address",
+            "the address is carried"
+        );
         let a = keeper_address_record(&k, "F").unwrap().unwrap();
         let Entity::Location(l) = &a.entity else {
             panic!()
@@ -896,13 +967,18 @@ mod tests {
                <postcode>SW1A 2AA</postcode></address><marking>OFFICIAL</marking></keeper>"#,
         )
         .unwrap();
+        assert!(is_company(&company) && !is_company(&k));
         let r = keeper_record(&company, "F").unwrap();
-        let Entity::Person(p) = &r.entity else {
-            panic!()
+        let Entity::Organisation(o) = &r.entity else {
+            panic!("a company keeper is an organisation: {:?}", r.entity)
         };
-        assert_eq!(p.surname.as_deref(), Some("O'TESTLY & SONS LTD"));
-        assert!(p.given_names.is_empty());
-        assert_eq!(p.date_of_birth, None);
+        assert_eq!(o.name, "O'TESTLY & SONS LTD");
+        assert_eq!(o.organisation_type.as_deref(), Some("COMPANY"));
+        assert_eq!(r.links[0].role, "businessAddress");
+        assert_eq!(r.links[0].from.kind, EntityKind::Organisation);
+        let a = keeper_address_record(&company, "F").unwrap().unwrap();
+        assert_eq!(a.links[0].from.kind, EntityKind::Organisation);
+        assert_eq!(a.links[0].from.local_id, "KPR-9");
         let l = address(&company.address_lines, company.postcode.as_deref());
         assert_eq!(l.premises, None);
         assert_eq!(l.street.as_deref(), Some("Unit 4, Trade Park"));
@@ -921,7 +997,8 @@ mod tests {
         let Entity::Event(e) = &r.entity else {
             panic!()
         };
-        assert_eq!(e.kind, EventKind::Other);
+        assert_eq!(e.kind, EventKind::Sighting);
+        assert_eq!(e.category.as_deref(), Some("ANPR"));
         assert_eq!(
             e.description.as_deref(),
             Some(
@@ -932,6 +1009,10 @@ mod tests {
         assert!(e.exact_time_known);
         assert_eq!(r.links[0].to.local_id, "RD-000001/location");
         assert_eq!(r.links[0].role, "sightingLocation");
+        assert!(
+            matches!(&r.linked[0].entity, Entity::Location(l) if l.latitude == Some(51.501)),
+            "the camera's location is carried"
+        );
         let l = read_location_record(&read, "F").unwrap();
         let Entity::Location(l) = &l.entity else {
             panic!()
@@ -983,7 +1064,7 @@ mod tests {
         let v =
             parse_vehicle(r#"<vehicle id="V"><marking>RESTRICTED</marking></vehicle>"#).unwrap();
         assert!(matches!(
-            vehicle_record(&v, "F"),
+            vehicle_record(&v, None, "F"),
             Err(ConnectorError::Internal(_))
         ));
         // An entity-expansion bomb is refused by the parser, not expanded.
@@ -1100,7 +1181,7 @@ mod tests {
             (v.id.as_str(), v.vrm.as_deref()),
             ("HOT-000002", Some("ZX51ABC"))
         );
-        let r = vehicle_record(&v, "Exampleshire Constabulary").unwrap();
+        let r = vehicle_record(&v, None, "Exampleshire Constabulary").unwrap();
         assert_eq!(r.source.local_id, "HOT-000002");
         assert!(parse_hotlist_entry("<vehicle id=\"VEH-1\"/>").is_err());
     }
@@ -1112,12 +1193,23 @@ mod tests {
             handling: Handling::official().sensitive(),
             entity: Vehicle::with_vrm("zx51 abc").into(),
             links: vec![],
+            reason: None,
         };
         let xml = hotlist_xml(&ctx(), &item).unwrap();
         assert_eq!(
             xml,
             "<hotlist><vrm>ZX51ABC</vrm><reason>Vehicle used in burglary &lt;INC-000301&gt; &amp; seen since</reason>\
              <requestedBy>PC 4321</requestedBy><caseRef>OP-FICTION-1</caseRef></hotlist>"
+        );
+        let with_reason = Submission {
+            reason: Some("Seen leaving <the> scene".into()),
+            ..item.clone()
+        };
+        assert!(
+            hotlist_xml(&ctx(), &with_reason)
+                .unwrap()
+                .contains("<reason>Seen leaving &lt;the&gt; scene</reason>"),
+            "the officer's own reason goes first"
         );
         // The XML we send parses back.
         assert!(Document::parse(&xml).is_ok());

@@ -164,7 +164,11 @@ fn page_result<T>(
             }
         })
         .collect();
-    SearchResult::page(records, next)
+    let result = SearchResult::page(records, next);
+    match u32::try_from(page.total) {
+        Ok(total) => result.of_total(total),
+        Err(_) => result,
+    }
 }
 
 impl Connector for KestrelRms {

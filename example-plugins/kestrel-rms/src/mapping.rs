@@ -277,7 +277,8 @@ pub fn phone_sub_id(n: usize) -> String {
 }
 
 /// A nominal as a person record, linked to its addresses (the first, most recent, as
-/// `homeAddress`; older ones as `previousAddress`) and telephones (`personalTelephone`).
+/// `homeAddress`; older ones as `previousAddress`) and telephones (`personalTelephone`), and
+/// carrying them, so an officer sees where the person lives without a second call.
 ///
 /// # Errors
 ///
@@ -316,12 +317,12 @@ pub fn person_record(n: &Nominal, force: &str) -> Result<PoleRecord, ConnectorEr
         } else {
             "previousAddress"
         };
-        let to = EntityRef::location(sub_id(&n.nominal_id, &address.address_id));
-        record = record.link_to(to, role);
+        let id = sub_id(&n.nominal_id, &address.address_id);
+        record = record.with_linked(id, role, location(address));
     }
-    for (i, _) in n.phones.iter().enumerate() {
-        let to = EntityRef::object(sub_id(&n.nominal_id, &phone_sub_id(i + 1)));
-        record = record.link_to(to, "personalTelephone");
+    for (i, number) in n.phones.iter().enumerate() {
+        let id = sub_id(&n.nominal_id, &phone_sub_id(i + 1));
+        record = record.with_linked(id, roles::PERSONAL_TELEPHONE, telephone(number));
     }
     Ok(record)
 }
@@ -385,16 +386,21 @@ pub fn phone_record(
     let Some(number) = index.checked_sub(1).and_then(|i| n.phones.get(i)) else {
         return Ok(None);
     };
-    let number = validate::normalise_telephone(number).unwrap_or_else(|| number.trim().to_string());
     let handling = handling(&n.protective_marking, &n.nominal_id)?;
     let local_id = sub_id(&n.nominal_id, &phone_sub_id(index));
     let record = PoleRecord::new(
         Source::new(force, SYSTEM, local_id),
         handling,
-        Entity::Object(Telephone::new(number).into()),
+        telephone(number),
     )
-    .link_from(EntityRef::person(&n.nominal_id), "personalTelephone");
+    .link_from(EntityRef::person(&n.nominal_id), roles::PERSONAL_TELEPHONE);
     Ok(Some(record))
+}
+
+/// A Kestrel telephone number as a telephone, in E.164 when Kestrel's number can be read so.
+fn telephone(number: &str) -> Telephone {
+    let number = validate::normalise_telephone(number).unwrap_or_else(|| number.trim().to_string());
+    Telephone::new(number)
 }
 
 /// Kestrel's incident role as an SDM link reason.
@@ -421,10 +427,7 @@ pub fn link_to_role(link_role: &str) -> Option<&'static str> {
 }
 
 /// An incident as an event record, linked to its nominals by role and to its location.
-///
-/// The contract's event has no field for Kestrel's incident type (the Dictionary's crime type,
-/// DS_078), so the description leads with it in brackets: `[BURGLARY] Rear door forced…`;
-/// [`new_incident`] reads it back from there.
+/// Kestrel's incident type (the Dictionary's crime type, DS_078) is the event's category.
 ///
 /// # Errors
 ///
@@ -453,14 +456,11 @@ pub fn event_record(i: &Incident, force: &str) -> Result<PoleRecord, ConnectorEr
         },
         (None, None) => event,
     };
-    let description = match (present(&i.incident_type), present(&i.summary)) {
-        (Some(t), Some(s)) => Some(format!("[{t}] {s}")),
-        (Some(t), None) => Some(format!("[{t}]")),
-        (None, Some(s)) => Some(s.to_string()),
-        (None, None) => None,
-    };
-    if let Some(description) = description {
-        event = event.description(description);
+    if let Some(incident_type) = present(&i.incident_type) {
+        event = event.category(incident_type);
+    }
+    if let Some(summary) = present(&i.summary) {
+        event = event.description(summary);
     }
     let handling = handling(&i.protective_marking, &i.incident_id)?;
     let mut record = PoleRecord::new(Source::new(force, SYSTEM, &i.incident_id), handling, event);
@@ -602,6 +602,7 @@ fn split_type(kind: EventKind, description: &str) -> (String, String) {
         EventKind::IntelligenceReport => "INTELLIGENCE",
         EventKind::Custody => "CUSTODY",
         EventKind::StopSearch => "STOP SEARCH",
+        EventKind::Sighting => "SIGHTING",
         EventKind::Other => "OTHER",
     };
     (t.to_string(), description.to_string())
@@ -628,6 +629,11 @@ pub fn new_incident(
     };
     let (incident_type, summary) =
         split_type(event.kind, event.description.as_deref().unwrap_or(""));
+    // The event's own category is the incident type, when it has one.
+    let incident_type = match event.category.as_deref().map(str::trim) {
+        Some(category) if !category.is_empty() => category.to_ascii_uppercase(),
+        _ => incident_type,
+    };
     if summary.is_empty() {
         return invalid("the event needs a description: it becomes the Kestrel incident summary");
     }
@@ -681,6 +687,7 @@ fn entity_name(entity: &Entity) -> &'static str {
         Entity::Object(PoleObject::Document(_)) => "document",
         Entity::Object(PoleObject::Telephone(_)) => "telephone",
         Entity::Object(PoleObject::Email(_)) => "email",
+        Entity::Organisation(_) => "organisation",
     }
 }
 
@@ -693,16 +700,16 @@ pub fn unsupported(entity: &Entity) -> ConnectorError {
     ))
 }
 
-/// A submitted vehicle as Kestrel's new vehicle-of-interest body. The reason is the request's
-/// justification, the requester its user and the case reference its case; links from people
+/// A submitted vehicle as Kestrel's new vehicle-of-interest body. The reason is the
+/// submission's own, else the request's justification; the requester is its user and the case reference its case; links from people
 /// with the roles Kestrel knows (`ownershipOf`, `driverOf`, `passengerOf`) become the
 /// vehicle's nominals. Several colours are joined with `/` (Kestrel keeps one string).
 ///
 /// # Errors
 ///
-/// `invalid-input` when the submission is not a new vehicle, has no valid VRM, comes with an
-/// empty justification (Kestrel's required reason), has a link Kestrel cannot record, or has
-/// TOP SECRET handling.
+/// `invalid-input` when the submission is not a new vehicle, has no valid VRM, comes with no
+/// reason and an empty justification (Kestrel requires a reason), has a link Kestrel cannot
+/// record, or has TOP SECRET handling.
 pub fn new_vehicle(ctx: &RequestContext, item: &Submission) -> Result<NewVehicle, ConnectorError> {
     let invalid = |m: String| Err(ConnectorError::InvalidInput(m));
     let Entity::Object(PoleObject::Vehicle(vehicle)) = &item.entity else {
@@ -719,7 +726,12 @@ pub fn new_vehicle(ctx: &RequestContext, item: &Submission) -> Result<NewVehicle
     let Some(vrm) = validate::normalise_vrm(vrm) else {
         return invalid(format!("`{vrm}` is not a registration mark"));
     };
-    let reason = ctx.justification.trim();
+    let reason = item
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .unwrap_or(ctx.justification.trim());
     if reason.is_empty() {
         return invalid(
             "a vehicle of interest needs a reason: the request's justification is empty".into(),
@@ -1137,10 +1149,8 @@ mod tests {
         assert_eq!(e.starts_at.as_deref(), Some("2026-01-05T22:00:00Z"));
         assert_eq!(e.ends_at.as_deref(), Some("2026-01-06T06:30:00Z"));
         assert!(!e.exact_time_known);
-        assert_eq!(
-            e.description.as_deref(),
-            Some("[BURGLARY] Rear door forced")
-        );
+        assert_eq!(e.category.as_deref(), Some("BURGLARY"));
+        assert_eq!(e.description.as_deref(), Some("Rear door forced"));
         let links: Vec<_> = r
             .links
             .iter()
@@ -1184,10 +1194,24 @@ mod tests {
                     roles::VICTIM,
                 ),
             ],
+            reason: None,
         };
         let body = new_incident(&ctx(), &item).unwrap();
         assert_eq!(body.incident_type, "THEFT");
         assert_eq!(body.summary, "Bicycle taken from shed");
+        let categorised = Submission {
+            entity: Event::new(EventKind::Incident)
+                .category("criminal damage")
+                .description("Window broken")
+                .into(),
+            ..item.clone()
+        };
+        let from_category = new_incident(&ctx(), &categorised).unwrap();
+        assert_eq!(
+            from_category.incident_type, "CRIMINAL DAMAGE",
+            "the category is the incident type"
+        );
+        assert_eq!(from_category.summary, "Window broken");
         assert_eq!(body.reporting_officer, "PC 4321");
         assert_eq!(body.case_ref.as_deref(), Some("OP-FICTION-1"));
         assert_eq!(body.protective_marking, "OFFICIAL-SENSITIVE");
@@ -1212,6 +1236,7 @@ mod tests {
         let plain = Submission {
             entity: Event::new(EventKind::Crime).description("Graffiti").into(),
             links: vec![],
+            reason: None,
             ..item
         };
         assert_eq!(new_incident(&ctx(), &plain).unwrap().incident_type, "CRIME");
@@ -1224,6 +1249,7 @@ mod tests {
             handling: Handling::official(),
             entity: Event::new(EventKind::Incident).description("x").into(),
             links: vec![],
+            reason: None,
         };
         let update = Submission {
             local_id: Some("INC-1".into()),
@@ -1352,6 +1378,7 @@ mod tests {
                 EntityRef::object(""),
                 roles::OWNERSHIP_OF,
             )],
+            reason: None,
         }
     }
 

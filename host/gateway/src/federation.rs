@@ -185,6 +185,7 @@ pub fn disclosed_id(hit: &Hit) -> String {
         Entity::Object(_) => "object",
         Entity::Location(_) => "location",
         Entity::Event(_) => "event",
+        Entity::Organisation(_) => "organisation",
     };
     format!("{}:{kind}:{}", hit.connector, hit.record.source.local_id)
 }
@@ -218,6 +219,7 @@ mod tests {
                 handling: handling(c),
                 entity,
                 links: vec![],
+                linked: vec![],
             },
         }
     }
@@ -295,6 +297,7 @@ mod tests {
                 o,
                 Entity::Event(Event {
                     kind: EventKind::Other,
+                    category: None,
                     references: vec![],
                     ho_classification: None,
                     offence_code: None,

@@ -73,6 +73,8 @@ pub struct SearchResult {
     pub records: Vec<PoleRecord>,
     /// Present when more records match; pass it back to get the next page.
     pub next_cursor: Option<String>,
+    /// How many records match in all, when the vendor says.
+    pub total: Option<u32>,
 }
 
 /// One entity to create (no `local_id`) or update (with one), with its links.
@@ -86,6 +88,8 @@ pub struct Submission {
     pub entity: Entity,
     /// Its links.
     pub links: Vec<Link>,
+    /// Why the officer is entering it, for the vendor to record with it.
+    pub reason: Option<String>,
 }
 
 /// What a vendor says it did with a submission.

@@ -326,6 +326,21 @@ pub struct Location {
     pub area: Option<String>,
 }
 
+// ---------------------------------------------------------------- organisation
+
+/// An organisation: a company that keeps vehicles, a business at an address, a charity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Organisation {
+    /// Name (SDM `organisationName`), 1–160 characters.
+    pub name: String,
+    /// Companies House number or another registry's id, as the vendor holds it.
+    pub registered_number: Option<String>,
+    /// What kind of organisation, as the vendor's code (e.g. `COMPANY`).
+    pub organisation_type: Option<String>,
+    /// Free-text description.
+    pub description: Option<String>,
+}
+
 // ---------------------------------------------------------------- event
 
 /// What kind of event.
@@ -337,6 +352,8 @@ pub enum EventKind {
     IntelligenceReport,
     Custody,
     StopSearch,
+    /// Something seen at a place and time: an ANPR read, a patrol sighting.
+    Sighting,
     Other,
 }
 
@@ -345,6 +362,8 @@ pub enum EventKind {
 pub struct Event {
     /// What kind.
     pub kind: EventKind,
+    /// The vendor's category within the kind, as its code (e.g. `BURGLARY`, `ANPR`).
+    pub category: Option<String>,
     /// The vendor's references for it (crime number, incident log number, URN).
     pub references: Vec<String>,
     /// Home Office classification (DS_074), `NNN/NN`.
@@ -373,6 +392,7 @@ pub enum EntityKind {
     Object,
     Location,
     Event,
+    Organisation,
 }
 
 /// A POLE entity.
@@ -383,6 +403,7 @@ pub enum Entity {
     Object(PoleObject),
     Location(Location),
     Event(Event),
+    Organisation(Organisation),
 }
 
 impl Entity {
@@ -393,6 +414,7 @@ impl Entity {
             Entity::Object(_) => EntityKind::Object,
             Entity::Location(_) => EntityKind::Location,
             Entity::Event(_) => EntityKind::Event,
+            Entity::Organisation(_) => EntityKind::Organisation,
         }
     }
 }
@@ -417,6 +439,16 @@ pub struct Link {
     pub role: String,
 }
 
+/// An entity a record links to, carried with it: it has the record's source system and
+/// handling; `local_id` is what the record's links name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkedEntity {
+    /// Its id in the record's system.
+    pub local_id: String,
+    /// The entity.
+    pub entity: Entity,
+}
+
 /// A POLE entity as one system holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoleRecord {
@@ -428,4 +460,7 @@ pub struct PoleRecord {
     pub entity: Entity,
     /// Links from or to this entity.
     pub links: Vec<Link>,
+    /// Entities its links name, carried with it (none, some or all of them).
+    #[serde(default)]
+    pub linked: Vec<LinkedEntity>,
 }

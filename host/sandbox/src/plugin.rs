@@ -287,7 +287,7 @@ impl Host {
                 name: name.to_string(),
                 failure: Box::new(e),
             })?;
-        check_description(&info).map_err(|reason| LoadError::Description {
+        check_description(&info, &version).map_err(|reason| LoadError::Description {
             name: name.to_string(),
             reason,
         })?;
@@ -477,7 +477,7 @@ fn check_world(
 
 /// The id and version name the plugin in every log line, error and audit record: keep them to
 /// safe, short text. The contract version must be one this host speaks.
-fn check_description(info: &ConnectorInfo) -> Result<(), String> {
+fn check_description(info: &ConnectorInfo, exported: &str) -> Result<(), String> {
     let id_ok = (1..=64).contains(&info.id.len())
         && info.id.starts_with(|c: char| c.is_ascii_lowercase())
         && info
@@ -506,6 +506,13 @@ fn check_description(info: &ConnectorInfo) -> Result<(), String> {
             "it says it was built against contract version {:?}; this host supports {}",
             crate::text::neutralise(&info.contract_version, 80),
             crate::contract::SUPPORTED
+        ));
+    }
+    if crate::contract::version_of(&info.contract_version) != crate::contract::version_of(exported)
+    {
+        return Err(format!(
+            "it says it was built against contract version {:?} but exports contract {exported}; rebuild it with one SDK",
+            crate::text::neutralise(&info.contract_version, 80),
         ));
     }
     Ok(())
@@ -925,7 +932,8 @@ mod tests {
 
     #[test]
     fn descriptions_are_checked() {
-        assert!(check_description(&info("kestrel-rms", "1.2.3-beta+7", "0.1.0")).is_ok());
+        assert!(check_description(&info("kestrel-rms", "1.2.3-beta+7", "0.1.0"), "0.1.0").is_ok());
+        assert!(check_description(&info("kestrel-rms", "1.0.0", "0.2.1"), "0.2.0").is_ok());
         for (id, version, contract) in [
             ("Kestrel", "1.0.0", "0.1.0"),
             ("x\u{1b}[31m", "1.0.0", "0.1.0"),
@@ -933,9 +941,10 @@ mod tests {
             ("1abc", "1.0.0", "0.1.0"),
             ("ok", "1.0 \n", "0.1.0"),
             ("ok", "", "0.1.0"),
+            ("ok", "1.0.0", "0.3.0"),
             ("ok", "1.0.0", "0.2.0"),
         ] {
-            let err = check_description(&info(id, version, contract)).unwrap_err();
+            let err = check_description(&info(id, version, contract), "0.1.0").unwrap_err();
             assert!(!err.chars().any(|c| c.is_control()), "{err}");
         }
     }
@@ -944,7 +953,8 @@ mod tests {
     fn contract_versions() {
         assert!(compatible("0.1.0"));
         assert!(compatible("0.1.7"));
-        assert!(!compatible("0.2.0"));
+        assert!(compatible("0.2.0"));
+        assert!(!compatible("0.3.0"));
         assert!(!compatible("1.1.0"));
         assert!(!compatible(""));
     }

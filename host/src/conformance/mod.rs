@@ -395,12 +395,7 @@ fn kinds_text(kinds: &[EntityKind]) -> String {
 
 /// The entity kinds a submission can carry, by its entity.
 fn kind_of(entity: &Entity) -> EntityKind {
-    match entity {
-        Entity::Person(_) => EntityKind::Person,
-        Entity::Object(_) => EntityKind::Object,
-        Entity::Location(_) => EntityKind::Location,
-        Entity::Event(_) => EntityKind::Event,
-    }
+    entity.kind()
 }
 
 /// What came back from a call, for the evidence.
@@ -1480,6 +1475,7 @@ fn synthetic(kinds: &[EntityKind]) -> Vec<Submission> {
     if wants(EntityKind::Event) {
         entities.push(Entity::Event(Event {
             kind: EventKind::Incident,
+            category: None,
             references: Vec::new(),
             ho_classification: None,
             offence_code: None,
@@ -1537,6 +1533,16 @@ fn synthetic(kinds: &[EntityKind]) -> Vec<Submission> {
             area: None,
         }));
     }
+    if wants(EntityKind::Organisation) {
+        entities.push(Entity::Organisation(interop_sandbox::types::Organisation {
+            name: "Conformance Example Ltd".into(),
+            registered_number: None,
+            organisation_type: Some("COMPANY".into()),
+            description: Some(
+                "Synthetic organisation entered by the interop conformance kit.".into(),
+            ),
+        }));
+    }
     entities.into_iter().map(submission).collect()
 }
 
@@ -1552,5 +1558,6 @@ fn submission(entity: Entity) -> Submission {
         },
         entity,
         links: Vec::new(),
+        reason: Some("Synthetic entry made by the interop conformance kit".into()),
     }
 }

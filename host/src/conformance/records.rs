@@ -7,7 +7,8 @@ use interop_pole as pole;
 use time::OffsetDateTime;
 
 use interop_sandbox::types::{
-    Classification, Entity, EntityKind, Event, Handling, Location, Person, PoleObject, PoleRecord,
+    Classification, Entity, EntityKind, Event, Handling, Location, Organisation, Person,
+    PoleObject, PoleRecord,
 };
 
 /// One thing wrong with a record.
@@ -93,24 +94,8 @@ pub fn check(
         );
     }
     handling(&mut c, &record.handling, max);
-    let actual = match &record.entity {
-        Entity::Person(p) => {
-            person(&mut c, p, now);
-            EntityKind::Person
-        }
-        Entity::Object(o) => {
-            object(&mut c, o);
-            EntityKind::Object
-        }
-        Entity::Location(l) => {
-            location(&mut c, l);
-            EntityKind::Location
-        }
-        Entity::Event(e) => {
-            event(&mut c, e);
-            EntityKind::Event
-        }
-    };
+    entity(&mut c, &record.entity, now);
+    let actual = record.entity.kind();
     if let Some(kind) = kind
         && kind != actual
     {
@@ -130,7 +115,63 @@ pub fn check(
             c.fail(&format!("links[{i}].role"), "is empty".into());
         }
     }
+    for (i, linked) in record.linked.iter().enumerate() {
+        let at = format!("linked[{i}]");
+        if linked.local_id.trim().is_empty() {
+            c.fail(&format!("{at}.local-id"), "is empty".into());
+        }
+        let named = record.links.iter().any(|l| {
+            (l.to.local_id == linked.local_id && l.to.kind == linked.entity.kind())
+                || (l.from.local_id == linked.local_id && l.from.kind == linked.entity.kind())
+        });
+        if !named {
+            c.fail(
+                &at,
+                format!(
+                    "{} {} is carried, but no link of the record names it",
+                    linked.entity.kind(),
+                    shown(&linked.local_id)
+                ),
+            );
+        }
+        // The same checks as the record's own entity, its fields named under `linked[i]`.
+        let mut inner = Checker {
+            problems: Vec::new(),
+        };
+        entity(&mut inner, &linked.entity, now);
+        for mut problem in inner.problems {
+            problem.field = format!("{at}.{}", problem.field);
+            c.problems.push(problem);
+        }
+    }
     c.problems
+}
+
+/// The checks of an entity's own fields, whatever its kind.
+fn entity(c: &mut Checker, entity: &Entity, now: OffsetDateTime) {
+    match entity {
+        Entity::Person(p) => person(c, p, now),
+        Entity::Object(o) => object(c, o),
+        Entity::Location(l) => location(c, l),
+        Entity::Event(e) => event(c, e),
+        Entity::Organisation(o) => organisation(c, o),
+    }
+}
+
+/// SDM `organisationName` is 1–160 characters.
+const MAX_ORGANISATION_NAME: usize = 160;
+
+fn organisation(c: &mut Checker, o: &Organisation) {
+    let length = o.name.trim().chars().count();
+    if length == 0 || length > MAX_ORGANISATION_NAME {
+        c.fail(
+            "entity.organisation.name",
+            format!(
+                "{} must be 1–{MAX_ORGANISATION_NAME} characters",
+                shown(&o.name)
+            ),
+        );
+    }
 }
 
 fn handling(c: &mut Checker, h: &Handling, max: Classification) {
@@ -478,6 +519,7 @@ mod tests {
             },
             entity,
             links: Vec::new(),
+            linked: Vec::new(),
         }
     }
 
@@ -620,6 +662,7 @@ mod tests {
         );
         let e = Event {
             kind: interop_sandbox::types::EventKind::Incident,
+            category: None,
             references: vec!["KR/2026/000123".into()],
             ho_classification: Some("28/1".into()),
             offence_code: Some("MD71101".into()),

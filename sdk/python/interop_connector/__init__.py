@@ -1,7 +1,7 @@
 """Helpers for interop connectors written in Python (componentize-py).
 
 The same ease the Rust SDK (`sdk/`) gives: POLE builders shaped like the WIT contract
-`interop:connector@0.1.0`, JSON over HTTP through the host's `wasi:http`, with HTTP failures
+`interop:connector@0.2.0`, JSON over HTTP through the host's `wasi:http`, with HTTP failures
 mapped to the contract's `connector-error` cases, and config and log access.
 
 Modules:

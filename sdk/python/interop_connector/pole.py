@@ -1,5 +1,5 @@
 """Builders for the contract's records, returning the types componentize-py generates from
-`interop:connector@0.1.0` (so a connector never spells out a fourteen-field `Person`).
+`interop:connector@0.2.0` (so a connector never spells out a fourteen-field `Person`).
 
 Enum values are given as the WIT case names (`"male"`, `"intelligence-report"`); unknown
 values raise `ConnectorFailure('internal')`, a connector bug. Every builder leaves what it is
@@ -178,14 +178,30 @@ def location(site=None, premises=None, street=None, town=None, county=None, post
 
 
 def event(kind, references=(), ho_classification=None, offence_code=None, starts_at=None,
-          ends_at=None, exact_time_known=True, description=None, status=None):
-    """An event; `kind` is an `event-kind` case name such as `custody`."""
+          ends_at=None, exact_time_known=True, description=None, status=None, category=None):
+    """An event; `kind` is an `event-kind` case name such as `custody` or `sighting`,
+    `category` the vendor's code within it (e.g. `BURGLARY`)."""
     t = _t()
     return t.Entity_Event(t.Event(
-        kind=enum("EventKind", kind), references=list(references),
+        kind=enum("EventKind", kind), category=category, references=list(references),
         ho_classification=ho_classification, offence_code=offence_code, starts_at=starts_at,
         ends_at=ends_at, exact_time_known=bool(exact_time_known), description=description,
         status=status))
+
+
+def organisation(name, registered_number=None, organisation_type=None, description=None):
+    """An organisation: a company keeping vehicles, a business at an address."""
+    return _t().Entity_Organisation(_t().Organisation(
+        name=name, registered_number=registered_number, organisation_type=organisation_type,
+        description=description))
+
+
+def telephone(number, telephone_type=None, extension=None):
+    """A telephone object; `number` should be E.164 (`+441234567890`)."""
+    t = _t()
+    kind = enum("TelephoneType", telephone_type) if telephone_type is not None else None
+    return t.Entity_Object(t.PoleObject_Telephone(t.Telephone(
+        telephone_type=kind, number=number, extension=extension)))
 
 
 def ref(kind, local_id):
@@ -198,13 +214,41 @@ def link(from_ref, to_ref, role):
     return _t().Link(from_=from_ref, to=to_ref, role=role)
 
 
-def record(source, handling, entity, links=()):
-    """A `pole-record`."""
-    return _t().PoleRecord(source=source, handling=handling, entity=entity, links=list(links))
+def record(source, handling, entity, links=(), linked=()):
+    """A `pole-record`; `linked` holds `(local_id, entity)` pairs it carries (see `with_linked`)."""
+    t = _t()
+    carried = [t.LinkedEntity(local_id=local_id, entity=e) for local_id, e in linked]
+    return t.PoleRecord(source=source, handling=handling, entity=entity, links=list(links),
+                        linked=carried)
 
 
-def search_result(records, next_cursor=None):
-    return _t().SearchResult(records=list(records), next_cursor=next_cursor)
+_ENTITY_KINDS = {
+    "Entity_Person": "person",
+    "Entity_Object": "object",
+    "Entity_Location": "location",
+    "Entity_Event": "event",
+    "Entity_Organisation": "organisation",
+}
+
+
+def kind_of(entity):
+    """The `entity-kind` case name of a built entity: `person`, `location`, …"""
+    return _ENTITY_KINDS[type(entity).__name__]
+
+
+def with_linked(rec, local_id, role, entity):
+    """Link the record's own entity to `entity` (with an SDM role such as `homeAddress`) and
+    carry `entity` with the record, so a reader sees it without fetching it. `local_id` is the
+    vendor's id for it, what `fetch` takes back. Returns the record."""
+    own = ref(kind_of(rec.entity), rec.source.local_id)
+    rec.links.append(link(own, ref(kind_of(entity), local_id), role))
+    rec.linked.append(_t().LinkedEntity(local_id=local_id, entity=entity))
+    return rec
+
+
+def search_result(records, next_cursor=None, total=None):
+    """A page of records; `total` is how many match in all, when the vendor says."""
+    return _t().SearchResult(records=list(records), next_cursor=next_cursor, total=total)
 
 
 def receipt(local_id, created, reference=None):
@@ -222,7 +266,7 @@ def config_key(name, description, kind="text", required=True, example=None):
 
 
 def connector_info(id, name, vendor, version, description, entity_kinds, operations, config,
-                   max_classification="official", contract_version="0.1.0"):
+                   max_classification="official", contract_version="0.2.0"):
     """What `describe` returns; kinds, operations and classification as case names."""
     return _t().ConnectorInfo(
         id=id, name=name, vendor=vendor, version=version, contract_version=contract_version,

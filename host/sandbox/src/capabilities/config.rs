@@ -16,6 +16,7 @@ use wasmtime::component::{HasData, Linker};
 
 use super::capability::{Capability, Interface, ParseCx, ReviewCx};
 use crate::contract::since_v0_1::bindings as v0_1;
+use crate::contract::since_v0_2::bindings as v0_2;
 use crate::findings::Severity;
 use crate::limits::BoundaryMeter;
 use crate::policy::error::PolicyError;
@@ -127,7 +128,7 @@ impl Capability for Config {
     const NAME: &'static str = "config";
     const SERVES: &'static [Interface] = &[Interface {
         name: "interop:connector/config",
-        versions: &["0.1"],
+        versions: &["0.1", "0.2"],
     }];
     const TABLES: &'static [&'static str] = &["config", "secrets"];
     type Section = ConfigSection;
@@ -331,11 +332,19 @@ pub(crate) fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     get: fn(&mut T) -> &mut ConfigState,
 ) -> wasmtime::Result<()> {
-    v0_1::config::add_to_linker::<T, HasConfig>(linker, get)
+    v0_1::config::add_to_linker::<T, HasConfig>(linker, get)?;
+    v0_2::config::add_to_linker::<T, HasConfig>(linker, get)
 }
 
-impl v0_1::config::Host for &mut ConfigState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        self.read(key)
-    }
+/// Serve one contract version's `config` interface from [`ConfigState::read`].
+macro_rules! serve_config {
+    ($($version:ident),*) => {$(
+        impl $version::config::Host for &mut ConfigState {
+            async fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+                self.read(key)
+            }
+        }
+    )*};
 }
+
+serve_config!(v0_1, v0_2);

@@ -4,6 +4,7 @@ use wasmtime::component::{HasData, Linker};
 
 use super::capability::{Capability, Interface, Nothing, ParseCx, ReviewCx};
 use crate::contract::since_v0_1::bindings as v0_1;
+use crate::contract::since_v0_2::bindings as v0_2;
 use crate::policy::error::PolicyError;
 use crate::text::neutralise;
 
@@ -14,7 +15,7 @@ impl Capability for Log {
     const NAME: &'static str = "log";
     const SERVES: &'static [Interface] = &[Interface {
         name: "interop:connector/log",
-        versions: &["0.1"],
+        versions: &["0.1", "0.2"],
     }];
     const TABLES: &'static [&'static str] = &[];
     type Section = Nothing;
@@ -68,7 +69,8 @@ pub(crate) fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     get: fn(&mut T) -> &mut LogState,
 ) -> wasmtime::Result<()> {
-    v0_1::log::add_to_linker::<T, HasLog>(linker, get)
+    v0_1::log::add_to_linker::<T, HasLog>(linker, get)?;
+    v0_2::log::add_to_linker::<T, HasLog>(linker, get)
 }
 
 /// How loud a guest line is, whichever contract version it came through.
@@ -81,19 +83,26 @@ pub(crate) enum Level {
     Error,
 }
 
-impl v0_1::log::Host for &mut LogState {
-    async fn log(&mut self, level: v0_1::log::Level, message: String) -> wasmtime::Result<()> {
-        use v0_1::log::Level as L;
-        let level = match level {
-            L::Trace => Level::Trace,
-            L::Debug => Level::Debug,
-            L::Info => Level::Info,
-            L::Warn => Level::Warn,
-            L::Error => Level::Error,
-        };
-        self.line(level, message)
-    }
+/// Serve one contract version's `log` interface from [`LogState::line`].
+macro_rules! serve_log {
+    ($($version:ident),*) => {$(
+        impl $version::log::Host for &mut LogState {
+            async fn log(&mut self, level: $version::log::Level, message: String) -> wasmtime::Result<()> {
+                use $version::log::Level as L;
+                let level = match level {
+                    L::Trace => Level::Trace,
+                    L::Debug => Level::Debug,
+                    L::Info => Level::Info,
+                    L::Warn => Level::Warn,
+                    L::Error => Level::Error,
+                };
+                self.line(level, message)
+            }
+        }
+    )*};
 }
+
+serve_log!(v0_1, v0_2);
 
 impl LogState {
     /// One guest log line: charged to the boundary, neutralised, capped, tagged with the plugin.

@@ -11,7 +11,7 @@ impl Capability for Types {
     const NAME: &'static str = "types";
     const SERVES: &'static [Interface] = &[Interface {
         name: "interop:connector/types",
-        versions: &["0.1"],
+        versions: &["0.1", "0.2"],
     }];
     const TABLES: &'static [&'static str] = &[];
     type Section = Nothing;

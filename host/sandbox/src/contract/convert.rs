@@ -1,12 +1,31 @@
 //! Conversions between one contract version's generated types and the host's own
 //! (`interop_model`), written once as macros that every `since_v*` module invokes with its
 //! field lists. Every field is named on both sides, so a field one side gains and the other
-//! lacks is a compile error, never a value silently dropped.
+//! lacks is a compile error, never a value silently dropped: a version that lacks a field
+//! writes that conversion by hand and says what it does with it.
+//!
+//! Answers come up from a connector ([`Conv`], always possible: the host's types are the
+//! newest contract's); requests go down to it ([`TryConv`], which fails when the connector's
+//! version cannot say what the request asks, an organisation to a 0.1 connector, say).
 
-/// Convert a value into another version's (or the model's) type of the same meaning.
+/// Convert a value up into the host's type of the same meaning.
 pub(crate) trait Conv<T> {
     /// The converted value.
     fn conv(self) -> T;
+}
+
+/// What a contract version cannot express: the request is refused before the connector is
+/// called, naming it (e.g. "the organisation entity").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unsupported(pub(crate) &'static str);
+
+/// Convert a value down into a contract version's type, if that version can express it.
+pub(crate) trait TryConv<T> {
+    /// The converted value.
+    ///
+    /// # Errors
+    /// [`Unsupported`] naming what the version lacks.
+    fn try_conv(self) -> Result<T, Unsupported>;
 }
 
 macro_rules! identity {
@@ -14,6 +33,11 @@ macro_rules! identity {
         impl Conv<$t> for $t {
             fn conv(self) -> $t {
                 self
+            }
+        }
+        impl TryConv<$t> for $t {
+            fn try_conv(self) -> Result<$t, Unsupported> {
+                Ok(self)
             }
         }
     )*};
@@ -38,50 +62,110 @@ impl<A: Conv<B>, B, EA: Conv<EB>, EB> Conv<Result<B, EB>> for Result<A, EA> {
     }
 }
 
-/// Both ways between `$a::$name` and `$b::$name`, records with the same fields.
+impl<A: TryConv<B>, B> TryConv<Option<B>> for Option<A> {
+    fn try_conv(self) -> Result<Option<B>, Unsupported> {
+        self.map(TryConv::try_conv).transpose()
+    }
+}
+
+impl<A: TryConv<B>, B> TryConv<Vec<B>> for Vec<A> {
+    fn try_conv(self) -> Result<Vec<B>, Unsupported> {
+        self.into_iter().map(TryConv::try_conv).collect()
+    }
+}
+
+/// Up from `$v::$name` to `$m::$name` and down again, records with the same fields.
 macro_rules! records {
-    ($a:ident <=> $b:ident: $($name:ident { $($field:ident),* $(,)? })*) => {$(
-        impl $crate::contract::convert::Conv<$b::$name> for $a::$name {
-            fn conv(self) -> $b::$name {
-                let $a::$name { $($field),* } = self;
-                $b::$name { $($field: $crate::contract::convert::Conv::conv($field)),* }
+    ($v:ident <=> $m:ident: $($name:ident { $($field:ident),* $(,)? })*) => {$(
+        impl $crate::contract::convert::Conv<$m::$name> for $v::$name {
+            fn conv(self) -> $m::$name {
+                let $v::$name { $($field),* } = self;
+                $m::$name { $($field: $crate::contract::convert::Conv::conv($field)),* }
             }
         }
-        impl $crate::contract::convert::Conv<$a::$name> for $b::$name {
-            fn conv(self) -> $a::$name {
-                let $b::$name { $($field),* } = self;
-                $a::$name { $($field: $crate::contract::convert::Conv::conv($field)),* }
+        impl $crate::contract::convert::TryConv<$v::$name> for $m::$name {
+            fn try_conv(self) -> Result<$v::$name, $crate::contract::convert::Unsupported> {
+                let $m::$name { $($field),* } = self;
+                Ok($v::$name { $($field: $crate::contract::convert::TryConv::try_conv($field)?),* })
             }
         }
     )*};
 }
 
-/// Both ways between enums (`unit` variants) or variants with one payload each (`payload`).
+/// Up and down between enums (`unit` variants) or variants with one payload each (`payload`)
+/// that have the same variants.
 macro_rules! choices {
-    ($a:ident <=> $b:ident: $($name:ident unit { $($v:ident),* $(,)? })*) => {$(
-        impl $crate::contract::convert::Conv<$b::$name> for $a::$name {
-            fn conv(self) -> $b::$name {
-                match self { $($a::$name::$v => $b::$name::$v),* }
+    ($v:ident <=> $m:ident: $($name:ident unit { $($var:ident),* $(,)? })*) => {$(
+        impl $crate::contract::convert::Conv<$m::$name> for $v::$name {
+            fn conv(self) -> $m::$name {
+                match self { $($v::$name::$var => $m::$name::$var),* }
             }
         }
-        impl $crate::contract::convert::Conv<$a::$name> for $b::$name {
-            fn conv(self) -> $a::$name {
-                match self { $($b::$name::$v => $a::$name::$v),* }
+        impl $crate::contract::convert::TryConv<$v::$name> for $m::$name {
+            fn try_conv(self) -> Result<$v::$name, $crate::contract::convert::Unsupported> {
+                Ok(match self { $($m::$name::$var => $v::$name::$var),* })
             }
         }
     )*};
-    ($a:ident <=> $b:ident: $($name:ident payload { $($v:ident),* $(,)? })*) => {$(
-        impl $crate::contract::convert::Conv<$b::$name> for $a::$name {
-            fn conv(self) -> $b::$name {
-                match self { $($a::$name::$v(x) => $b::$name::$v($crate::contract::convert::Conv::conv(x))),* }
+    ($v:ident <=> $m:ident: $($name:ident payload { $($var:ident),* $(,)? })*) => {$(
+        impl $crate::contract::convert::Conv<$m::$name> for $v::$name {
+            fn conv(self) -> $m::$name {
+                match self {
+                    $($v::$name::$var(x) => $m::$name::$var($crate::contract::convert::Conv::conv(x))),*
+                }
             }
         }
-        impl $crate::contract::convert::Conv<$a::$name> for $b::$name {
-            fn conv(self) -> $a::$name {
-                match self { $($b::$name::$v(x) => $a::$name::$v($crate::contract::convert::Conv::conv(x))),* }
+        impl $crate::contract::convert::TryConv<$v::$name> for $m::$name {
+            fn try_conv(self) -> Result<$v::$name, $crate::contract::convert::Unsupported> {
+                Ok(match self {
+                    $($m::$name::$var(x) => $v::$name::$var($crate::contract::convert::TryConv::try_conv(x)?)),*
+                })
             }
         }
     )*};
 }
 
-pub(crate) use {choices, records};
+/// Up and down between variants with some unit cases and some with one payload each.
+macro_rules! mixed {
+    ($v:ident <=> $m:ident: $name:ident { $($unit:ident),* ; $($var:ident),* $(,)? }) => {
+        impl $crate::contract::convert::Conv<$m::$name> for $v::$name {
+            fn conv(self) -> $m::$name {
+                match self {
+                    $($v::$name::$unit => $m::$name::$unit,)*
+                    $($v::$name::$var(x) => $m::$name::$var($crate::contract::convert::Conv::conv(x)),)*
+                }
+            }
+        }
+        impl $crate::contract::convert::TryConv<$v::$name> for $m::$name {
+            fn try_conv(self) -> Result<$v::$name, $crate::contract::convert::Unsupported> {
+                Ok(match self {
+                    $($m::$name::$unit => $v::$name::$unit,)*
+                    $($m::$name::$var(x) => $v::$name::$var($crate::contract::convert::TryConv::try_conv(x)?),)*
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use {choices, mixed, records};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn containers_convert_each_element_and_stop_at_the_first_that_cannot() {
+        let up: Option<Vec<String>> = Some(vec!["a".to_string()]).conv();
+        assert_eq!(up, Some(vec!["a".to_string()]));
+        struct No;
+        impl TryConv<String> for No {
+            fn try_conv(self) -> Result<String, Unsupported> {
+                Err(Unsupported("nothing"))
+            }
+        }
+        let down: Result<Vec<String>, Unsupported> = vec![No].try_conv();
+        assert_eq!(down, Err(Unsupported("nothing")));
+        let none: Result<Option<String>, Unsupported> = None::<No>.try_conv();
+        assert_eq!(none, Ok(None));
+    }
+}

@@ -13,7 +13,9 @@
 
 pub(crate) mod call;
 mod convert;
+mod exports;
 pub(crate) mod since_v0_1;
+pub(crate) mod since_v0_2;
 
 use wasmparser::{Parser, Payload};
 use wasmtime::Store;
@@ -22,53 +24,92 @@ use wasmtime::component::{Component, Instance};
 use call::{Answer, Request};
 
 /// The newest contract version this host implements: what the SDKs build against.
-pub const CONTRACT_VERSION: &str = since_v0_1::VERSION;
+pub const CONTRACT_VERSION: &str = since_v0_2::VERSION;
 
 /// The versions this host accepts, as a message says them.
-pub const SUPPORTED: &str = "0.1.x (0.1.0 and any later 0.1 release)";
+pub const SUPPORTED: &str = "0.1.x and 0.2.x";
 
 /// The interface every connector exports, without its version.
 pub(crate) const CONNECTOR_EXPORT: &str = "interop:connector/connector";
 
 /// Every file of each released contract directory under `wit/`, with its SHA-256. A released
 /// contract never changes; a test holds the files to these hashes (see `wit/README.md`).
-pub const FROZEN: &[(&str, &[(&str, &str)])] = &[(
-    "since_v0.1.0",
-    &[
-        (
-            "connector.wit",
-            "07363dee47f9a92032887d955dcd2da868fff29ad725720f4a29fe62252538ba",
-        ),
-        (
-            "deps/cli/package.wit",
-            "fb6ac5d23fcaf3d231142a3c2f9bb1e9bc1fe5af6f1f329f6b1a5555ce0d3873",
-        ),
-        (
-            "deps/clocks/package.wit",
-            "6ed8aa65bb8cbe224a0b2cbac9fc1b3bd25bdb17eda5ae0d23c983ed31c447cc",
-        ),
-        (
-            "deps/filesystem/package.wit",
-            "e675f261017bf9b4fa7df5b9701023fe0249ede71021ac1bf978748e62edcda8",
-        ),
-        (
-            "deps/http/package.wit",
-            "4bbd58f509700a6637385611f183c5bd5984d81feef85e29dfdc05ebd283045a",
-        ),
-        (
-            "deps/io/package.wit",
-            "96e206d00076fa0480df32c5bcf255a3fa4862805ac2f6b8537a781cce54f433",
-        ),
-        (
-            "deps/random/package.wit",
-            "48578c40213d5cab6650980905fa146a0be8c39c4433ee5e7e00637b87dbe08f",
-        ),
-        (
-            "deps/sockets/package.wit",
-            "ad38dbf3b0bbdf34c0f2b608edcbfee04d71b443a63faff1f5e0053c3f84b377",
-        ),
-    ],
-)];
+pub const FROZEN: &[(&str, &[(&str, &str)])] = &[
+    (
+        "since_v0.1.0",
+        &[
+            (
+                "connector.wit",
+                "07363dee47f9a92032887d955dcd2da868fff29ad725720f4a29fe62252538ba",
+            ),
+            (
+                "deps/cli/package.wit",
+                "fb6ac5d23fcaf3d231142a3c2f9bb1e9bc1fe5af6f1f329f6b1a5555ce0d3873",
+            ),
+            (
+                "deps/clocks/package.wit",
+                "6ed8aa65bb8cbe224a0b2cbac9fc1b3bd25bdb17eda5ae0d23c983ed31c447cc",
+            ),
+            (
+                "deps/filesystem/package.wit",
+                "e675f261017bf9b4fa7df5b9701023fe0249ede71021ac1bf978748e62edcda8",
+            ),
+            (
+                "deps/http/package.wit",
+                "4bbd58f509700a6637385611f183c5bd5984d81feef85e29dfdc05ebd283045a",
+            ),
+            (
+                "deps/io/package.wit",
+                "96e206d00076fa0480df32c5bcf255a3fa4862805ac2f6b8537a781cce54f433",
+            ),
+            (
+                "deps/random/package.wit",
+                "48578c40213d5cab6650980905fa146a0be8c39c4433ee5e7e00637b87dbe08f",
+            ),
+            (
+                "deps/sockets/package.wit",
+                "ad38dbf3b0bbdf34c0f2b608edcbfee04d71b443a63faff1f5e0053c3f84b377",
+            ),
+        ],
+    ),
+    (
+        "since_v0.2.0",
+        &[
+            (
+                "connector.wit",
+                "bf858186b3d0abb40b0b26d64d92b921e42ca72d9374a19b86014176b333ef0d",
+            ),
+            (
+                "deps/cli/package.wit",
+                "fb6ac5d23fcaf3d231142a3c2f9bb1e9bc1fe5af6f1f329f6b1a5555ce0d3873",
+            ),
+            (
+                "deps/clocks/package.wit",
+                "6ed8aa65bb8cbe224a0b2cbac9fc1b3bd25bdb17eda5ae0d23c983ed31c447cc",
+            ),
+            (
+                "deps/filesystem/package.wit",
+                "e675f261017bf9b4fa7df5b9701023fe0249ede71021ac1bf978748e62edcda8",
+            ),
+            (
+                "deps/http/package.wit",
+                "4bbd58f509700a6637385611f183c5bd5984d81feef85e29dfdc05ebd283045a",
+            ),
+            (
+                "deps/io/package.wit",
+                "96e206d00076fa0480df32c5bcf255a3fa4862805ac2f6b8537a781cce54f433",
+            ),
+            (
+                "deps/random/package.wit",
+                "48578c40213d5cab6650980905fa146a0be8c39c4433ee5e7e00637b87dbe08f",
+            ),
+            (
+                "deps/sockets/package.wit",
+                "ad38dbf3b0bbdf34c0f2b608edcbfee04d71b443a63faff1f5e0053c3f84b377",
+            ),
+        ],
+    ),
+];
 
 /// Custom sections the Rust SDK stamps into the connector's core module.
 const CONTRACT_SECTION: &str = "interop:contract-version";
@@ -165,10 +206,29 @@ fn is_version(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
 }
 
-/// Semver-compatible with the host's contract: same major, and for 0.x the same minor.
-pub(crate) fn compatible(version: &str) -> bool {
+/// A contract version this host binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Version {
+    /// `0.1.x`.
+    V0_1,
+    /// `0.2.x`.
+    V0_2,
+}
+
+/// Which of the versions this host speaks `version` is semver-compatible with: same major, and
+/// for 0.x the same minor.
+pub(crate) fn version_of(version: &str) -> Option<Version> {
     let mut parts = version.split('.');
-    matches!((parts.next(), parts.next()), (Some("0"), Some("1")))
+    match (parts.next(), parts.next()) {
+        (Some("0"), Some("1")) => Some(Version::V0_1),
+        (Some("0"), Some("2")) => Some(Version::V0_2),
+        _ => None,
+    }
+}
+
+/// Does this host speak `version`?
+pub(crate) fn compatible(version: &str) -> bool {
+    version_of(version).is_some()
 }
 
 /// Why a stamp is refused, or `None` when this host speaks its version.
@@ -206,16 +266,18 @@ pub fn refusal(stamp: &Stamp) -> Option<String> {
 pub(crate) enum Exports {
     /// `interop:connector@0.1.x`.
     V0_1(since_v0_1::Exports),
+    /// `interop:connector@0.2.x`.
+    V0_2(since_v0_2::Exports),
 }
 
 impl Exports {
-    /// Bind the connector export of `component`, which exports it at `version` (checked
-    /// compatible before). `None` when the functions cannot be found.
+    /// Bind the connector export of `component`, which exports it at `version`. `None` when
+    /// this host does not speak the version, or the functions cannot be found.
     pub(crate) fn of(component: &Component, version: &str) -> Option<Exports> {
-        if compatible(version) {
-            return since_v0_1::Exports::of(component).map(Exports::V0_1);
+        match version_of(version)? {
+            Version::V0_1 => since_v0_1::Exports::of(component).map(Exports::V0_1),
+            Version::V0_2 => since_v0_2::Exports::of(component).map(Exports::V0_2),
         }
-        None
     }
 
     /// Type-check every export `describe` does not itself look up: run when a connector is
@@ -227,6 +289,7 @@ impl Exports {
     ) -> wasmtime::Result<()> {
         match self {
             Exports::V0_1(e) => e.check_all(instance, store),
+            Exports::V0_2(e) => e.check_all(instance, store),
         }
     }
 
@@ -239,6 +302,7 @@ impl Exports {
     ) -> wasmtime::Result<Answer> {
         match self {
             Exports::V0_1(e) => e.call(request, instance, store).await,
+            Exports::V0_2(e) => e.call(request, instance, store).await,
         }
     }
 }
@@ -338,8 +402,8 @@ mod tests {
     }
 
     #[test]
-    fn a_later_patch_or_minor_release_of_0_1_is_accepted() {
-        for v in ["0.1.0", "0.1.7", "0.1.0-rc.1"] {
+    fn a_later_patch_release_of_a_version_it_speaks_is_accepted() {
+        for v in ["0.1.0", "0.1.7", "0.1.0-rc.1", "0.2.0", "0.2.3"] {
             let stamp = read(&component(&format!("{CONNECTOR_EXPORT}@{v}"), &[])).unwrap();
             assert_eq!(refusal(&stamp), None, "{v}");
         }
@@ -347,22 +411,22 @@ mod tests {
 
     #[test]
     fn another_minor_or_major_is_refused_with_the_supported_range() {
-        for v in ["0.2.0", "1.0.0", "0.0.9"] {
+        for v in ["0.3.0", "1.0.0", "0.0.9"] {
             let stamp = read(&component(&format!("{CONNECTOR_EXPORT}@{v}"), &[])).unwrap();
             let why = refusal(&stamp).expect(v);
-            assert!(why.contains(v) && why.contains("0.1.x"), "{why}");
+            assert!(why.contains(v) && why.contains(SUPPORTED), "{why}");
         }
     }
 
     #[test]
     fn the_sdk_stamp_names_the_sdk_in_the_refusal() {
         let stamp = read(&component(
-            "interop:connector/connector@0.2.0",
-            &[(CONTRACT_SECTION, "0.2.0"), (SDK_SECTION, "0.2.0")],
+            "interop:connector/connector@1.0.0",
+            &[(CONTRACT_SECTION, "1.0.0"), (SDK_SECTION, "1.0.3")],
         ))
         .unwrap();
         let why = refusal(&stamp).unwrap();
-        assert!(why.contains("interop-sdk \"0.2.0\""), "{why}");
+        assert!(why.contains("interop-sdk \"1.0.3\""), "{why}");
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! Test connector built against a contract this host does not speak: a future
-//! `interop:connector@0.2.0` whose `describe` changed shape. It is built the way a future SDK
+//! `interop:connector@1.0.0` whose `describe` changed shape. It is built the way a future SDK
 //! would build it — the exported interface carries the version, and the core module carries
 //! the SDK's `interop:contract-version` stamp — so the host must refuse it by reading those
 //! marks, before compiling, with a message naming the versions it supports.
 
 wit_bindgen::generate!({
     inline: r#"
-        package interop:connector@0.2.0;
+        package interop:connector@1.0.0;
 
         interface connector {
             record connector-info {
@@ -31,11 +31,11 @@ use exports::interop::connector::connector::{ConnectorInfo, Guest};
 
 #[unsafe(link_section = "interop:contract-version")]
 #[used]
-static CONTRACT_VERSION: [u8; 5] = *b"0.2.0";
+static CONTRACT_VERSION: [u8; 5] = *b"1.0.0";
 
 #[unsafe(link_section = "interop:sdk-version")]
 #[used]
-static SDK_VERSION: [u8; 5] = *b"0.2.0";
+static SDK_VERSION: [u8; 5] = *b"1.0.0";
 
 struct Next;
 
@@ -43,7 +43,7 @@ impl Guest for Next {
     fn describe() -> ConnectorInfo {
         ConnectorInfo {
             id: "guest-contract-next".into(),
-            contract_version: "0.2.0".into(),
+            contract_version: "1.0.0".into(),
             capabilities: vec!["search".into()],
         }
     }

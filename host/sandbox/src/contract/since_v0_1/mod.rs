@@ -1,24 +1,32 @@
 //! The host's binding to `interop:connector@0.1.x`: finding and calling a 0.1 connector's
 //! exports, and converting between the 0.1 types and the host's own ([`interop_model`]).
 //!
-//! The rest of the host never sees a 0.1 type. The capabilities serve the 0.1 `log` and
-//! `config` imports from the same code as every other version's (see
-//! `capabilities::{log, config}`).
+//! The rest of the host never sees a 0.1 type. What 0.1 lacks of the host's types (0.2's
+//! additions) is handled here, once:
+//! - up, from a 0.1 connector: records carry no `linked` entities, events no `category`,
+//!   results no `total`;
+//! - down, to a 0.1 connector: a request naming an organisation (a search or fetch of that
+//!   kind, a submission of one or linking to one) or a sighting event is refused as invalid
+//!   input without calling the connector; a submission's `reason` and an event's `category`
+//!   are not passed on, since 0.1 has nowhere to put them.
+//!
+//! The capabilities serve the 0.1 `log` and `config` imports from the same code as every
+//! other version's (see `capabilities::{log, config}`).
 
 pub(crate) mod bindings;
 
 use interop_model as m;
-use wasmtime::component::{Component, ComponentExportIndex, Instance, TypedFunc};
-use wasmtime::{AsContextMut, Store};
 
 use bindings::types as v;
 
-use super::call::{Answer, Request};
-use super::convert::{Conv, choices, records};
+use super::convert::{Conv, TryConv, Unsupported, choices, mixed, records};
+use super::exports::connector_exports;
 
 /// The version these bindings were generated from; a component exporting a later 0.1 release
 /// is bound by them too.
 pub(crate) const VERSION: &str = "0.1.0";
+
+connector_exports!();
 
 records!(v <=> m:
     Grading { source, intelligence, handling }
@@ -40,21 +48,14 @@ records!(v <=> m:
         site, premises, street, town, county, postcode, country, uprn, latitude, longitude,
         area,
     }
-    Event {
-        kind, references, ho_classification, offence_code, starts_at, ends_at,
-        exact_time_known, description, status,
-    }
     EntityRef { kind, local_id }
     Link { from, to, role }
-    PoleRecord { source, handling, entity, links }
     RequestContext {
         user_id, role, clearance, justification, case_reference, correlation_id,
         idempotency_key,
     }
     NameAndBirth { surname, given_name, date_of_birth }
     SearchQuery { kind, text, keys, limit, cursor }
-    SearchResult { records, next_cursor }
-    Submission { local_id, handling, entity, links }
     Receipt { local_id, created, reference }
     ConfigKey { name, description, kind, required, example }
     ConnectorInfo {
@@ -79,150 +80,197 @@ choices!(v <=> m:
         LandlineHome, LandlineWork, MobileHome, MobileWork, FaxHome, FaxWork, PagerHome,
         PagerWork,
     }
-    EventKind unit { Incident, Crime, IntelligenceReport, Custody, StopSearch, Other }
-    EntityKind unit { Person, Object, Location, Event }
     Operation unit { Check, Search, Fetch, Submit }
     ConfigKind unit { Text, Secret, Endpoint }
 );
 
 choices!(v <=> m:
     PoleObject payload { Vehicle, Property, Weapon, Drug, Document, Telephone, Email }
-    Entity payload { Person, Object, Location, Event }
     SearchKey payload { Name, Vrm, Vin, Reference, Postcode, Telephone, Email }
     ConnectorError payload { InvalidInput, NotFound, Unauthorized, Unavailable, Internal }
 );
 
-impl Conv<m::HandlingCode> for v::HandlingCode {
-    fn conv(self) -> m::HandlingCode {
+const NO_ORGANISATIONS: Unsupported = Unsupported("organisation entity");
+
+mixed!(v <=> m: HandlingCode { Permitted; Conditions });
+
+impl Conv<m::EntityKind> for v::EntityKind {
+    fn conv(self) -> m::EntityKind {
         match self {
-            v::HandlingCode::Permitted => m::HandlingCode::Permitted,
-            v::HandlingCode::Conditions(c) => m::HandlingCode::Conditions(c),
+            v::EntityKind::Person => m::EntityKind::Person,
+            v::EntityKind::Object => m::EntityKind::Object,
+            v::EntityKind::Location => m::EntityKind::Location,
+            v::EntityKind::Event => m::EntityKind::Event,
         }
     }
 }
 
-impl Conv<v::HandlingCode> for m::HandlingCode {
-    fn conv(self) -> v::HandlingCode {
+impl TryConv<v::EntityKind> for m::EntityKind {
+    fn try_conv(self) -> Result<v::EntityKind, Unsupported> {
+        Ok(match self {
+            m::EntityKind::Person => v::EntityKind::Person,
+            m::EntityKind::Object => v::EntityKind::Object,
+            m::EntityKind::Location => v::EntityKind::Location,
+            m::EntityKind::Event => v::EntityKind::Event,
+            m::EntityKind::Organisation => return Err(NO_ORGANISATIONS),
+        })
+    }
+}
+
+impl Conv<m::EventKind> for v::EventKind {
+    fn conv(self) -> m::EventKind {
         match self {
-            m::HandlingCode::Permitted => v::HandlingCode::Permitted,
-            m::HandlingCode::Conditions(c) => v::HandlingCode::Conditions(c),
+            v::EventKind::Incident => m::EventKind::Incident,
+            v::EventKind::Crime => m::EventKind::Crime,
+            v::EventKind::IntelligenceReport => m::EventKind::IntelligenceReport,
+            v::EventKind::Custody => m::EventKind::Custody,
+            v::EventKind::StopSearch => m::EventKind::StopSearch,
+            v::EventKind::Other => m::EventKind::Other,
         }
     }
 }
 
-/// Where a 0.1 connector's five functions are, found once when it is loaded.
-///
-/// Looking a function up in an instance type-checks it: `describe`, which loading a connector
-/// runs, checks all five (so a mistyped export is refused at load), any other call only the
-/// one it makes.
-pub(crate) struct Exports {
-    describe: ComponentExportIndex,
-    check: ComponentExportIndex,
-    search: ComponentExportIndex,
-    fetch: ComponentExportIndex,
-    submit: ComponentExportIndex,
+impl TryConv<v::EventKind> for m::EventKind {
+    fn try_conv(self) -> Result<v::EventKind, Unsupported> {
+        Ok(match self {
+            m::EventKind::Incident => v::EventKind::Incident,
+            m::EventKind::Crime => v::EventKind::Crime,
+            m::EventKind::IntelligenceReport => v::EventKind::IntelligenceReport,
+            m::EventKind::Custody => v::EventKind::Custody,
+            m::EventKind::StopSearch => v::EventKind::StopSearch,
+            m::EventKind::Sighting => return Err(Unsupported("sighting event kind")),
+            m::EventKind::Other => v::EventKind::Other,
+        })
+    }
 }
 
-type Typed<P, R> = wasmtime::Result<TypedFunc<P, (R,)>>;
+impl Conv<m::Event> for v::Event {
+    fn conv(self) -> m::Event {
+        let v::Event {
+            kind,
+            references,
+            ho_classification,
+            offence_code,
+            starts_at,
+            ends_at,
+            exact_time_known,
+            description,
+            status,
+        } = self;
+        m::Event {
+            kind: kind.conv(),
+            category: None,
+            references,
+            ho_classification,
+            offence_code,
+            starts_at,
+            ends_at,
+            exact_time_known,
+            description,
+            status,
+        }
+    }
+}
 
-impl Exports {
-    /// The functions of the `interop:connector/connector@0.1.0` export, if it has them all.
-    pub(crate) fn of(component: &Component) -> Option<Exports> {
-        let name = format!("{}@{VERSION}", super::CONNECTOR_EXPORT);
-        let interface = component.get_export_index(None, &name)?;
-        let func = |name: &str| component.get_export_index(Some(&interface), name);
-        Some(Exports {
-            describe: func("describe")?,
-            check: func("check")?,
-            search: func("search")?,
-            fetch: func("fetch")?,
-            submit: func("submit")?,
+impl TryConv<v::Event> for m::Event {
+    fn try_conv(self) -> Result<v::Event, Unsupported> {
+        // 0.1 has no category: it is not passed on.
+        let m::Event {
+            kind,
+            category: _,
+            references,
+            ho_classification,
+            offence_code,
+            starts_at,
+            ends_at,
+            exact_time_known,
+            description,
+            status,
+        } = self;
+        Ok(v::Event {
+            kind: kind.try_conv()?,
+            references,
+            ho_classification,
+            offence_code,
+            starts_at,
+            ends_at,
+            exact_time_known,
+            description,
+            status,
         })
     }
+}
 
-    /// Type-check every function but `describe`, which [`Exports::call`] checks itself.
-    pub(crate) fn check_all<T: Send>(
-        &self,
-        instance: &Instance,
-        store: &mut Store<T>,
-    ) -> wasmtime::Result<()> {
-        self.check(instance, &mut *store)?;
-        self.search(instance, &mut *store)?;
-        self.fetch(instance, &mut *store)?;
-        self.submit(instance, &mut *store)?;
-        Ok(())
+impl Conv<m::Entity> for v::Entity {
+    fn conv(self) -> m::Entity {
+        match self {
+            v::Entity::Person(x) => m::Entity::Person(x.conv()),
+            v::Entity::Object(x) => m::Entity::Object(x.conv()),
+            v::Entity::Location(x) => m::Entity::Location(x.conv()),
+            v::Entity::Event(x) => m::Entity::Event(x.conv()),
+        }
     }
+}
 
-    /// Call the export `request` names, converting its arguments to 0.1 and the answer back.
-    pub(crate) async fn call<T: Send>(
-        &self,
-        request: Request<'_>,
-        instance: &Instance,
-        store: &mut Store<T>,
-    ) -> wasmtime::Result<Answer> {
-        Ok(match request {
-            Request::Describe => {
-                let f = self.describe(instance, &mut *store)?;
-                Answer::Describe(f.call_async(&mut *store, ()).await?.0.conv())
-            }
-            Request::Check(ctx) => {
-                let f = self.check(instance, &mut *store)?;
-                let answer = f.call_async(&mut *store, (ctx.clone().conv(),)).await?.0;
-                Answer::Check(answer.conv())
-            }
-            Request::Search(ctx, query) => {
-                let f = self.search(instance, &mut *store)?;
-                let args = (ctx.clone().conv(), query.clone().conv());
-                Answer::Search(f.call_async(&mut *store, args).await?.0.conv())
-            }
-            Request::Fetch(ctx, kind, id) => {
-                let f = self.fetch(instance, &mut *store)?;
-                let args = (ctx.clone().conv(), kind.conv(), id.to_string());
-                Answer::Fetch(Box::new(f.call_async(&mut *store, args).await?.0.conv()))
-            }
-            Request::Submit(ctx, item) => {
-                let f = self.submit(instance, &mut *store)?;
-                let args = (ctx.clone().conv(), item.clone().conv());
-                Answer::Submit(f.call_async(&mut *store, args).await?.0.conv())
-            }
+impl TryConv<v::Entity> for m::Entity {
+    fn try_conv(self) -> Result<v::Entity, Unsupported> {
+        Ok(match self {
+            m::Entity::Person(x) => v::Entity::Person(x.try_conv()?),
+            m::Entity::Object(x) => v::Entity::Object(x.try_conv()?),
+            m::Entity::Location(x) => v::Entity::Location(x.try_conv()?),
+            m::Entity::Event(x) => v::Entity::Event(x.try_conv()?),
+            m::Entity::Organisation(_) => return Err(NO_ORGANISATIONS),
         })
     }
+}
 
-    fn describe(&self, i: &Instance, s: impl AsContextMut) -> Typed<(), v::ConnectorInfo> {
-        i.get_typed_func(s, self.describe)
+impl Conv<m::PoleRecord> for v::PoleRecord {
+    fn conv(self) -> m::PoleRecord {
+        let v::PoleRecord {
+            source,
+            handling,
+            entity,
+            links,
+        } = self;
+        m::PoleRecord {
+            source: source.conv(),
+            handling: handling.conv(),
+            entity: entity.conv(),
+            links: links.conv(),
+            linked: Vec::new(),
+        }
     }
+}
 
-    fn check(
-        &self,
-        i: &Instance,
-        s: impl AsContextMut,
-    ) -> Typed<(v::RequestContext,), Result<v::CheckReport, v::ConnectorError>> {
-        i.get_typed_func(s, self.check)
+impl Conv<m::SearchResult> for v::SearchResult {
+    fn conv(self) -> m::SearchResult {
+        let v::SearchResult {
+            records,
+            next_cursor,
+        } = self;
+        m::SearchResult {
+            records: records.conv(),
+            next_cursor,
+            total: None,
+        }
     }
+}
 
-    fn search(
-        &self,
-        i: &Instance,
-        s: impl AsContextMut,
-    ) -> Typed<(v::RequestContext, v::SearchQuery), Result<v::SearchResult, v::ConnectorError>>
-    {
-        i.get_typed_func(s, self.search)
-    }
-
-    fn fetch(
-        &self,
-        i: &Instance,
-        s: impl AsContextMut,
-    ) -> Typed<(v::RequestContext, v::EntityKind, String), Result<v::PoleRecord, v::ConnectorError>>
-    {
-        i.get_typed_func(s, self.fetch)
-    }
-
-    fn submit(
-        &self,
-        i: &Instance,
-        s: impl AsContextMut,
-    ) -> Typed<(v::RequestContext, v::Submission), Result<v::Receipt, v::ConnectorError>> {
-        i.get_typed_func(s, self.submit)
+impl TryConv<v::Submission> for m::Submission {
+    fn try_conv(self) -> Result<v::Submission, Unsupported> {
+        // 0.1 has no reason: it is not passed on (the gateway's audit record keeps it).
+        let m::Submission {
+            local_id,
+            handling,
+            entity,
+            links,
+            reason: _,
+        } = self;
+        Ok(v::Submission {
+            local_id,
+            handling: handling.try_conv()?,
+            entity: entity.try_conv()?,
+            links: links.try_conv()?,
+        })
     }
 }
