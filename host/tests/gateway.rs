@@ -173,7 +173,7 @@ fn person_search() -> Value {
     json!({
         "justification": "Enquiry into burglary at 12 Fictional Road",
         "case_reference": "OP-TEST-1",
-        "query": { "kind": "Person", "keys": [ { "Name": { "surname": "Examplewood", "given_name": null, "date_of_birth": null } } ] }
+        "query": { "kind": "person", "keys": [ {"kind": "name", "surname": "Examplewood", "given_name": null, "date_of_birth": null} ] }
     })
 }
 
@@ -231,7 +231,7 @@ async fn federated_search_merges_one_person_from_two_systems_and_audits_it() {
     );
     assert_eq!(search["case_reference"], "OP-TEST-1");
     assert_eq!(search["category"], "combination");
-    assert_eq!(search["criteria"]["kind"], "Person");
+    assert_eq!(search["criteria"]["kind"], "person");
     let disclosed: Vec<&str> = search["disclosed"]
         .as_array()
         .unwrap()
@@ -313,10 +313,10 @@ fn vehicle_submission(key: &str) -> Value {
         "idempotency_key": key,
         "submission": {
             "local_id": null,
-            "handling": { "classification": "Official", "sensitive": false, "caveats": [], "grading": null, "review_date": null },
-            "entity": { "Object": { "Vehicle": {
+            "handling": { "classification": "official", "sensitive": false, "caveats": [], "grading": null, "review_date": null },
+            "entity": { "kind": "object", "type": "vehicle",
                 "vrm": "ZY19 TST", "vin": null, "make": "TESTMAKE", "model": "SAMPLE", "body_shape": null,
-                "colours": ["GREEN"], "registration_country": null } } },
+                "colours": ["GREEN"], "registration_country": null },
             "links": []
         }
     })
@@ -376,7 +376,7 @@ async fn enter_once_reaches_both_systems_and_a_retry_creates_nothing() {
         "POST",
         &format!("{}/v1/search", gw.url),
         Some(INVESTIGATOR),
-        Some(json!({"justification": "check entry", "query": {"kind": "Object", "keys": [{"Vrm": "ZY19TST"}]}})),
+        Some(json!({"justification": "check entry", "query": {"kind": "object", "keys": [{"kind":"vrm","vrm":"ZY19TST"}]}})),
     )
     .await;
     assert_eq!(s, 200, "{found}");
@@ -444,7 +444,7 @@ async fn every_auth_failure_is_refused_and_audited() {
         "POST",
         &format!("{}/v1/connectors/harrier-anpr/search", gw.url),
         Some(KESTREL_ONLY),
-        Some(json!({"justification": "check", "query": {"kind": "Object", "keys": [{"Vrm": "ZX51ABC"}]}})),
+        Some(json!({"justification": "check", "query": {"kind": "object", "keys": [{"kind":"vrm","vrm":"ZX51ABC"}]}})),
     )
     .await;
     assert_eq!(s, 403);
@@ -452,7 +452,7 @@ async fn every_auth_failure_is_refused_and_audited() {
         "POST",
         &format!("{}/v1/connectors/kestrel-rms/fetch", gw.url),
         Some(KESTREL_ONLY),
-        Some(json!({"justification": "check", "kind": "Person", "local_id": "NOM-000101"})),
+        Some(json!({"justification": "check", "kind": "person", "local_id": "NOM-000101"})),
     )
     .await;
     assert_eq!(s, 403);
@@ -488,7 +488,7 @@ async fn records_above_clearance_are_withheld_and_the_withholding_audited() {
     // Casey Mockridge is SECRET in Kestrel.
     let search = json!({
         "justification": "Intelligence check",
-        "query": { "kind": "Person", "keys": [ { "Name": { "surname": "Mockridge", "given_name": null, "date_of_birth": null } } ] }
+        "query": { "kind": "person", "keys": [ {"kind": "name", "surname": "Mockridge", "given_name": null, "date_of_birth": null} ] }
     });
     let url = format!("{}/v1/connectors/kestrel-rms/search", gw.url);
     let (s, official) = request("POST", &url, Some(INVESTIGATOR), Some(search.clone())).await;

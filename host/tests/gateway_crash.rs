@@ -103,7 +103,7 @@ async fn sigkill_under_load_loses_no_acknowledged_record() {
                     .header("authorization", format!("Bearer {TOKEN}"))
                     .header("x-correlation-id", &id)
                     .body(Full::new(Bytes::from_static(
-                        br#"{"justification":"crash test under load","query":{"kind":"Person","text":"Examplewood","limit":2}}"#,
+                        br#"{"justification":"crash test under load","query":{"kind":"person","text":"Examplewood","limit":2}}"#,
                     )))
                     .unwrap();
                 let Ok(response) = sender.send_request(request).await else {

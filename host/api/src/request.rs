@@ -53,6 +53,17 @@ pub enum RequestError {
         /// 1-based column.
         column: usize,
     },
+    /// The body is in the old JSON form (the contract's Rust names, `"Person"`, `{"Vrm": …}`).
+    #[error(
+        "this request uses the old JSON form: `{found}`; send `{instead}` instead (keys and codes \
+         are snake_case, unions are tagged by `kind`; see GET /openapi.json)"
+    )]
+    OldForm {
+        /// What was found.
+        found: String,
+        /// What to send.
+        instead: String,
+    },
     /// A field is out of bounds or missing.
     #[error("`{field}`: {message}")]
     Field {
@@ -74,7 +85,7 @@ impl RequestError {
     /// A short class for the audit: `malformed` or the field name.
     pub fn class(&self) -> &str {
         match self {
-            RequestError::Shape { .. } => "malformed",
+            RequestError::Shape { .. } | RequestError::OldForm { .. } => "malformed",
             RequestError::Field { field, .. } => field,
         }
     }
@@ -88,12 +99,83 @@ pub fn parse_json<T: DeserializeOwned>(
     bytes: &[u8],
     what: &'static str,
 ) -> Result<T, RequestError> {
-    serde_json::from_slice(bytes).map_err(|e| RequestError::Shape {
-        what,
-        message: e.to_string(),
-        line: e.line(),
-        column: e.column(),
+    serde_json::from_slice(bytes).map_err(|e| {
+        let old = serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| old_form(&v, 0));
+        match old {
+            Some((found, instead)) => RequestError::OldForm { found, instead },
+            None => RequestError::Shape {
+                what,
+                message: e.to_string(),
+                line: e.line(),
+                column: e.column(),
+            },
+        }
     })
+}
+
+/// The contract's Rust names, which the old JSON form used, and what each is now.
+const OLD_NAMES: [(&str, &str); 20] = [
+    ("Person", "\"kind\":\"person\""),
+    ("Object", "\"kind\":\"object\""),
+    ("Location", "\"kind\":\"location\""),
+    ("Event", "\"kind\":\"event\""),
+    ("Organisation", "\"kind\":\"organisation\""),
+    (
+        "Name",
+        "{\"kind\":\"name\",\"surname\":…,\"given_name\":…,\"date_of_birth\":…}",
+    ),
+    ("Vrm", "{\"kind\":\"vrm\",\"vrm\":…}"),
+    ("Vin", "{\"kind\":\"vin\",\"vin\":…}"),
+    ("Reference", "{\"kind\":\"reference\",\"reference\":…}"),
+    ("Postcode", "{\"kind\":\"postcode\",\"postcode\":…}"),
+    (
+        "Telephone",
+        "{\"kind\":\"telephone\",\"number\":…} (an object: \"type\":\"telephone\")",
+    ),
+    (
+        "Email",
+        "{\"kind\":\"email\",\"address\":…} (an object: \"type\":\"email\")",
+    ),
+    ("Vehicle", "{\"kind\":\"object\",\"type\":\"vehicle\",…}"),
+    ("Property", "{\"kind\":\"object\",\"type\":\"property\",…}"),
+    ("Weapon", "{\"kind\":\"object\",\"type\":\"weapon\",…}"),
+    ("Drug", "{\"kind\":\"object\",\"type\":\"drug\",…}"),
+    ("Document", "{\"kind\":\"object\",\"type\":\"document\",…}"),
+    ("Official", "\"official\""),
+    ("Secret", "\"secret\""),
+    ("TopSecret", "\"top_secret\""),
+];
+
+/// Deepest a body is searched for old names: requests are a few levels deep.
+const OLD_FORM_SEARCH_DEPTH: usize = 8;
+
+/// The first old-form name in `v`, and its new form.
+fn old_form(v: &serde_json::Value, depth: usize) -> Option<(String, String)> {
+    if depth > OLD_FORM_SEARCH_DEPTH {
+        return None;
+    }
+    let new = |name: &str| {
+        OLD_NAMES
+            .iter()
+            .find(|(old, _)| *old == name)
+            .map(|(_, n)| *n)
+    };
+    match v {
+        serde_json::Value::String(s) => new(s).map(|n| (format!("\"{s}\""), n.to_string())),
+        serde_json::Value::Object(map) => {
+            if map.len() == 1
+                && let Some((k, _)) = map.iter().next()
+                && let Some(n) = new(k)
+            {
+                return Some((format!("{{\"{k}\": …}}"), n.to_string()));
+            }
+            map.values().find_map(|x| old_form(x, depth + 1))
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(|x| old_form(x, depth + 1)),
+        _ => None,
+    }
 }
 
 /// Why a data request is made, as every one carries it.
@@ -503,11 +585,11 @@ mod tests {
             "a\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}",
         ] {
             let body =
-                serde_json::json!({"justification": bad, "query": {"kind": "Person", "text": "x"}});
+                serde_json::json!({"justification": bad, "query": {"kind": "person", "text": "x"}});
             let err = parse_search(body.to_string().as_bytes(), &rules()).unwrap_err();
             assert_eq!(err.class(), "justification", "{bad:?}: {err}");
         }
-        let ok = serde_json::json!({"justification": "Burglary KR/1", "query": {"kind": "Person", "text": "Examplewood"}});
+        let ok = serde_json::json!({"justification": "Burglary KR/1", "query": {"kind": "person", "text": "Examplewood"}});
         let s = parse_search(ok.to_string().as_bytes(), &rules()).unwrap();
         assert_eq!(s.query.limit, DEFAULT_SEARCH_LIMIT);
     }
@@ -519,7 +601,7 @@ mod tests {
             ..AccessRules::default()
         };
         let body = |code: Option<&str>| {
-            let mut v = serde_json::json!({"justification": "Burglary KR/1", "query": {"kind": "Person", "text": "x"}});
+            let mut v = serde_json::json!({"justification": "Burglary KR/1", "query": {"kind": "person", "text": "x"}});
             if let Some(c) = code {
                 v["reason_code"] = c.into();
             }
@@ -549,31 +631,31 @@ mod tests {
         let j = "Burglary enquiry KR/1";
         for (body, field) in [
             (
-                serde_json::json!({"justification": j, "query": {"kind": "Person"}}),
+                serde_json::json!({"justification": j, "query": {"kind": "person"}}),
                 "query",
             ),
             (
-                serde_json::json!({"justification": j, "query": {"kind": "Person", "text": "x".repeat(300)}}),
+                serde_json::json!({"justification": j, "query": {"kind": "person", "text": "x".repeat(300)}}),
                 "query.text",
             ),
             (
-                serde_json::json!({"justification": j, "query": {"kind": "Person", "text": "x", "limit": 0}}),
+                serde_json::json!({"justification": j, "query": {"kind": "person", "text": "x", "limit": 0}}),
                 "query.limit",
             ),
             (
-                serde_json::json!({"justification": j, "query": {"kind": "Person", "text": "x", "limit": 501}}),
+                serde_json::json!({"justification": j, "query": {"kind": "person", "text": "x", "limit": 501}}),
                 "query.limit",
             ),
             (
-                serde_json::json!({"justification": j, "query": {"kind": "Object", "keys": [{"Vrm": ""}]}}),
+                serde_json::json!({"justification": j, "query": {"kind": "object", "keys": [{"kind": "vrm", "vrm": ""}]}}),
                 "query.keys",
             ),
             (
-                serde_json::json!({"justification": j, "query": {"kind": "Person", "text": "x"}, "connectors": ["../etc"]}),
+                serde_json::json!({"justification": j, "query": {"kind": "person", "text": "x"}, "connectors": ["../etc"]}),
                 "connectors",
             ),
             (
-                serde_json::json!({"justification": "x".repeat(1001), "query": {"kind": "Person", "text": "x"}}),
+                serde_json::json!({"justification": "x".repeat(1001), "query": {"kind": "person", "text": "x"}}),
                 "justification",
             ),
         ] {
@@ -581,7 +663,7 @@ mod tests {
             assert_eq!(err.class(), field, "{body}: {err}");
         }
         let err = parse_search(
-            br#"{"justification":"Burglary KR/1","query":{"kind":"Person","text":"x"},"extra":1}"#,
+            br#"{"justification":"Burglary KR/1","query":{"kind":"person","text":"x"},"extra":1}"#,
             &rules(),
         )
         .unwrap_err();
@@ -589,11 +671,29 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         assert!(parse_search(deep.as_bytes(), &rules()).is_err());
         let f = parse_fetch(
-            br#"{"justification":"Burglary KR/1","kind":"Person","local_id":""}"#,
+            br#"{"justification":"Burglary KR/1","kind":"person","local_id":""}"#,
             &rules(),
         )
         .unwrap_err();
         assert_eq!(f.class(), "local_id");
+    }
+
+    #[test]
+    fn the_old_json_form_is_refused_naming_the_new_one() {
+        for (body, new) in [
+            (
+                r#"{"justification":"Burglary KR/1","query":{"kind":"Person","text":"x"}}"#,
+                r#""kind":"person""#,
+            ),
+            (
+                r#"{"justification":"Burglary KR/1","query":{"kind":"object","keys":[{"Vrm":"ZX51ABC"}]}}"#,
+                r#"{"kind":"vrm","vrm":…}"#,
+            ),
+        ] {
+            let err = parse_search(body.as_bytes(), &rules()).unwrap_err();
+            assert!(matches!(err, RequestError::OldForm { .. }), "{err}");
+            assert!(err.to_string().contains(new), "{err}");
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Prometheus metrics through `prometheus-client`, which escapes label values itself.
+//! Prometheus metrics through `prometheus-client`, label values escaped here.
 //!
 //! Labels are only ever route templates (`/v1/connectors/{id}/search`, or `unmatched` for a
 //! path no route has), status codes, the ids of connectors the gateway loaded, operation names
@@ -160,9 +160,25 @@ impl Default for Metrics {
     }
 }
 
+/// A label value as the text exposition format needs it: `\\`, `"` and newlines escaped.
+/// `prometheus-client` writes label values as given, and although every value here is a route
+/// template or a loaded connector's id, escaping keeps a value from ever becoming a line.
+fn label(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn connector(id: &str) -> ConnectorLabel {
     ConnectorLabel {
-        connector: id.to_string(),
+        connector: label(id),
     }
 }
 
@@ -185,15 +201,15 @@ impl Metrics {
         self.active.get_or_create(&connector(id)).dec();
         self.calls
             .get_or_create(&CallLabels {
-                connector: id.to_string(),
-                operation: operation.to_string(),
-                class: class.to_string(),
+                connector: label(id),
+                operation: label(operation),
+                class: label(class),
             })
             .inc();
         self.latency
             .get_or_create(&LatencyLabels {
-                connector: id.to_string(),
-                operation: operation.to_string(),
+                connector: label(id),
+                operation: label(operation),
             })
             .observe(took.as_secs_f64());
         if class != "ok" {
@@ -219,7 +235,7 @@ impl Metrics {
     pub fn response(&self, route: &str, status: u16) {
         self.responses
             .get_or_create(&ResponseLabels {
-                route: route.to_string(),
+                route: label(route),
                 status: status.to_string(),
             })
             .inc();

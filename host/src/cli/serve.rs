@@ -20,7 +20,7 @@ host/gateway/src/config.rs.
 Example:
   interop serve --config /etc/interop/gateway.toml
   curl -s -H \"Authorization: Bearer $TOKEN\" https://gateway.force.example:8443/v1/search \\
-       -d '{\"justification\":\"burglary enquiry\",\"query\":{\"kind\":\"Person\",\"text\":\"Examplewood\"}}'";
+       -d '{\"justification\":\"burglary enquiry\",\"query\":{\"kind\":\"person\",\"text\":\"Examplewood\"}}'";
 
 /// Arguments of `interop serve`.
 #[derive(clap::Args)]
