@@ -269,6 +269,38 @@ impl Access {
         self.finish(status, bytes).await
     }
 
+    /// Audit the answer, then send `body` as it comes (a stream), with `content_type`.
+    pub(crate) async fn answer_stream(
+        mut self,
+        outcome: Outcome,
+        content_type: &'static str,
+        body: Body,
+    ) -> Audited {
+        self.record.outcome = outcome;
+        self.record.status = StatusCode::OK.as_u16();
+        match self.state.audit.append(self.record).await {
+            Ok(_) => {
+                let mut response = Response::new(body);
+                response.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static(content_type),
+                );
+                if let Ok(v) = HeaderValue::from_str(&self.correlation_id) {
+                    response.headers_mut().insert("x-correlation-id", v);
+                }
+                Audited(response)
+            }
+            Err(e) => {
+                tracing::error!("audit write failed, refusing to answer: {e}");
+                Audited(problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    AUDIT_DOWN,
+                    Some(&self.correlation_id),
+                ))
+            }
+        }
+    }
+
     async fn finish(self, status: StatusCode, body: Bytes) -> Audited {
         let event = self.event;
         match self.state.audit.append(self.record).await {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State as Shared};
+use bytes::Bytes;
 use http::StatusCode;
 use serde::Serialize;
 
@@ -860,8 +861,14 @@ const DEFAULT_AUDIT_PAGE: usize = 100;
 /// streamed with `stream=true`.
 const MAX_AUDIT_PAGE: usize = 1000;
 
+/// Records a stream carries in flight between the reading thread and the connection: bounds
+/// what a slow reader makes the gateway hold.
+const STREAM_BUFFER: usize = 64;
+
 /// `GET /v1/audit?user=&connector=&subject=&since=&until=&operation=&limit=&cursor=&stream=`:
-/// for auditors; the read itself is audited.
+/// for auditors; the read itself is audited. A page of at most `limit` records after `cursor`,
+/// or with `stream=true` every matching record after `cursor` as JSON lines
+/// (`application/x-ndjson`), read from the log as they are sent.
 pub(crate) async fn audit_read(
     Shared(state): Shared<Arc<State>>,
     caller: Caller,
@@ -878,6 +885,7 @@ pub(crate) async fn audit_read(
         operation: Option<String>,
         limit: Option<usize>,
         cursor: Option<u64>,
+        stream: Option<bool>,
     }
     let mut access = caller.access(&state, AuditEvent::AuditRead, "audit-read");
     let raw = query.unwrap_or_default();
@@ -938,6 +946,60 @@ pub(crate) async fn audit_read(
     }
     let path = state.audit.path().to_path_buf();
     let after = params.cursor;
+    if params.stream == Some(true) {
+        if params.limit.is_some() {
+            return access
+                .refuse(bad(
+                    "`stream=true` sends every match: leave `limit` out".into()
+                ))
+                .await;
+        }
+        access.record().policy_decision = "allowed: auditor role".into();
+        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(STREAM_BUFFER);
+        tokio::task::spawn_blocking(move || {
+            let reader = match interop_audit::Reader::open(&path) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!("cannot read the audit log: {e}");
+                    return;
+                }
+            };
+            for hit in reader {
+                let hit = match hit {
+                    Ok(h) => h,
+                    Err(e) => {
+                        tracing::error!("audit stream stopped: {e}");
+                        return;
+                    }
+                };
+                if after.is_some_and(|a| hit.seq <= a) || !filter.matches(&hit.record) {
+                    continue;
+                }
+                let Ok(mut v) = serde_json::to_value(&hit.record) else {
+                    continue;
+                };
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("seq".into(), hit.seq.into());
+                }
+                let mut line = v.to_string().into_bytes();
+                line.push(b'\n');
+                // The client went away: stop reading.
+                if tx.blocking_send(Bytes::from(line)).is_err() {
+                    return;
+                }
+            }
+        });
+        let lines = futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
+        });
+        return access
+            .answer_stream(
+                Outcome::Ok,
+                "application/x-ndjson",
+                Body::from_stream(lines),
+            )
+            .await;
+    }
     let page = tokio::task::spawn_blocking(move || {
         interop_audit::query_page(&path, &filter, after, limit)
     })
