@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pole::{Classification, Entity, EntityKind, Handling, Link, PoleRecord};
+use crate::pole::{Classification, Entity, EntityKind, EventKind, Handling, Link, PoleRecord};
 
 /// Who is asking and why; sent on every data call. The connector passes it on to the vendor's
 /// own audit; the host keeps the authoritative audit.
@@ -284,6 +284,32 @@ macro_rules! display_as_serde {
 
 display_as_serde!(EntityKind, Operation, ConfigKind, Classification);
 
+/// `contract_name()`: each value as the contract (`wit/`) spells it, for what a person reads.
+macro_rules! contract_names {
+    ($($ty:ident { $($variant:ident => $name:literal),* $(,)? })*) => {$(
+        impl $ty {
+            /// The value as the contract spells it, e.g. `top-secret`, `intelligence-report`.
+            pub fn contract_name(self) -> &'static str {
+                match self { $($ty::$variant => $name),* }
+            }
+        }
+    )*};
+}
+
+contract_names! {
+    EntityKind {
+        Person => "person", Object => "object", Location => "location", Event => "event",
+        Organisation => "organisation",
+    }
+    Operation { Check => "check", Search => "search", Fetch => "fetch", Submit => "submit" }
+    ConfigKind { Text => "text", Secret => "secret", Endpoint => "endpoint" }
+    Classification { Official => "official", Secret => "secret", TopSecret => "top-secret" }
+    EventKind {
+        Incident => "incident", Crime => "crime", IntelligenceReport => "intelligence-report",
+        Custody => "custody", StopSearch => "stop-search", Sighting => "sighting", Other => "other",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,6 +430,17 @@ mod tests {
         // The old forms are refused.
         assert!(serde_json::from_value::<SearchKey>(json!({"Vrm": "ZX51ABC"})).is_err());
         assert!(serde_json::from_value::<EntityKind>(json!("Person")).is_err());
+    }
+
+    #[test]
+    fn values_are_named_as_the_contract_spells_them() {
+        assert_eq!(Classification::TopSecret.contract_name(), "top-secret");
+        assert_eq!(
+            EventKind::IntelligenceReport.contract_name(),
+            "intelligence-report"
+        );
+        assert_eq!(ConfigKind::Endpoint.contract_name(), "endpoint");
+        assert_eq!(Operation::Check.contract_name(), "check");
     }
 
     #[test]

@@ -129,14 +129,43 @@ fn init_logging(verbose: u8) {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    use std::io::IsTerminal;
+    // No colours: every log line is neutralised on its way out (see `LogLine`), and colour
+    // escapes would be made visible with the rest.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(|| LogLine(std::io::stderr()))
         .with_target(false)
         .init();
 }
+
+/// Writes one formatted log event, neutralised: whatever text reached it (a connector's
+/// describe answer, a vendor's error, a path from a request) cannot add a line, move the
+/// cursor, clear the screen or reorder text with bidi controls. Each event ends with the
+/// one newline the formatter puts there; every other control character is made visible.
+struct LogLine<W: std::io::Write>(W);
+
+impl<W: std::io::Write> std::io::Write for LogLine<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let (body, newline) = match text.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (text.as_ref(), ""),
+        };
+        let line = interop_sandbox::text::neutralise(body, MAX_LOG_LINE);
+        self.0.write_all(line.as_bytes())?;
+        self.0.write_all(newline.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Longest log line written: far longer than any the host writes, short enough that one event
+/// cannot flood a log with megabytes.
+const MAX_LOG_LINE: usize = 16 * 1024;
 
 /// Parse `KEY=VALUE`.
 pub(crate) fn key_value(s: &str) -> Result<(String, String), String> {
@@ -154,6 +183,22 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn log_lines_cannot_forge_lines_or_drive_the_terminal() {
+        use std::io::Write as _;
+        let mut out = LogLine(Vec::new());
+        out.write_all(b"INFO connector loaded: Acme\nERROR forged \x1b[2J\xe2\x80\xae\n")
+            .unwrap();
+        let text = String::from_utf8(out.0).unwrap();
+        assert_eq!(text.matches('\n').count(), 1, "{text}");
+        assert!(text.ends_with('\n'));
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("\\nERROR forged"), "{text}");
     }
 
     #[test]
