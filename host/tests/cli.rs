@@ -85,7 +85,7 @@ async fn call_search_against_the_stand_in() {
             "--allow-host",
             &base,
             "--input",
-            r#"{"kind":"Person","text":"Examplewood","limit":2}"#,
+            r#"{"kind":"person","text":"Examplewood","limit":2}"#,
         ])
     })
     .await

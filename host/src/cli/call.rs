@@ -15,11 +15,11 @@ const AFTER_HELP: &str = "\
 Operations and their --input:
   describe   none
   check      none
-  search     a search query: {\"kind\":\"Person\",\"text\":\"Examplewood\",\"limit\":5}
+  search     a search query: {\"kind\":\"person\",\"text\":\"Examplewood\",\"limit\":5}
              kind is Person, Object, Location or Event; optional \"keys\", e.g.
-             [{\"Vrm\":\"ZX51ABC\"}] or [{\"Name\":{\"surname\":\"Examplewood\",\"given_name\":null,\"date_of_birth\":\"1988-03-14\"}}],
+             [{\"kind\":\"vrm\",\"vrm\":\"ZX51ABC\"}] or [{\"kind\":\"name\",\"surname\":\"Examplewood\",\"given_name\":null,\"date_of_birth\":\"1988-03-14\"}],
              and \"cursor\" from a previous answer's next_cursor; limit defaults to 20
-  fetch      {\"kind\":\"Person\",\"local_id\":\"NOM-000101\"}
+  fetch      {\"kind\":\"person\",\"local_id\":\"NOM-000101\"}
   submit     a submission: {\"local_id\":null,\"handling\":{…},\"entity\":{\"Event\":{…}},\"links\":[]}
 --input takes JSON text, or @FILE to read it from a file, or @- for stdin.
 
@@ -34,7 +34,7 @@ Example:
   interop call harrier_anpr_connector.wasm search \\
       --config base_url=http://127.0.0.1:4200 --config token=demo-token \\
       --allow-host http://127.0.0.1:4200 \\
-      --input '{\"kind\":\"Object\",\"keys\":[{\"Vrm\":\"ZX51ABC\"}],\"limit\":5}'";
+      --input '{\"kind\":\"object\",\"keys\":[{\"kind\":\"vrm\",\"vrm\":\"ZX51ABC\"}],\"limit\":5}'";
 
 /// Arguments of `interop call`.
 #[derive(clap::Args)]
@@ -240,12 +240,12 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> anyhow:
     })
 }
 
-/// A search query with the optional fields filled in, so `{"kind":"Person","text":"x"}` works.
+/// A search query with the optional fields filled in, so `{"kind":"person","text":"x"}` works.
 fn parse_search(text: &str) -> anyhow::Result<SearchQuery> {
     let mut value: serde_json::Value = parse_json(text, "JSON")?;
     let Some(object) = value.as_object_mut() else {
         bail!(
-            "--input for search must be a JSON object like {{\"kind\":\"Person\",\"text\":\"…\"}}"
+            "--input for search must be a JSON object like {{\"kind\":\"person\",\"text\":\"…\"}}"
         );
     };
     object.entry("text").or_insert(serde_json::Value::Null);
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn search_input_defaults() {
-        let q = parse_search(r#"{"kind":"Person","text":"Examplewood"}"#).unwrap();
+        let q = parse_search(r#"{"kind":"person","text":"Examplewood"}"#).unwrap();
         assert_eq!(q.kind, EntityKind::Person);
         assert_eq!(q.limit, 20);
         assert!(q.keys.is_empty());

@@ -27,7 +27,7 @@ Examples:
       --config force='Demo Constabulary' --out kestrel-rms.toml
   interop policy review kestrel_rms_connector.wasm --policy kestrel-rms.toml
   INTEROP_KESTREL_RMS_API_KEY=demo-key interop call kestrel_rms_connector.wasm search \
-      --policy kestrel-rms.toml --input '{\"kind\":\"Person\",\"text\":\"Examplewood\"}'
+      --policy kestrel-rms.toml --input '{\"kind\":\"person\",\"text\":\"Examplewood\"}'
 
   # Sign a connector with a vendor key, and check it as a force's gateway will
   interop keys generate --out kestrel-release --comment 'Kestrel Systems release key'
@@ -38,7 +38,7 @@ Examples:
   interop call kestrel_rms_connector.wasm search \\
       --config base_url=http://127.0.0.1:4100 --config api_key=demo-key \\
       --allow-host http://127.0.0.1:4100 \\
-      --input '{\"kind\":\"Person\",\"text\":\"Examplewood\",\"limit\":5}'
+      --input '{\"kind\":\"person\",\"text\":\"Examplewood\",\"limit\":5}'
 
 Logging: guest log lines and host events go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) or
 pass -v for more. Results go to stdout as JSON.";
