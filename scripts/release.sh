@@ -78,7 +78,8 @@ cat >"$dest/INSTALL.md" <<TEXT
 - Vendors: docs/VENDOR-GUIDE.md, from \`interop new\` to a signed connector. A new project
   carries the SDK it builds against; sdk/ here holds the same sources (Rust, Python,
   JavaScript) to read.
-- Forces: README.md, "For forces", and docs/SECURITY.md.
+- Forces: docs/OPERATOR-GUIDE.md, the gateway's configuration and the connector policy
+  file; \`interop serve --example-config\` prints a configuration to start from.
 - README.md is the project's overview; paths it names under host/ or tests/ are in the
   interop sources, not in this archive.
 TEXT

@@ -73,6 +73,7 @@ fn the_release_archive_holds_the_binary_the_docs_and_every_sdk() {
         "INSTALL.md",
         "README.md",
         "docs/VENDOR-GUIDE.md",
+        "docs/OPERATOR-GUIDE.md",
         "docs/SECURITY.md",
         "wit/since_v0.2.0/connector.wit",
         "sdk/Cargo.toml",
