@@ -382,6 +382,27 @@ const NO_TRUST: &str = "no trusted signing keys: the gateway loads only connecto
 const DEFAULT_PORT: u16 = 8443;
 
 impl GatewayConfig {
+    /// The gateway's own directories and files no connector may be given (a policy preopening
+    /// one, one inside one or one above one is refused at load): the audit log and its key,
+    /// the plugin store, the trusted and revoked keys, the TLS key and certificate, and the
+    /// configuration itself. Pass them to `interop_sandbox::Host::protecting`.
+    pub fn protected_paths(&self) -> Vec<PathBuf> {
+        let mut paths = vec![self.source.clone(), self.audit_dir.clone()];
+        if let Some(store) = &self.store {
+            paths.push(store.dir.clone());
+        }
+        paths.extend(self.trust.keys.iter().cloned());
+        paths.extend(self.trust.revoked.iter().filter_map(|r| match r {
+            Revoked::File(path) => Some(path.clone()),
+            Revoked::KeyId(_) => None,
+        }));
+        if let Some((cert, key)) = &self.tls {
+            paths.push(cert.clone());
+            paths.push(key.clone());
+        }
+        paths
+    }
+
     /// Read and check a configuration file.
     ///
     /// # Errors

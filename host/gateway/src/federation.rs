@@ -220,6 +220,7 @@ mod tests {
                 entity,
                 links: vec![],
                 linked: vec![],
+                quality: vec![],
             },
         }
     }

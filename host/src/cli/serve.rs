@@ -33,7 +33,8 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let config = GatewayConfig::from_file(&args.config)?;
-    let host = Host::new()?;
+    // No connector is given the gateway's own store, audit log, keys or configuration.
+    let host = Host::new()?.protecting(config.protected_paths());
     let listen = config.listen;
     let tls = config.tls.is_some();
     let gateway = Gateway::start(config, &host).await?;
