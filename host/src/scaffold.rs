@@ -184,11 +184,16 @@ pub fn default_sdk() -> Option<PathBuf> {
         .then(|| std::path::absolute(&sdk).unwrap_or(sdk))
 }
 
+/// A name that cannot be a connector id: the message says what a good one looks like.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidId(pub String);
+
 /// Check a connector id: what `describe` may answer, and a package name.
 ///
 /// # Errors
-/// What is wrong and an example of a good one.
-pub fn check_id(id: &str) -> Result<(), String> {
+/// [`InvalidId`]: what is wrong and an example of a good one.
+pub fn check_id(id: &str) -> Result<(), InvalidId> {
     let ok = (2..=64).contains(&id.len())
         && id.starts_with(|c: char| c.is_ascii_lowercase())
         && !id.ends_with('-')
@@ -199,9 +204,9 @@ pub fn check_id(id: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
+        Err(InvalidId(format!(
             "`{id}`: a connector id is 2–64 lower-case letters, digits and single `-`, starting with a letter, e.g. `acme-rms`"
-        ))
+        )))
     }
 }
 
@@ -248,7 +253,7 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
 /// # Errors
 /// A bad id, a directory in the way, no SDK found for Rust, a file that cannot be written.
 pub fn create(project: &Project, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    check_id(&project.id).map_err(anyhow::Error::msg)?;
+    check_id(&project.id)?;
     if project.vendor.trim().is_empty() || project.vendor.contains(['"', '\\', '\n']) {
         bail!("--vendor: give the vendor's name, without quotes or backslashes");
     }

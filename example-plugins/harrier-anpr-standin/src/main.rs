@@ -1,7 +1,5 @@
 //! `harrier-anpr-standin`: serves the fictional Harrier ANPR API until SIGINT or SIGTERM.
 
-use std::net::SocketAddr;
-
 use clap::Parser;
 use harrier_anpr_standin::{Config, DEFAULT_API_KEY, StandIn};
 
@@ -17,20 +15,19 @@ use harrier_anpr_standin::{Config, DEFAULT_API_KEY, StandIn};
                   curl -H 'Authorization: Bearer demo-token' 'http://127.0.0.1:8082/harrier/reads?vrm=ZX51ABC'"
 )]
 struct Args {
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
-    listen: SocketAddr,
-    /// Bearer token clients must send in the Authorization header.
-    #[arg(long, value_name = "KEY", default_value = DEFAULT_API_KEY)]
-    api_key: String,
+    #[command(flatten)]
+    common: standin_common::cli::ListenArgs,
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
     let standin = StandIn::start(Config {
-        listen: args.listen,
-        api_key: args.api_key,
+        listen: args.common.listen,
+        api_key: args
+            .common
+            .api_key
+            .unwrap_or_else(|| DEFAULT_API_KEY.to_string()),
     })
     .await?;
     standin_common::announce_and_wait(&standin.base_url()).await?;

@@ -1,6 +1,6 @@
 //! Starts the Harrier stand-in on a loopback port and talks real HTTP to it.
 
-mod common;
+use standin_common::test_client as common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

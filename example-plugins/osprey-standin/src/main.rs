@@ -1,8 +1,6 @@
 //! `osprey-standin`: serves the fictional Osprey Custody and Osprey Intel APIs until SIGINT or
 //! SIGTERM.
 
-use std::net::SocketAddr;
-
 use clap::Parser;
 use osprey_standin::{Config, DEFAULT_API_KEY, StandIn};
 
@@ -20,20 +18,19 @@ use osprey_standin::{Config, DEFAULT_API_KEY, StandIn};
                   curl -H 'Authorization: Bearer demo-osprey-key' 'http://127.0.0.1:8083/intel/api/reports?q=ford'"
 )]
 struct Args {
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
-    listen: SocketAddr,
-    /// API key clients must send (X-Osprey-Key for Custody, Authorization: Bearer for Intel).
-    #[arg(long, value_name = "KEY", default_value = DEFAULT_API_KEY)]
-    api_key: String,
+    #[command(flatten)]
+    common: standin_common::cli::ListenArgs,
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
     let standin = StandIn::start(Config {
-        listen: args.listen,
-        api_key: args.api_key,
+        listen: args.common.listen,
+        api_key: args
+            .common
+            .api_key
+            .unwrap_or_else(|| DEFAULT_API_KEY.to_string()),
     })
     .await?;
     standin_common::announce_and_wait(&standin.base_url()).await?;

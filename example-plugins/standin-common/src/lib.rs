@@ -586,6 +586,9 @@ impl<A> std::fmt::Debug for Server<A> {
     }
 }
 
+pub mod cli;
+pub mod test_client;
+
 /// What each stand-in binary does once it is serving: print `listening on URL` (flushed: tests
 /// and scripts wait for that line), then wait for SIGINT or SIGTERM.
 ///

@@ -51,7 +51,8 @@ pub struct Checkpoint {
     pub records: u64,
     /// The public key that signed it, hex.
     pub key: String,
-    /// Ed25519 signature over [`signed_message`], hex.
+    /// Ed25519 signature over the checkpoint's signed message (its sequence number, the chain's
+    /// hash and the fields above), hex.
     pub signature: String,
 }
 

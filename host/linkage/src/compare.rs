@@ -5,9 +5,10 @@
 //! either record lacks the field (no evidence either way). The levels are the categories whose
 //! match weights the model estimates; the thresholds that define them are named here.
 
-use serde::{Deserialize, Serialize};
 use strsim::{jaro_winkler, osa_distance};
 
+pub use crate::field::{FIELD_COUNT, Field};
+pub(crate) use crate::field::{Level, NOT_COMPARED};
 use crate::nicknames::share_family;
 use crate::normalise::{PreparedAddress, PreparedRecord};
 use crate::record::PartialDate;
@@ -25,159 +26,8 @@ pub const NAME_ROUGHLY_SIMILAR: f64 = 0.80;
 /// (`Al`, `Jo`) begin too many unrelated names.
 pub const MIN_SHORT_FORM_LETTERS: usize = 3;
 
-/// A field the linker compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    /// Surname.
-    Surname,
-    /// First given name (and, at a lower level, any other given or middle name).
-    GivenName,
-    /// Date of birth.
-    DateOfBirth,
-    /// Gender.
-    Gender,
-    /// Any linked address: UPRN, else postcode graded by sector and district. One field, not
-    /// two: a shared UPRN and a shared postcode are the same evidence (one address), and
-    /// counting both would count it twice.
-    Address,
-    /// Telephone number, E.164.
-    Phone,
-    /// E-mail address.
-    Email,
-    /// PNC id (check letter verified).
-    PncId,
-    /// CRO number.
-    CroNumber,
-    /// Registration mark of a linked vehicle.
-    Vrm,
-    /// VIN of a linked vehicle.
-    Vin,
-}
-
-/// How many fields are compared.
-pub const FIELD_COUNT: usize = 11;
-
-/// A field's answer for a pair: a level index, or [`NOT_COMPARED`].
-pub(crate) type Level = u8;
-
-/// The level of a field either record lacks.
-pub(crate) const NOT_COMPARED: Level = u8::MAX;
-
 /// The levels of every field for one pair of records, in [`Field::ALL`] order.
 pub(crate) type ComparisonVector = [Level; FIELD_COUNT];
-
-impl Field {
-    /// Every field, in the order comparison vectors hold them.
-    pub const ALL: [Field; FIELD_COUNT] = [
-        Field::Surname,
-        Field::GivenName,
-        Field::DateOfBirth,
-        Field::Gender,
-        Field::Address,
-        Field::Phone,
-        Field::Email,
-        Field::PncId,
-        Field::CroNumber,
-        Field::Vrm,
-        Field::Vin,
-    ];
-
-    /// The field's position in a comparison vector.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The field's name as the explanation writes it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::Surname => "surname",
-            Field::GivenName => "given_name",
-            Field::DateOfBirth => "date_of_birth",
-            Field::Gender => "gender",
-            Field::Address => "address",
-            Field::Phone => "phone",
-            Field::Email => "email",
-            Field::PncId => "pnc_id",
-            Field::CroNumber => "cro_number",
-            Field::Vrm => "vrm",
-            Field::Vin => "vin",
-        }
-    }
-
-    /// The agreement levels, strongest first; the last is always `different`.
-    pub fn levels(self) -> &'static [&'static str] {
-        match self {
-            Field::Surname => &[
-                "exact",
-                "hyphenated_part",
-                "similar",
-                "roughly_similar",
-                "different",
-            ],
-            Field::GivenName => &[
-                "exact",
-                "nickname",
-                "similar",
-                "initial",
-                "other_given_name",
-                "roughly_similar",
-                "different",
-            ],
-            Field::DateOfBirth => &[
-                "exact",
-                "day_month_transposed",
-                "partial_agrees",
-                "one_part_differs",
-                "different",
-            ],
-            Field::Address => &[
-                "same_uprn",
-                "same_postcode",
-                "same_postcode_other_uprn",
-                "same_sector",
-                "same_district",
-                "different",
-            ],
-            Field::Phone => &["exact", "one_digit_differs", "different"],
-            Field::Email => &["exact", "similar", "different"],
-            Field::Gender | Field::PncId | Field::CroNumber | Field::Vrm | Field::Vin => {
-                &["exact", "different"]
-            }
-        }
-    }
-
-    /// Whether two different values of this field mean two different people: a person has one
-    /// PNC id and one CRO number, so a group never holds two. (People move, change numbers and
-    /// vehicles, so the other identifiers are evidence only.)
-    pub fn is_personal_identifier(self) -> bool {
-        matches!(self, Field::PncId | Field::CroNumber)
-    }
-
-    /// The `different` level's index.
-    #[cfg(test)]
-    pub(crate) fn different(self) -> Level {
-        // Every field has at most seven levels.
-        (self.levels().len() - 1) as Level
-    }
-
-    /// Compare this field of two prepared records.
-    pub(crate) fn compare(self, a: &PreparedRecord, b: &PreparedRecord) -> Level {
-        match self {
-            Field::Surname => both(&a.surname, &b.surname, |x, y| compare_surname(x, y, a, b)),
-            Field::GivenName => compare_given_names(a, b),
-            Field::DateOfBirth => both(&a.date_of_birth, &b.date_of_birth, compare_dates),
-            Field::Gender => both(&a.gender, &b.gender, |x, y| u8::from(x != y)),
-            Field::Address => best(&a.addresses, &b.addresses, compare_addresses),
-            Field::Phone => best(&a.phones, &b.phones, compare_phones),
-            Field::Email => best(&a.emails, &b.emails, compare_emails),
-            Field::PncId => both(&a.pnc_id, &b.pnc_id, |x, y| u8::from(x != y)),
-            Field::CroNumber => both(&a.cro_number, &b.cro_number, |x, y| u8::from(x != y)),
-            Field::Vrm => any_shared(&a.vrms, &b.vrms),
-            Field::Vin => any_shared(&a.vins, &b.vins),
-        }
-    }
-}
 
 /// Compare every field of two prepared records.
 pub(crate) fn compare_records(a: &PreparedRecord, b: &PreparedRecord) -> ComparisonVector {
@@ -445,6 +295,25 @@ fn compare_phones(a: &String, b: &String) -> Level {
         1
     } else {
         2
+    }
+}
+
+impl Field {
+    /// Compare this field of two prepared records.
+    pub(crate) fn compare(self, a: &PreparedRecord, b: &PreparedRecord) -> Level {
+        match self {
+            Field::Surname => both(&a.surname, &b.surname, |x, y| compare_surname(x, y, a, b)),
+            Field::GivenName => compare_given_names(a, b),
+            Field::DateOfBirth => both(&a.date_of_birth, &b.date_of_birth, compare_dates),
+            Field::Gender => both(&a.gender, &b.gender, |x, y| u8::from(x != y)),
+            Field::Address => best(&a.addresses, &b.addresses, compare_addresses),
+            Field::Phone => best(&a.phones, &b.phones, compare_phones),
+            Field::Email => best(&a.emails, &b.emails, compare_emails),
+            Field::PncId => both(&a.pnc_id, &b.pnc_id, |x, y| u8::from(x != y)),
+            Field::CroNumber => both(&a.cro_number, &b.cro_number, |x, y| u8::from(x != y)),
+            Field::Vrm => any_shared(&a.vrms, &b.vrms),
+            Field::Vin => any_shared(&a.vins, &b.vins),
+        }
     }
 }
 

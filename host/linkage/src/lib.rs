@@ -35,6 +35,7 @@ pub mod cluster;
 pub mod compare;
 pub mod estimate;
 pub mod explain;
+pub mod field;
 pub mod jsonl;
 mod linker;
 pub mod model;

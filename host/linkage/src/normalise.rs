@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::compare::Field;
+use crate::field::Field;
 use crate::record::{PartialDate, PersonRecord};
 
 /// Most names, phones, e-mails, addresses and vehicles the linker keeps per record. A person

@@ -253,21 +253,89 @@ pub enum CallError {
     },
 }
 
-impl CallError {
-    /// A short, stable class for metrics, audit and status reports: `invalid-input`,
-    /// `not-found`, `unauthorized`, `unavailable`, `internal` (the connector's own errors), or
-    /// `trap`, `cpu-budget`, `timeout`, `memory`, `boundary`, `overloaded`, `host`.
-    pub fn class(&self) -> &'static str {
+/// What kind of failure a call ended in: what metrics, the audit log and the HTTP layer tell
+/// apart. The first five are the connector's own answers; the rest are the sandbox's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorClass {
+    /// The connector said the request was wrong.
+    InvalidInput,
+    /// The connector found nothing by that id.
+    NotFound,
+    /// The vendor refused the credentials or the user.
+    Unauthorized,
+    /// The vendor is down, slow or overloaded: retry later.
+    Unavailable,
+    /// A bug or unexpected answer inside the connector or the vendor.
+    Internal,
+    /// The instance trapped.
+    Trap,
+    /// Guest code used its CPU budget.
+    CpuBudget,
+    /// The call ran past its wall-clock timeout.
+    Timeout,
+    /// The guest grew memory past its cap.
+    Memory,
+    /// The call moved more than its cap across the sandbox boundary.
+    Boundary,
+    /// The connector already ran as many calls as its policy allows.
+    Overloaded,
+    /// The host failed to run the call.
+    Host,
+}
+
+impl ErrorClass {
+    /// The class as a short, stable word: `invalid-input`, `not-found`, `unauthorized`,
+    /// `unavailable`, `internal`, `trap`, `cpu-budget`, `timeout`, `memory`, `boundary`,
+    /// `overloaded`, `host`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            CallError::Connector { error, .. } => connector_error_parts(error).0,
-            CallError::Trap { .. } => "trap",
-            CallError::CpuBudget { .. } => "cpu-budget",
-            CallError::Timeout { .. } => "timeout",
-            CallError::Memory { .. } => "memory",
-            CallError::Boundary { .. } => "boundary",
-            CallError::Overloaded { .. } => "overloaded",
-            CallError::Host { .. } => "host",
+            ErrorClass::InvalidInput => "invalid-input",
+            ErrorClass::NotFound => "not-found",
+            ErrorClass::Unauthorized => "unauthorized",
+            ErrorClass::Unavailable => "unavailable",
+            ErrorClass::Internal => "internal",
+            ErrorClass::Trap => "trap",
+            ErrorClass::CpuBudget => "cpu-budget",
+            ErrorClass::Timeout => "timeout",
+            ErrorClass::Memory => "memory",
+            ErrorClass::Boundary => "boundary",
+            ErrorClass::Overloaded => "overloaded",
+            ErrorClass::Host => "host",
         }
+    }
+}
+
+impl fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl CallError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorClass {
+        match self {
+            CallError::Connector { error, .. } => match error {
+                ConnectorError::InvalidInput(_) => ErrorClass::InvalidInput,
+                ConnectorError::NotFound(_) => ErrorClass::NotFound,
+                ConnectorError::Unauthorized(_) => ErrorClass::Unauthorized,
+                ConnectorError::Unavailable(_) => ErrorClass::Unavailable,
+                ConnectorError::Internal(_) => ErrorClass::Internal,
+            },
+            CallError::Trap { .. } => ErrorClass::Trap,
+            CallError::CpuBudget { .. } => ErrorClass::CpuBudget,
+            CallError::Timeout { .. } => ErrorClass::Timeout,
+            CallError::Memory { .. } => ErrorClass::Memory,
+            CallError::Boundary { .. } => ErrorClass::Boundary,
+            CallError::Overloaded { .. } => ErrorClass::Overloaded,
+            CallError::Host { .. } => ErrorClass::Host,
+        }
+    }
+
+    /// [`CallError::kind`] as its stable word (see [`ErrorClass::as_str`]), for metrics and
+    /// audit records.
+    pub fn class(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     /// True when the sandbox stopped the call (trap, budget, timeout), as opposed to the
@@ -283,11 +351,11 @@ impl CallError {
 /// A connector error's class (as [`CallError::class`] names it) and its message.
 fn connector_error_parts(error: &ConnectorError) -> (&'static str, &str) {
     match error {
-        ConnectorError::InvalidInput(m) => ("invalid-input", m),
-        ConnectorError::NotFound(m) => ("not-found", m),
-        ConnectorError::Unauthorized(m) => ("unauthorized", m),
-        ConnectorError::Unavailable(m) => ("unavailable", m),
-        ConnectorError::Internal(m) => ("internal", m),
+        ConnectorError::InvalidInput(m) => (ErrorClass::InvalidInput.as_str(), m),
+        ConnectorError::NotFound(m) => (ErrorClass::NotFound.as_str(), m),
+        ConnectorError::Unauthorized(m) => (ErrorClass::Unauthorized.as_str(), m),
+        ConnectorError::Unavailable(m) => (ErrorClass::Unavailable.as_str(), m),
+        ConnectorError::Internal(m) => (ErrorClass::Internal.as_str(), m),
     }
 }
 

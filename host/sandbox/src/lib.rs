@@ -91,7 +91,7 @@ pub mod types;
 
 pub use capabilities::http::{AllowList, HostPattern};
 pub use engine::Host;
-pub use error::{CallError, LoadError, PluginLabel, TrapKind};
+pub use error::{CallError, ErrorClass, LoadError, PluginLabel, TrapKind};
 pub use grant::Grant;
 pub use limits::Limits;
 pub use plugin::{CONTRACT_VERSION, Connector, MAX_SEARCH_LIMIT};

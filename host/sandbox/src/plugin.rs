@@ -36,10 +36,11 @@ const OPERATIONS: [&str; 5] = ["describe", "check", "search", "fetch", "submit"]
 /// Cloning is cheap and clones share the compiled code; calls may run concurrently.
 #[derive(Clone)]
 pub struct Connector {
-    inner: Arc<Loaded>,
+    inner: Arc<Prepared>,
 }
 
-struct Loaded {
+/// A connector compiled, linked and granted: everything a call needs but its instance.
+struct Prepared {
     pre: InstancePre<InstanceState>,
     exports: Arc<Exports>,
     label: PluginLabel,
@@ -243,7 +244,7 @@ impl Host {
             .effective
             .grant()
             .map_err(|e| refuse(format!("{}: {e}", policy.source)))?;
-        let connector = connector.with_grant(grant).map_err(refuse)?;
+        let connector = connector.with_grant(grant).map_err(|e| refuse(e.0))?;
         Ok((connector, review))
     }
 
@@ -269,7 +270,7 @@ impl Host {
             name: name.to_string(),
             reason: "the connector interface's functions cannot be found".into(),
         })?;
-        let mut loaded = Loaded::new(
+        let mut prepared = Prepared::new(
             pre,
             Arc::new(exports),
             PluginLabel {
@@ -279,7 +280,7 @@ impl Host {
             grant,
             self.clone(),
         );
-        let info = loaded
+        let info = prepared
             .run(Request::Describe)
             .await
             .map(|a| expect_answer!(a, Describe))
@@ -291,13 +292,13 @@ impl Host {
             name: name.to_string(),
             reason,
         })?;
-        loaded.label = PluginLabel {
+        prepared.label = PluginLabel {
             id: info.id.clone(),
             version: info.version.clone(),
         };
-        loaded.info = Some(info);
+        prepared.info = Some(info);
         Ok(Connector {
-            inner: Arc::new(loaded),
+            inner: Arc::new(prepared),
         })
     }
 
@@ -357,6 +358,11 @@ async fn read_component(path: &Path) -> Result<Vec<u8>, LoadError> {
         })
 }
 
+/// A grant the host cannot honour: what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnusableGrant(pub String);
+
 /// Refuse a grant the host cannot honour, before anything runs.
 fn check_grant(grant: &Grant) -> Result<(), String> {
     if grant.limits.memory_bytes > Limits::MAX_MEMORY_BYTES {
@@ -398,9 +404,9 @@ fn check_header(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
 /// from the bytes before anything is compiled.
 fn check_contract(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
     check_header(name, bytes)?;
-    let stamp = crate::contract::read(bytes).map_err(|reason| LoadError::Invalid {
+    let stamp = crate::contract::read(bytes).map_err(|e| LoadError::Invalid {
         name: name.to_string(),
-        reason,
+        reason: e.0,
     })?;
     match crate::contract::refusal(&stamp) {
         Some(reason) => Err(LoadError::Contract {
@@ -543,18 +549,18 @@ impl Connector {
     ///
     /// # Errors
     /// When the host cannot honour the grant (see [`Host::load`]).
-    pub fn with_grant(&self, grant: Grant) -> Result<Connector, String> {
-        check_grant(&grant)?;
-        let mut loaded = Loaded::new(
+    pub fn with_grant(&self, grant: Grant) -> Result<Connector, UnusableGrant> {
+        check_grant(&grant).map_err(UnusableGrant)?;
+        let mut prepared = Prepared::new(
             self.inner.pre.clone(),
             self.inner.exports.clone(),
             self.inner.label.clone(),
             grant,
             self.inner.host.clone(),
         );
-        loaded.info = self.inner.info.clone();
+        prepared.info = self.inner.info.clone();
         Ok(Connector {
-            inner: Arc::new(loaded),
+            inner: Arc::new(prepared),
         })
     }
 
@@ -642,14 +648,14 @@ impl Connector {
     }
 }
 
-impl Loaded {
+impl Prepared {
     fn new(
         pre: InstancePre<InstanceState>,
         exports: Arc<Exports>,
         label: PluginLabel,
         grant: Grant,
         host: Host,
-    ) -> Loaded {
+    ) -> Prepared {
         let outbound = Outbound::new(
             label.to_string(),
             NetGrant {
@@ -660,7 +666,7 @@ impl Loaded {
             host.resolver(),
         )
         .keep_idle(grant.limits.max_concurrent as usize);
-        Loaded {
+        Prepared {
             pre,
             exports,
             label,

@@ -17,7 +17,7 @@ use crate::policy::Policy;
 use crate::registry::{self, Grants};
 use crate::types::ConnectorInfo;
 
-pub use crate::capabilities::config::ConfigValue;
+pub use crate::capabilities::config::{ConfigValue, UnreadableSecret};
 pub use crate::findings::{Finding, Severity};
 
 /// What the host enforces for one connector.
@@ -68,8 +68,9 @@ impl Effective {
     /// The grant the host enforces, with secrets read from where the policy says.
     ///
     /// # Errors
-    /// When a secret cannot be read (unset variable, missing file), naming it.
-    pub fn grant(&self) -> Result<Grant, String> {
+    /// [`UnreadableSecret`] when a secret cannot be read (unset variable, missing file),
+    /// naming it.
+    pub fn grant(&self) -> Result<Grant, UnreadableSecret> {
         let network = &self.grants.http;
         Ok(Grant {
             limits: self.limits_exact,
@@ -459,7 +460,7 @@ private = ["169.254.0.0/16", "10.0.0.0/8", "192.168.7.0/24"]
         );
         let err = r.effective.grant().unwrap_err();
         assert!(
-            err.contains("api_key") && err.contains("INTEROP_TEST_UNSET_SECRET_VARIABLE"),
+            err.0.contains("api_key") && err.0.contains("INTEROP_TEST_UNSET_SECRET_VARIABLE"),
             "{err}"
         );
         let json = serde_json::to_string(&r.effective).unwrap();

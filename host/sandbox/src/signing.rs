@@ -128,6 +128,11 @@ impl KeyError {
     }
 }
 
+/// A public key line that is not one: what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidPublicKey(pub String);
+
 /// A public key a force may trust, with the comment its file gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicKey {
@@ -140,7 +145,11 @@ impl PublicKey {
     ///
     /// # Errors
     /// What is wrong with the line.
-    pub fn parse(text: &str) -> Result<PublicKey, String> {
+    pub fn parse(text: &str) -> Result<PublicKey, InvalidPublicKey> {
+        Self::parse_line(text).map_err(InvalidPublicKey)
+    }
+
+    fn parse_line(text: &str) -> Result<PublicKey, String> {
         let line = text.trim();
         let mut words = line.splitn(3, char::is_whitespace);
         if words.next() != Some(PUBLIC_TAG) {
@@ -168,7 +177,7 @@ impl PublicKey {
     pub fn from_file(path: &Path) -> Result<PublicKey, KeyError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| KeyError::new(path, format!("cannot read the public key file: {e}")))?;
-        PublicKey::parse(&text).map_err(|m| KeyError::new(path, m))
+        PublicKey::parse(&text).map_err(|m| KeyError::new(path, m.0))
     }
 
     /// Its key id.

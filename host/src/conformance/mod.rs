@@ -1257,7 +1257,7 @@ impl Kit {
         let c = match connector.with_grant(wrong.grant(allow)) {
             Ok(c) => c,
             Err(e) => {
-                self.push(UNAUTHORIZED.0, Tier::Silver, title, Status::Fail, vec![e]);
+                self.push(UNAUTHORIZED.0, Tier::Silver, title, Status::Fail, vec![e.0]);
                 return;
             }
         };

@@ -36,19 +36,25 @@ pub enum SecretRef {
     File(PathBuf),
 }
 
+/// A secret that cannot be read where its policy says: which, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnreadableSecret(pub String);
+
 impl SecretRef {
     /// Read the secret value.
     ///
     /// # Errors
-    /// When the variable is unset or the file cannot be read, saying which.
-    pub fn resolve(&self) -> Result<String, String> {
+    /// [`UnreadableSecret`] when the variable is unset or the file cannot be read, saying which.
+    pub fn resolve(&self) -> Result<String, UnreadableSecret> {
         match self {
-            SecretRef::Env(var) => {
-                std::env::var(var).map_err(|_| format!("environment variable `{var}` is not set"))
-            }
+            SecretRef::Env(var) => std::env::var(var)
+                .map_err(|_| UnreadableSecret(format!("environment variable `{var}` is not set"))),
             SecretRef::File(path) => std::fs::read_to_string(path)
                 .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
-                .map_err(|e| format!("cannot read secret file {}: {e}", path.display())),
+                .map_err(|e| {
+                    UnreadableSecret(format!("cannot read secret file {}: {e}", path.display()))
+                }),
         }
     }
 }
@@ -92,15 +98,16 @@ impl ConfigGrant {
     /// The values, with secrets read from where the policy says.
     ///
     /// # Errors
-    /// When a secret cannot be read (unset variable, missing file), naming it.
-    pub fn resolve(&self) -> Result<BTreeMap<String, String>, String> {
+    /// [`UnreadableSecret`] when a secret cannot be read (unset variable, missing file),
+    /// naming it.
+    pub fn resolve(&self) -> Result<BTreeMap<String, String>, UnreadableSecret> {
         let mut config = BTreeMap::new();
         for (key, value) in &self.config {
             let value = match value {
                 ConfigValue::Plain(v) => v.clone(),
-                ConfigValue::Secret(s) => {
-                    s.resolve().map_err(|e| format!("secret `{key}`: {e}"))?
-                }
+                ConfigValue::Secret(s) => s
+                    .resolve()
+                    .map_err(|e| UnreadableSecret(format!("secret `{key}`: {e}")))?,
             };
             config.insert(key.clone(), value);
         }

@@ -133,12 +133,21 @@ impl Stamp {
     }
 }
 
+/// A component whose contract marks cannot be read: what is wrong with them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnreadableStamp(pub String);
+
 /// Read the stamp without compiling: the component's top-level exports, and custom sections
 /// at any depth (the SDK's land in the nested core module).
 ///
 /// # Errors
-/// A message when the bytes do not parse as a component, or a mark is unreadable.
-pub fn read(bytes: &[u8]) -> Result<Stamp, String> {
+/// [`UnreadableStamp`] when the bytes do not parse as a component, or a mark is unreadable.
+pub fn read(bytes: &[u8]) -> Result<Stamp, UnreadableStamp> {
+    read_marks(bytes).map_err(UnreadableStamp)
+}
+
+fn read_marks(bytes: &[u8]) -> Result<Stamp, String> {
     let mut stamp = Stamp::default();
     // Depth of nesting: 0 is the outer component; nested modules and components raise it.
     let mut depth = 0usize;
@@ -461,7 +470,7 @@ mod tests {
             &[(CONTRACT_SECTION, "\\1b[31mred")],
         ))
         .unwrap_err();
-        assert!(err.contains("not a version"), "{err}");
+        assert!(err.0.contains("not a version"), "{err}");
     }
 
     #[test]
@@ -471,6 +480,6 @@ mod tests {
             &[(CONTRACT_SECTION, "0.1.0"), (CONTRACT_SECTION, "0.1.1")],
         ))
         .unwrap_err();
-        assert!(err.contains("two versions"), "{err}");
+        assert!(err.0.contains("two versions"), "{err}");
     }
 }

@@ -3,7 +3,7 @@
 //! A policy is deny-by-default: an empty file grants nothing (no configuration, no network, no
 //! files) and leaves the host's default budgets in place. The host enforces the *effective*
 //! grant, what the connector declares in `describe` intersected with what the policy grants
-//! (see [`effective`]).
+//! (see [`crate::review`]).
 //!
 //! ```toml
 //! connector = "kestrel-rms"            # the describe id this policy is for
@@ -480,6 +480,7 @@ guest = "/ref"
             missing
                 .resolve()
                 .unwrap_err()
+                .0
                 .contains("INTEROP_TEST_SURELY_UNSET_VARIABLE")
         );
         std::fs::remove_dir_all(&dir).unwrap();

@@ -12,6 +12,7 @@
 //! A force that really does run a vendor system on its own network names those nets explicitly
 //! in [`PrivateExceptions`]; nothing internal is reachable by default.
 
+use super::InvalidGrant;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -129,7 +130,11 @@ impl IpNet {
     /// A message naming the entry and what is wrong: not an address, a prefix out of range,
     /// host bits set (`10.0.0.1/8` — did you mean `10.0.0.0/8`?), or a `/0` that would exempt
     /// every address.
-    pub fn parse(text: &str) -> Result<IpNet, String> {
+    pub fn parse(text: &str) -> Result<IpNet, InvalidGrant> {
+        Self::parse_text(text).map_err(InvalidGrant)
+    }
+
+    fn parse_text(text: &str) -> Result<IpNet, String> {
         let text = text.trim();
         let (addr_text, prefix_text) = match text.split_once('/') {
             Some((a, p)) => (a, Some(p)),
@@ -246,7 +251,7 @@ impl PrivateExceptions {
     ///
     /// # Errors
     /// The first bad entry's message (see [`IpNet::parse`]).
-    pub fn parse(text: &str) -> Result<PrivateExceptions, String> {
+    pub fn parse(text: &str) -> Result<PrivateExceptions, InvalidGrant> {
         let nets = text
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|s| !s.is_empty())
@@ -431,7 +436,7 @@ mod tests {
             ("10.0.0/8", "not an IP address"),
         ] {
             let err = IpNet::parse(bad).unwrap_err();
-            assert!(err.contains(why), "{bad}: {err}");
+            assert!(err.0.contains(why), "{bad}: {err}");
         }
     }
 
@@ -446,7 +451,7 @@ mod tests {
         assert!(!ex.contains("169.254.169.254".parse().unwrap()));
         assert!(!PrivateExceptions::default().contains("10.0.0.1".parse().unwrap()));
         let err = PrivateExceptions::parse("10.0.0.0/8, nope").unwrap_err();
-        assert!(err.contains("`nope`"), "{err}");
+        assert!(err.0.contains("`nope`"), "{err}");
     }
 
     #[test]

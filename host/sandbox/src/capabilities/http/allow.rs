@@ -4,6 +4,7 @@
 //! place the force never agreed to — an attacker's server, or another vendor's. The list is
 //! checked before any DNS lookup, on the first request and on every redirect hop.
 
+use super::InvalidGrant;
 use std::fmt;
 
 /// One origin pattern a connector may call: `scheme://host:port`, `host:port` or `host`, where
@@ -20,7 +21,11 @@ impl HostPattern {
     ///
     /// # Errors
     /// A message saying what is wrong, e.g. an unknown scheme, a path, or a bad port.
-    pub fn parse(text: &str) -> Result<HostPattern, String> {
+    pub fn parse(text: &str) -> Result<HostPattern, InvalidGrant> {
+        Self::parse_text(text).map_err(InvalidGrant)
+    }
+
+    fn parse_text(text: &str) -> Result<HostPattern, String> {
         let text = text.trim();
         let (scheme, rest) = match text.split_once("://") {
             Some((s, r)) => {
@@ -64,7 +69,11 @@ impl HostPattern {
     ///
     /// # Errors
     /// When `url` is not an absolute http(s) URL.
-    pub fn from_url(url: &str) -> Result<HostPattern, String> {
+    pub fn from_url(url: &str) -> Result<HostPattern, InvalidGrant> {
+        Self::url_origin(url).map_err(InvalidGrant)
+    }
+
+    fn url_origin(url: &str) -> Result<HostPattern, String> {
         let uri: http::Uri = url
             .parse()
             .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
@@ -228,7 +237,7 @@ mod tests {
             ("http://", "no host"),
         ] {
             let err = HostPattern::parse(bad).unwrap_err();
-            assert!(err.contains(why), "{bad}: {err}");
+            assert!(err.0.contains(why), "{bad}: {err}");
         }
     }
 

@@ -30,6 +30,12 @@ use wasmtime_wasi_http::{
 };
 
 pub use address::{IpNet, PrivateExceptions, classify};
+
+/// An origin, URL or address range that cannot be granted: the message names the text, says
+/// what is wrong and what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidGrant(pub String);
 pub use allow::{AllowList, HostPattern};
 pub(crate) use client::Outbound;
 pub use client::{HttpTimeouts, MAX_REDIRECTS, MAX_RESPONSE_BODY_BYTES, NetGrant};

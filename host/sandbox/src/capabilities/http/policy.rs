@@ -151,14 +151,16 @@ impl Capability for Http {
                         "`*` would allow every host; name the vendor's origins (wildcards only as a leading `*.`)".to_string(),
                     ));
                 }
-                HostGrant::Origin(HostPattern::parse(text_entry).map_err(|e| cx.error(offset, e))?)
+                HostGrant::Origin(
+                    HostPattern::parse(text_entry).map_err(|e| cx.error(offset, e.0))?,
+                )
             };
             cx.line(format!("network.allow.{i}"), offset);
             section.allow.push(grant);
         }
         for (i, entry) in network.private.iter().enumerate() {
             let offset = entry.span().start;
-            let net = IpNet::parse(entry.get_ref()).map_err(|e| cx.error(offset, e))?;
+            let net = IpNet::parse(entry.get_ref()).map_err(|e| cx.error(offset, e.0))?;
             cx.line(format!("network.private.{i}"), offset);
             section.private.push(net);
         }

@@ -1,6 +1,6 @@
-//! A tiny HTTP/1.1 client over a raw `TcpStream` (one request per connection), so the tests
-//! exercise the stand-in over real loopback TCP without a heavy client dependency.
-#![allow(dead_code)]
+//! A tiny HTTP/1.1 client over a raw `TcpStream` (one request per connection), so the
+//! stand-ins' tests exercise them over real loopback TCP without a heavy client dependency, and
+//! a way to stop a stand-in binary as an operator would.
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, ExitStatus};
@@ -12,12 +12,16 @@ use tokio::net::TcpStream;
 /// A parsed response.
 #[derive(Debug)]
 pub struct Reply {
+    /// The status code.
     pub status: u16,
+    /// The headers, in order.
     pub headers: Vec<(String, String)>,
+    /// The body, as text.
     pub body: String,
 }
 
 impl Reply {
+    /// The first header of this name, case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -27,6 +31,9 @@ impl Reply {
 }
 
 /// Sends one request (with `Connection: close`) and reads the whole response.
+///
+/// # Panics
+/// When the connection or the response is broken: a test should fail then.
 pub async fn request(
     addr: SocketAddr,
     method: &str,
