@@ -142,7 +142,7 @@ fi
 echo "    the gateway runs both, without a restart"
 
 search='{"justification":"Enquiry into burglary at 12 Fictional Road","case_reference":"DEMO-1",
- "query":{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}]}}'
+ "query":{"kind":"person","keys":[{"kind":"name","surname":"Examplewood","given_name":null,"date_of_birth":null}]}}'
 echo; echo "==> a federated search for Examplewood: one merged picture from Kestrel RMS and Harrier ANPR"
 echo "    curl -s -H 'Authorization: Bearer $officer_token' http://127.0.0.1:$port/v1/search -d '...'"
 curl -s -H "Authorization: Bearer $officer_token" "http://127.0.0.1:$port/v1/search" -d "$search" \
@@ -156,7 +156,7 @@ for g in r["groups"]:
     print("group", g["key"])
     for h in g["records"]:
         rec = h["record"]
-        kind = next(iter(rec["entity"]))
+        kind = rec["entity"]["kind"]
         print("   from %-13s %-12s %-7s %s" % (h["connector"], rec["source"]["local_id"], kind,
               rec["handling"]["classification"]))
 '
@@ -170,7 +170,7 @@ cat <<EOF
 The gateway keeps running at http://127.0.0.1:$port (Ctrl-C stops it and the stand-ins).
 From another terminal, try:
   curl -s -H 'Authorization: Bearer $officer_token' http://127.0.0.1:$port/v1/search \\
-       -d '{"justification":"Enquiry into burglary","query":{"kind":"Person","text":"Examplewood"}}'
+       -d '{"justification":"Enquiry into burglary","query":{"kind":"person","text":"Examplewood"}}'
   curl -s http://127.0.0.1:$port/metrics
   curl -s -H 'Authorization: Bearer $auditor_token' 'http://127.0.0.1:$port/v1/audit?user=demo-officer'
 Its audit log is $work/audit/audit.jsonl. Its plugin store is $work/plugins: try

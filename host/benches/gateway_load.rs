@@ -262,7 +262,7 @@ fn main() {
                 path: "/v1/connectors/kestrel-rms/search".into(),
                 method: "POST",
                 body: Some(
-                    r#"{"justification":"load benchmark","query":{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}],"limit":20}}"#
+                    r#"{"justification":"load benchmark","query":{"kind":"person","keys":[{"kind":"name","surname":"Examplewood","given_name":null,"date_of_birth":null}],"limit":20}}"#
                         .into(),
                 ),
                 token: true,

@@ -9,5 +9,6 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod cli;
+pub mod compiled;
 pub mod conformance;
 pub mod scaffold;

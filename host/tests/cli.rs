@@ -34,7 +34,7 @@ fn inspect_shows_imports_exports_and_describe() {
         );
         assert!(text.contains("wasi:http/outgoing-handler@"), "{text}");
         assert!(text.contains("interop:connector/log@0.2.0"), "{text}");
-        assert!(text.contains(&format!("\"id\": \"{id}\"")), "{text}");
+        assert!(text.contains(&format!("  id:           {id}\n")), "{text}");
 
         let out = interop(&["inspect", "--json", path]);
         assert!(out.status.success(), "{}", stderr(&out));
@@ -85,7 +85,7 @@ async fn call_search_against_the_stand_in() {
             "--allow-host",
             &base,
             "--input",
-            r#"{"kind":"Person","text":"Examplewood","limit":2}"#,
+            r#"{"kind":"person","text":"Examplewood","limit":2}"#,
         ])
     })
     .await

@@ -91,7 +91,7 @@ async fn both_example_connectors_reach_gold_ready_with_each_other_as_peer() {
         "--search",
         "Object=ZX51ABC",
         "--search",
-        r#"{"kind":"Event","keys":[{"Reference":"KR/2026/000301"}]}"#,
+        r#"{"kind":"event","keys":[{"kind":"reference","reference":"KR/2026/000301"}]}"#,
         "--peer",
         HARRIER_ANPR,
         "--peer-config",

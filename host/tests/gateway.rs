@@ -173,7 +173,7 @@ fn person_search() -> Value {
     json!({
         "justification": "Enquiry into burglary at 12 Fictional Road",
         "case_reference": "OP-TEST-1",
-        "query": { "kind": "Person", "keys": [ { "Name": { "surname": "Examplewood", "given_name": null, "date_of_birth": null } } ] }
+        "query": { "kind": "person", "keys": [ {"kind": "name", "surname": "Examplewood", "given_name": null, "date_of_birth": null} ] }
     })
 }
 
@@ -231,7 +231,7 @@ async fn federated_search_merges_one_person_from_two_systems_and_audits_it() {
     );
     assert_eq!(search["case_reference"], "OP-TEST-1");
     assert_eq!(search["category"], "combination");
-    assert_eq!(search["criteria"]["kind"], "Person");
+    assert_eq!(search["criteria"]["kind"], "person");
     let disclosed: Vec<&str> = search["disclosed"]
         .as_array()
         .unwrap()
@@ -313,10 +313,10 @@ fn vehicle_submission(key: &str) -> Value {
         "idempotency_key": key,
         "submission": {
             "local_id": null,
-            "handling": { "classification": "Official", "sensitive": false, "caveats": [], "grading": null, "review_date": null },
-            "entity": { "Object": { "Vehicle": {
+            "handling": { "classification": "official", "sensitive": false, "caveats": [], "grading": null, "review_date": null },
+            "entity": { "kind": "object", "type": "vehicle",
                 "vrm": "ZY19 TST", "vin": null, "make": "TESTMAKE", "model": "SAMPLE", "body_shape": null,
-                "colours": ["GREEN"], "registration_country": null } } },
+                "colours": ["GREEN"], "registration_country": null },
             "links": []
         }
     })
@@ -376,7 +376,7 @@ async fn enter_once_reaches_both_systems_and_a_retry_creates_nothing() {
         "POST",
         &format!("{}/v1/search", gw.url),
         Some(INVESTIGATOR),
-        Some(json!({"justification": "check entry", "query": {"kind": "Object", "keys": [{"Vrm": "ZY19TST"}]}})),
+        Some(json!({"justification": "check entry", "query": {"kind": "object", "keys": [{"kind":"vrm","vrm":"ZY19TST"}]}})),
     )
     .await;
     assert_eq!(s, 200, "{found}");
@@ -394,9 +394,27 @@ async fn enter_once_reaches_both_systems_and_a_retry_creates_nothing() {
         .iter()
         .filter(|r| r["operation"] == "submit")
         .collect();
-    assert_eq!(submits.len(), 3);
+    // Each write is logged twice: its intent before the vendors are called, its outcome
+    // after, linked by access id; the keyless request is refused before any intent.
+    let intents: Vec<&&Value> = submits.iter().filter(|r| r["phase"] == "intent").collect();
+    let outcomes: Vec<&&Value> = submits.iter().filter(|r| r["phase"] == "outcome").collect();
+    assert_eq!(
+        (intents.len(), outcomes.len(), submits.len()),
+        (2, 2, 5),
+        "{submits:?}"
+    );
+    for (i, o) in intents.iter().zip(&outcomes) {
+        assert_eq!(i["access_id"], o["access_id"]);
+        assert_eq!(i["outcome"], "pending");
+        assert_eq!(o["outcome"], "ok");
+    }
     assert_eq!(submits[0]["category"], "collection");
     assert_eq!(submits[0]["recipients"].as_array().unwrap().len(), 2);
+    assert_eq!(submits[0]["criteria"]["idempotency_key"], "retry-key-0001");
+    assert!(
+        !serde_json::to_string(&audit).unwrap().contains("TESTMAKE"),
+        "the log holds criteria and ids, never the submitted content"
+    );
     gw.stop().await;
 }
 
@@ -426,7 +444,7 @@ async fn every_auth_failure_is_refused_and_audited() {
         "POST",
         &format!("{}/v1/connectors/harrier-anpr/search", gw.url),
         Some(KESTREL_ONLY),
-        Some(json!({"justification": "check", "query": {"kind": "Object", "keys": [{"Vrm": "ZX51ABC"}]}})),
+        Some(json!({"justification": "check", "query": {"kind": "object", "keys": [{"kind":"vrm","vrm":"ZX51ABC"}]}})),
     )
     .await;
     assert_eq!(s, 403);
@@ -434,7 +452,7 @@ async fn every_auth_failure_is_refused_and_audited() {
         "POST",
         &format!("{}/v1/connectors/kestrel-rms/fetch", gw.url),
         Some(KESTREL_ONLY),
-        Some(json!({"justification": "check", "kind": "Person", "local_id": "NOM-000101"})),
+        Some(json!({"justification": "check", "kind": "person", "local_id": "NOM-000101"})),
     )
     .await;
     assert_eq!(s, 403);
@@ -470,7 +488,7 @@ async fn records_above_clearance_are_withheld_and_the_withholding_audited() {
     // Casey Mockridge is SECRET in Kestrel.
     let search = json!({
         "justification": "Intelligence check",
-        "query": { "kind": "Person", "keys": [ { "Name": { "surname": "Mockridge", "given_name": null, "date_of_birth": null } } ] }
+        "query": { "kind": "person", "keys": [ {"kind": "name", "surname": "Mockridge", "given_name": null, "date_of_birth": null} ] }
     });
     let url = format!("{}/v1/connectors/kestrel-rms/search", gw.url);
     let (s, official) = request("POST", &url, Some(INVESTIGATOR), Some(search.clone())).await;
@@ -521,6 +539,51 @@ async fn an_auditor_reads_the_log_and_that_read_is_audited() {
     let records = body["records"].as_array().unwrap();
     assert!(records.iter().any(|r| r["operation"] == "search"), "{body}");
     assert!(records.iter().all(|r| r["user"] == "pc-0001"));
+    // A page at a time: the next page starts after the cursor.
+    let (s, page) = request(
+        "GET",
+        &format!("{}/v1/audit?limit=1", gw.url),
+        Some(AUDITOR),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["records"].as_array().unwrap().len(), 1);
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("more records")
+        .to_string();
+    let (s, next) = request(
+        "GET",
+        &format!("{}/v1/audit?limit=1&cursor={cursor}", gw.url),
+        Some(AUDITOR),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{next}");
+    assert!(next["records"][0]["seq"].as_u64() > page["records"][0]["seq"].as_u64());
+    // Or all of it as a stream of JSON lines.
+    let (s, streamed) = request(
+        "GET",
+        &format!("{}/v1/audit?stream=true&user=pc-0001", gw.url),
+        Some(AUDITOR),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    // (One line parses as a JSON object on its own; several come back as text.)
+    let text = match &streamed {
+        Value::String(text) => text.clone(),
+        one => one.to_string(),
+    };
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        !lines.is_empty() && lines.iter().all(|r| r["user"] == "pc-0001"),
+        "{streamed}"
+    );
     let (s, _) = request(
         "GET",
         &format!("{}/v1/audit?colour=red", gw.url),

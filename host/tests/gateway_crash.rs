@@ -103,7 +103,7 @@ async fn sigkill_under_load_loses_no_acknowledged_record() {
                     .header("authorization", format!("Bearer {TOKEN}"))
                     .header("x-correlation-id", &id)
                     .body(Full::new(Bytes::from_static(
-                        br#"{"justification":"crash test","query":{"kind":"Person","text":"Examplewood","limit":2}}"#,
+                        br#"{"justification":"crash test under load","query":{"kind":"person","text":"Examplewood","limit":2}}"#,
                     )))
                     .unwrap();
                 let Ok(response) = sender.send_request(request).await else {
@@ -156,7 +156,7 @@ async fn sigkill_under_load_loses_no_acknowledged_record() {
                 .as_u64()
                 .is_some_and(|s| (200..300).contains(&s))
         })
-        .filter_map(|r| r["correlation_id"].as_str().map(str::to_string))
+        .filter_map(|r| r["client_correlation_id"].as_str().map(str::to_string))
         .collect();
     let missing: Vec<&String> = acknowledged
         .iter()

@@ -219,7 +219,7 @@ async fn ships_to_a_running_gateway(project: &Path, wasm: &Path, dir: &Path) {
             "POST",
             &format!("{gw}/v1/search"),
             Some(TOKEN),
-            Some(json!({"justification": "new project test", "query": {"kind": "Person", "text": "Examplewood"}})),
+            Some(json!({"justification": "new project test", "query": {"kind": "person", "text": "Examplewood"}})),
         )
         .await;
         if status == 200 {

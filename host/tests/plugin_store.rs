@@ -204,7 +204,7 @@ async fn install_upgrade_rollback_remove_while_serving_without_a_failed_call() {
                 let (status, body) = request(
                     "POST",
                     &format!("{url}/v1/search"),
-                    Some(json!({"justification": "store test", "query": {"kind": "Person", "text": "Examplewood"}})),
+                    Some(json!({"justification": "plugin store test", "query": {"kind": "person", "text": "Examplewood"}})),
                 )
                 .await;
                 calls.fetch_add(1, Ordering::Relaxed);
@@ -255,7 +255,7 @@ async fn install_upgrade_rollback_remove_while_serving_without_a_failed_call() {
     let (status, body) = request(
         "POST",
         &format!("{url}/v1/search"),
-        Some(json!({"justification": "store test", "query": {"kind": "Person", "text": "Examplewood"}})),
+        Some(json!({"justification": "plugin store test", "query": {"kind": "person", "text": "Examplewood"}})),
     )
     .await;
     // Nothing handles people any more: the gateway says so instead of answering empty.
@@ -264,7 +264,7 @@ async fn install_upgrade_rollback_remove_while_serving_without_a_failed_call() {
         body["error"]
             .as_str()
             .unwrap()
-            .contains("no connector you may search handles Person records"),
+            .contains("no connector you may search handles person records"),
         "{body}"
     );
 

@@ -68,7 +68,7 @@ async fn each_example_runs_under_the_policy_init_writes_for_its_demo_configurati
                 "INTEROP_KESTREL_RMS_API_KEY",
                 kestrel_rms_standin::DEFAULT_API_KEY,
             ),
-            search: r#"{"kind":"Person","text":"Examplewood","limit":2}"#,
+            search: r#"{"kind":"person","text":"Examplewood","limit":2}"#,
             expect: "Examplewood",
         },
         Example {
@@ -82,7 +82,7 @@ async fn each_example_runs_under_the_policy_init_writes_for_its_demo_configurati
                 "INTEROP_HARRIER_ANPR_TOKEN",
                 harrier_anpr_standin::DEFAULT_API_KEY,
             ),
-            search: r#"{"kind":"Object","keys":[{"Vrm":"ZX51ABC"}],"limit":2}"#,
+            search: r#"{"kind":"object","keys":[{"kind":"vrm","vrm":"ZX51ABC"}],"limit":2}"#,
             expect: "ZX51ABC",
         },
     ];

@@ -78,6 +78,8 @@ const COMPONENTS: &[(&str, &str, &str)] = &[
         "guest-legacy-v0-1",
         "guest_legacy_v0_1",
     ),
+    ("GUEST_LIAR", "guest-liar", "guest_liar"),
+    ("GUEST_LIAR_KEYS", "guest-liar-keys", "guest_liar_keys"),
 ];
 
 fn main() {

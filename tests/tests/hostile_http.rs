@@ -124,3 +124,45 @@ async fn a_trickling_upstream_is_cut_off_before_the_wall_clock() {
         Err(CallError::Timeout { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_burst_of_requests_from_one_call_is_held_to_its_bound() {
+    let vendor = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config::default())
+        .await
+        .unwrap();
+    let base = vendor.base_url();
+    let mut grant = interop_tests::grant(&base, &[]);
+    grant.limits.requests_at_once = 4;
+    let liar = interop_tests::host()
+        .load_file(interop_test_artifacts::GUEST_LIAR, grant)
+        .await
+        .unwrap();
+    // Thirty requests sent at once, each answered 300 ms later.
+    let result = liar
+        .search(&interop_tests::context(), &interop_tests::query("burst:30"))
+        .await
+        .unwrap();
+    let said = format!("{:?}", result.records[0].entity);
+    assert!(said.contains("sent 30: 30 answered, 0 refused"), "{said}");
+    assert_eq!(vendor.requests().len(), 30);
+    assert!(
+        vendor.most_at_once() <= 4,
+        "the vendor never saw more than the call's bound at once: {}",
+        vendor.most_at_once()
+    );
+
+    // The control: with a bound of 30 the same burst reaches the vendor all but at once.
+    let wide = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config::default())
+        .await
+        .unwrap();
+    let mut grant = interop_tests::grant(&wide.base_url(), &[]);
+    grant.limits.requests_at_once = 30;
+    let liar = interop_tests::host()
+        .load_file(interop_test_artifacts::GUEST_LIAR, grant)
+        .await
+        .unwrap();
+    liar.search(&interop_tests::context(), &interop_tests::query("burst:30"))
+        .await
+        .unwrap();
+    assert!(wide.most_at_once() > 4, "{}", wide.most_at_once());
+}

@@ -122,6 +122,11 @@ impl StandIn {
         self.server.requests()
     }
 
+    /// The most requests it was answering at one moment.
+    pub fn most_at_once(&self) -> u64 {
+        self.server.most_at_once()
+    }
+
     /// The incidents held now (seeded, then created ones in order of creation).
     pub fn incidents(&self) -> Vec<Incident> {
         self.server.api().store().incidents.clone()

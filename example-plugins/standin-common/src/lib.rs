@@ -48,12 +48,27 @@ pub struct RequestRecord {
 #[derive(Debug, Default)]
 pub struct Traffic {
     requests: AtomicU64,
+    /// Requests being answered now, and the most ever at once.
+    in_flight: AtomicU64,
+    most_at_once: AtomicU64,
     /// Oldest first; the oldest is dropped (in O(1): a busy stand-in logs every request) once
     /// [`MAX_LOGGED_REQUESTS`] are held.
     log: Mutex<VecDeque<RequestRecord>>,
 }
 
 impl Traffic {
+    /// The most requests this stand-in was answering at one moment.
+    pub fn most_at_once(&self) -> u64 {
+        self.most_at_once.load(Ordering::SeqCst)
+    }
+
+    /// One more request is being answered; the returned guard says when it no longer is.
+    fn begin(self: &Arc<Self>) -> InFlight {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_at_once.fetch_max(now, Ordering::SeqCst);
+        InFlight(self.clone())
+    }
+
     /// Counts and logs one request.
     pub fn record(&self, method: &Method, target: &str, headers: &HeaderMap) {
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -481,6 +496,15 @@ async fn handle<A: Api>(api: &A, traffic: &Traffic, req: Request<Incoming>) -> R
     respond::<A>(api.handle(request), trickle)
 }
 
+/// A request being answered, until dropped.
+struct InFlight(Arc<Traffic>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Serves `api` on `listener` until the returned future is dropped (aborting the task that
 /// runs it also closes every open connection).
 pub async fn serve<A: Api>(listener: TcpListener, api: Arc<A>, traffic: Arc<Traffic>) {
@@ -496,7 +520,10 @@ pub async fn serve<A: Api>(listener: TcpListener, api: Arc<A>, traffic: Arc<Traf
                         let service = service_fn(move |req| {
                             let api = api.clone();
                             let traffic = traffic.clone();
-                            async move { Ok::<_, Infallible>(handle(&*api, &traffic, req).await) }
+                            async move {
+                                let _answering = traffic.begin();
+                                Ok::<_, Infallible>(handle(&*api, &traffic, req).await)
+                            }
                         });
                         let _ = http1::Builder::new()
                             .serve_connection(TokioIo::new(stream), service)
@@ -553,6 +580,11 @@ impl<A: Api> Server<A> {
     /// The base URL followed by `path`, e.g. `url("/_fault/delay/200")` for a slow vendor.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url())
+    }
+
+    /// The most requests it was answering at one moment.
+    pub fn most_at_once(&self) -> u64 {
+        self.traffic.most_at_once()
     }
 
     /// How many requests it has received.

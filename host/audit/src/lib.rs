@@ -13,6 +13,12 @@
 //!   every 100 records or second a checkpoint line signed with the gateway's Ed25519 key pins
 //!   the chain, and `audit.head` (replaced atomically) names the newest checkpoint, so cutting
 //!   lines off the end is caught as well as editing, deleting or reordering them.
+//! - **Small and always readable.** Records are typed (no free-form JSON), free text is capped,
+//!   and ids that do not fit one line go into continuation records (see [`AuditRecord`]), so
+//!   whatever the writer writes, the reader, [`verify()`] and [`AuditLog::open`] read.
+//! - **Writes in two steps.** A write is logged as intent ([`Phase::Intent`]) before the vendor
+//!   is called and as outcome after, linked by `access_id`; [`verify()`] lists intents with
+//!   no outcome.
 //! - **A crash is not tampering.** A crash can only leave the last line without its newline;
 //!   [`verify()`] reports that as a torn tail, and [`AuditLog::open`] moves it aside and goes on.
 //!
@@ -42,7 +48,11 @@
 //! let mut r = AuditRecord::new(AuditEvent::Access, "search");
 //! r.user = Some("pc-1234".into());
 //! r.category = Some(S62Category::Consultation);
-//! r.criteria = Some(serde_json::json!({"kind": "person", "text": "Examplewood"}));
+//! r.criteria = Some(interop_audit::Criteria {
+//!     kind: Some("person".into()),
+//!     text: Some("Examplewood".into()),
+//!     ..Default::default()
+//! });
 //! r.subjects = vec!["person:examplewood".into()];
 //! r.outcome = Outcome::Ok;
 //! r.status = 200;
@@ -70,9 +80,16 @@ use std::path::{Path, PathBuf};
 
 pub use key::{KEY_FILE, PUB_FILE};
 pub use line::{Checkpoint, Head};
-pub use query::{Filter, Hit, parse_time, query, query_hits};
-pub use record::{Appended, AuditEvent, AuditRecord, ConnectorRef, Outcome, S62Category};
-pub use verify::{CheckpointSummary, Problem, ProblemKind, TornTail, VerifyReport, verify};
+pub use query::{Filter, Hit, Page, Reader, parse_time, query, query_hits, query_page};
+pub use record::{
+    Appended, AuditEvent, AuditRecord, ConnectorRef, Criteria, CriteriaKey, MAX_CRITERIA_ENTRIES,
+    MAX_ID_BYTES_PER_LINE, MAX_IDS_PER_LINE, MAX_LABEL_CHARS, MAX_TEXT_CHARS, Outcome, Phase,
+    S62Category, cap,
+};
+pub use verify::{
+    CheckpointSummary, MAX_OPEN_INTENTS_LISTED, OpenIntent, Problem, ProblemKind, TornTail,
+    VerifyReport, verify,
+};
 pub use writer::{AuditLog, Options, WriterStats};
 
 /// The log's file name in its directory.

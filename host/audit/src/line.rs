@@ -253,7 +253,10 @@ mod tests {
     #[test]
     fn sealed_line_parses_back_with_matching_hash() {
         let mut r = AuditRecord::new(AuditEvent::Access, "search");
-        r.criteria = Some(serde_json::json!({"text": "Examplewood", "n": 1.5e300}));
+        r.criteria = Some(crate::record::Criteria {
+            text: Some("Examplewood \u{202e}\u{0}".into()),
+            ..Default::default()
+        });
         let s = seal_record(7, &genesis_prev(), &r).unwrap();
         assert_eq!(s.bytes.last(), Some(&b'\n'));
         let line = parse_line(&s.bytes[..s.bytes.len() - 1]).unwrap();

@@ -106,7 +106,8 @@ pub fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
     }
 }
 
-/// A record found by [`query_hits`], with where it sits in the log.
+/// A record found by [`query_hits`], with where it sits in the log. A record written with
+/// continuation records comes back whole: their ids are put back into it.
 #[derive(Debug, Clone)]
 pub struct Hit {
     /// Its seq.
@@ -115,6 +116,110 @@ pub struct Hit {
     pub line: u64,
     /// The record.
     pub record: AuditRecord,
+}
+
+/// Reads a log's records in order, one at a time, skipping checkpoints, putting continuation
+/// records back into the record they continue, and stopping at a torn last line (one without
+/// its newline: a crash mid-write). It trusts what it reads; [`verify`](super::verify())
+/// checks.
+pub struct Reader<R> {
+    input: R,
+    path: std::path::PathBuf,
+    line: u64,
+    pending: Option<Hit>,
+    done: bool,
+}
+
+impl Reader<std::io::BufReader<std::fs::File>> {
+    /// A reader of the log at `log`.
+    ///
+    /// # Errors
+    /// When the file cannot be opened.
+    pub fn open(log: &Path) -> Result<Self, AuditError> {
+        let file = std::fs::File::open(log).map_err(|e| AuditError::io(log, "read", e))?;
+        Ok(Reader::new(log, std::io::BufReader::new(file)))
+    }
+}
+
+impl<R: std::io::BufRead> Reader<R> {
+    /// A reader of `input`, the contents of `path` (named in errors).
+    pub fn new(path: &Path, input: R) -> Self {
+        Reader {
+            input,
+            path: path.to_path_buf(),
+            line: 0,
+            pending: None,
+            done: false,
+        }
+    }
+
+    /// The next whole line's record or checkpoint, or `None` at the end.
+    fn next_line(&mut self) -> Option<Result<(u64, Entry), AuditError>> {
+        if self.done {
+            return None;
+        }
+        let mut text = Vec::new();
+        match self.input.read_until(b'\n', &mut text) {
+            Ok(0) => {
+                self.done = true;
+                return None;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.done = true;
+                return Some(Err(AuditError::io(&self.path, "read", e)));
+            }
+        }
+        // Only whole lines: a last line without its newline was cut short by a crash.
+        if text.pop() != Some(b'\n') {
+            self.done = true;
+            return None;
+        }
+        self.line += 1;
+        Some(
+            line::parse_line(&text)
+                .map(|p| (p.seq, p.entry))
+                .map_err(|why| {
+                    self.done = true;
+                    AuditError::Malformed {
+                        path: self.path.clone(),
+                        line: self.line,
+                        message: format!("{why}; run `interop audit verify` on it"),
+                    }
+                }),
+        )
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for Reader<R> {
+    type Item = Result<Hit, AuditError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.next_line() {
+                None => return self.pending.take().map(Ok),
+                Some(Err(e)) => return Some(Err(e)),
+                Some(Ok((_, Entry::Checkpoint(_)))) => {}
+                Some(Ok((seq, Entry::Record(record)))) => {
+                    let record = *record;
+                    if let Some(of) = record.continuation_of {
+                        if let Some(p) = self.pending.as_mut().filter(|p| p.seq == of) {
+                            p.record.absorb(record);
+                        }
+                        continue;
+                    }
+                    let hit = Hit {
+                        seq,
+                        line: self.line,
+                        record,
+                    };
+                    if let Some(done) = self.pending.replace(hit) {
+                        return Some(Ok(done));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The records in `log` that match `filter`, in log order.
@@ -135,27 +240,53 @@ pub fn query(log: &Path, filter: &Filter) -> Result<Vec<AuditRecord>, AuditError
 /// When the log cannot be read, or a whole line is not an audit line (then run
 /// `interop audit verify`).
 pub fn query_hits(log: &Path, filter: &Filter) -> Result<Vec<Hit>, AuditError> {
-    let bytes = std::fs::read(log).map_err(|e| AuditError::io(log, "read", e))?;
     let mut hits = Vec::new();
-    // Only whole lines: a last line without its newline was cut short by a crash.
-    for (i, text) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
-        let Some(text) = text.strip_suffix(b"\n") else {
-            break;
-        };
-        let parsed = line::parse_line(text).map_err(|why| AuditError::Malformed {
-            path: log.to_path_buf(),
-            line: i as u64 + 1,
-            message: format!("{why}; run `interop audit verify` on it"),
-        })?;
-        if let Entry::Record(record) = parsed.entry
-            && filter.matches(&record)
-        {
-            hits.push(Hit {
-                seq: parsed.seq,
-                line: i as u64 + 1,
-                record: *record,
-            });
+    for hit in Reader::open(log)? {
+        let hit = hit?;
+        if filter.matches(&hit.record) {
+            hits.push(hit);
         }
     }
     Ok(hits)
+}
+
+/// One page of matching records.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The records, in log order.
+    pub records: Vec<Hit>,
+    /// When more may match: pass it back as `after` for the next page (the seq of the last
+    /// record on this one).
+    pub next: Option<u64>,
+}
+
+/// At most `limit` records of `log` that match `filter` and come after seq `after`.
+///
+/// # Errors
+/// As [`query_hits`].
+pub fn query_page(
+    log: &Path,
+    filter: &Filter,
+    after: Option<u64>,
+    limit: usize,
+) -> Result<Page, AuditError> {
+    let mut records = Vec::new();
+    let mut more = false;
+    for hit in Reader::open(log)? {
+        let hit = hit?;
+        if after.is_some_and(|a| hit.seq <= a) || !filter.matches(&hit.record) {
+            continue;
+        }
+        if records.len() == limit {
+            more = true;
+            break;
+        }
+        records.push(hit);
+    }
+    let next = if more {
+        records.last().map(|h| h.seq)
+    } else {
+        None
+    };
+    Ok(Page { records, next })
 }

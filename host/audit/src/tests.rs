@@ -28,7 +28,11 @@ fn rec(i: u64) -> AuditRecord {
     r.role = Some("investigator".into());
     r.justification = Some("Enquiry into burglary KR/2026/000301".into());
     r.category = Some(S62Category::Consultation);
-    r.criteria = Some(serde_json::json!({"kind": "person", "text": format!("Example{i}")}));
+    r.criteria = Some(Criteria {
+        kind: Some("person".into()),
+        text: Some(format!("Example{i}")),
+        ..Criteria::default()
+    });
     r.connectors = vec![ConnectorRef {
         id: if i.is_multiple_of(2) {
             "kestrel-rms"
@@ -614,4 +618,225 @@ async fn query_filters_by_user_connector_subject_time_and_operation() {
         .unwrap();
     std::io::Write::write_all(&mut f, b"{\"seq\":99,\"pr").unwrap();
     assert_eq!(find(Filter::default()).len(), 10);
+}
+
+#[tokio::test]
+async fn a_write_logged_as_intent_without_outcome_is_reported_not_tampering() {
+    let dir = scratch("intent");
+    let log = AuditLog::open_with(&dir, "gw-test", opts(100))
+        .await
+        .unwrap();
+    for (id, phases) in [
+        ("a-1", &[Phase::Intent, Phase::Outcome][..]),
+        ("a-2", &[Phase::Intent][..]),
+    ] {
+        for phase in phases {
+            let mut r = AuditRecord::new(AuditEvent::Access, "submit");
+            r.access_id = Some(id.into());
+            r.phase = Some(*phase);
+            r.user = Some("pc-1".into());
+            r.correlation_id = format!("c-{id}");
+            r.connectors = vec![ConnectorRef {
+                id: "kestrel-rms".into(),
+                ..ConnectorRef::default()
+            }];
+            log.append(r).await.unwrap();
+        }
+    }
+    log.close().await.unwrap();
+    let report = verify(&dir.join(LOG_FILE), None).unwrap();
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(report.open_intents_total, 1, "{report}");
+    assert_eq!(report.open_intents[0].access_id, "a-2");
+    assert_eq!(report.open_intents[0].connectors, ["kestrel-rms"]);
+    let text = report.to_string();
+    assert!(
+        text.contains("WRITES WITH NO OUTCOME") && text.contains("c-a-2"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn continuations_come_back_whole_and_out_of_place_ones_are_caught() {
+    let dir = scratch("continuations");
+    let log = AuditLog::open_with(&dir, "gw-test", opts(3)).await.unwrap();
+    let mut big = rec(1);
+    big.disclosed = (0..(MAX_IDS_PER_LINE * 2 + 5))
+        .map(|i| format!("kestrel-rms:person:NOM-{i:06}"))
+        .collect();
+    log.append(rec(0)).await.unwrap();
+    let appended = log.append(big.clone()).await.unwrap();
+    log.append(rec(2)).await.unwrap();
+    log.close().await.unwrap();
+    let path = dir.join(LOG_FILE);
+    assert!(verify(&path, None).unwrap().is_ok());
+    let hits = query_hits(&path, &Filter::default()).unwrap();
+    assert_eq!(hits.len(), 3, "continuations are not separate records");
+    assert_eq!(hits[1].seq, appended.seq);
+    assert_eq!(hits[1].record.disclosed, big.disclosed);
+    assert_eq!(hits[1].record.continuations, 2);
+    // Ids in a continuation are found by subject queries too.
+    let last = big.disclosed.last().unwrap().clone();
+    let found = query(
+        &path,
+        &Filter {
+            subject: Some(last),
+            ..Filter::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(found.len(), 1);
+    // Pages: one record at a time, each page naming where the next starts.
+    let first = query_page(&path, &Filter::default(), None, 2).unwrap();
+    assert_eq!(first.records.len(), 2);
+    let second = query_page(&path, &Filter::default(), first.next, 2).unwrap();
+    assert_eq!(second.records.len(), 1);
+    assert_eq!(second.next, None);
+    assert_eq!(second.records[0].record.correlation_id, "c-2");
+}
+
+/// Strings an attacker might send: control characters, bidi controls, zero-width characters,
+/// JSON-looking nesting, quotes and backslashes, at up to several times the caps.
+fn hostile_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        9 => light_text(),
+        1 => Just("é".repeat(MAX_TEXT_CHARS + 7)),
+        1 => (1usize..600).prop_map(|n| format!("{}{}", "[".repeat(n), "]".repeat(n))),
+    ]
+}
+
+/// Ids: many short hostile ones, sometimes one longer than a whole line's budget.
+fn hostile_ids() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
+    use proptest::prelude::*;
+    (
+        proptest::collection::vec(light_text(), 0..(MAX_IDS_PER_LINE + 40)),
+        proptest::option::weighted(0.2, Just("x".repeat(MAX_ID_BYTES_PER_LINE + 1))),
+    )
+        .prop_map(|(mut ids, giant)| {
+            ids.extend(giant);
+            ids
+        })
+}
+
+fn light_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let piece = prop_oneof![
+        "[\\x00-\\x1f\\x7f]{1,8}",
+        "[\\u{80}-\\u{9f}]{1,4}",
+        "[\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}\\u{200b}-\\u{200f}\\u{feff}]{1,6}",
+        "[a-zA-Z0-9 ]{1,40}",
+        "[\"\\\\{}\\[\\]:,]{1,20}",
+        "\\PC{1,20}",
+        (1usize..40).prop_map(|n| "{\"a\":".repeat(n)),
+    ];
+    proptest::collection::vec(piece, 0..6).prop_map(|v| v.concat())
+}
+
+fn hostile_record() -> impl proptest::strategy::Strategy<Value = AuditRecord> {
+    use proptest::prelude::*;
+    let text = hostile_text;
+    let opt = || proptest::option::of(hostile_text());
+    let ids = hostile_ids;
+    (
+        (opt(), opt(), opt(), opt(), text(), text()),
+        (ids(), ids(), proptest::collection::vec(text(), 0..4)),
+        (
+            opt(),
+            proptest::collection::vec((text(), text()), 0..4),
+            proptest::collection::vec((text(), text()), 0..40),
+            opt(),
+            opt(),
+        ),
+    )
+        .prop_map(
+            |(
+                (user, justification, case_reference, detail, operation, correlation_id),
+                (disclosed, withheld_ids, subjects),
+                (criteria_text, keys, filters, local_id, client_correlation_id),
+            )| {
+                let mut r = AuditRecord::new(AuditEvent::Access, operation);
+                r.user = user;
+                r.justification = justification;
+                r.case_reference = case_reference;
+                r.detail = detail;
+                r.correlation_id = correlation_id;
+                r.client_correlation_id = client_correlation_id;
+                r.disclosed = disclosed;
+                r.withheld_ids = withheld_ids;
+                r.subjects = subjects;
+                r.criteria = Some(Criteria {
+                    kind: Some("person".into()),
+                    text: criteria_text,
+                    keys: keys
+                        .into_iter()
+                        .map(|(kind, value)| CriteriaKey {
+                            kind,
+                            value,
+                            ..CriteriaKey::default()
+                        })
+                        .collect(),
+                    local_id,
+                    filters: filters.into_iter().collect(),
+                    ..Criteria::default()
+                });
+                r
+            },
+        )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        // Each case writes, syncs, verifies and reopens a log: a few dozen cover the
+        // generators' mixes without making the suite slow.
+        cases: 24,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Whatever the writer writes, the reader, `verify`, `query` and the start-up check read,
+    /// with every id whole and every text field within its cap.
+    #[test]
+    fn whatever_the_writer_writes_every_reader_reads(
+        records in proptest::collection::vec(hostile_record(), 1..4)
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let dir = scratch("prop");
+            let log = AuditLog::open_with(&dir, "gw-prop", opts(2)).await.unwrap();
+            for r in &records {
+                log.append(r.clone()).await.unwrap();
+            }
+            log.close().await.unwrap();
+            let path = dir.join(LOG_FILE);
+            let report = verify(&path, None).unwrap();
+            assert!(report.is_ok(), "{report}");
+            let hits = query_hits(&path, &Filter::default()).unwrap();
+            assert_eq!(hits.len(), records.len());
+            for (hit, written) in hits.iter().zip(&records) {
+                let got = &hit.record;
+                assert_eq!(got.disclosed, written.disclosed, "ids are never cut");
+                assert_eq!(got.withheld_ids, written.withheld_ids);
+                assert_eq!(got.subjects, written.subjects);
+                assert_eq!(
+                    got.criteria.as_ref().and_then(|c| c.local_id.clone()),
+                    written.criteria.as_ref().and_then(|c| c.local_id.clone())
+                );
+                for text in [&got.justification, &got.case_reference, &got.detail].into_iter().flatten() {
+                    assert!(text.chars().count() <= MAX_TEXT_CHARS);
+                }
+                assert!(got.operation.chars().count() <= MAX_LABEL_CHARS);
+                assert!(got.correlation_id.chars().count() <= MAX_LABEL_CHARS);
+            }
+            // Every line on its own is small apart from ids, whatever the request carried.
+            for line in lines(&path) {
+                assert!(line::parse_line(line.as_bytes()).is_ok());
+            }
+            // The next start reads it and appends after it.
+            let again = AuditLog::open_with(&dir, "gw-prop", opts(2)).await.unwrap();
+            again.append(rec(1)).await.unwrap();
+            again.close().await.unwrap();
+            assert!(verify(&path, None).unwrap().is_ok());
+            let _ = std::fs::remove_dir_all(&dir);
+        });
+    }
 }

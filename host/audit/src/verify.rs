@@ -15,6 +15,7 @@ use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 
 use super::line::{self, Entry, Head};
+use super::record::Phase;
 use super::{AuditError, key};
 
 /// What `verify` found.
@@ -43,6 +44,37 @@ pub struct VerifyReport {
     pub torn: Option<TornTail>,
     /// The first sign of tampering, if any.
     pub problem: Option<Problem>,
+    /// Writes logged as intent with no outcome after them (oldest first, at most
+    /// [`MAX_OPEN_INTENTS_LISTED`]): the vendor may or may not have made the change. Not
+    /// tampering; each needs a look at the vendor's system.
+    pub open_intents: Vec<OpenIntent>,
+    /// How many there are in all.
+    pub open_intents_total: u64,
+}
+
+/// Most open intents a report lists by name (it counts them all). A healthy log has none; a
+/// crash leaves at most the writes in flight at that moment.
+pub const MAX_OPEN_INTENTS_LISTED: usize = 100;
+
+/// A write whose intent is in the log and whose outcome is not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenIntent {
+    /// The intent record's seq.
+    pub seq: u64,
+    /// Its 1-based line.
+    pub line: u64,
+    /// The access id an outcome would carry.
+    pub access_id: String,
+    /// When the intent was written.
+    pub time: String,
+    /// Who asked.
+    pub user: Option<String>,
+    /// The operation (`submit`).
+    pub operation: String,
+    /// The connectors it was about to reach.
+    pub connectors: Vec<String>,
+    /// The gateway's correlation id of the request.
+    pub correlation_id: String,
 }
 
 /// A checkpoint that verified.
@@ -168,6 +200,29 @@ impl fmt::Display for VerifyReport {
                     )?,
                     None => write!(f, "; no checkpoint yet")?,
                 }
+                if self.open_intents_total > 0 {
+                    write!(
+                        f,
+                        "\nWRITES WITH NO OUTCOME: {} write(s) were logged as intent with no outcome \
+                         after them (a crash or a failed audit write while the vendor was called); \
+                         check each in the vendor's system:",
+                        self.open_intents_total
+                    )?;
+                    for i in &self.open_intents {
+                        write!(
+                            f,
+                            "\n  seq {} line {} at {}: {} by {} to {} (access {}, correlation {})",
+                            i.seq,
+                            i.line,
+                            i.time,
+                            i.operation,
+                            i.user.as_deref().unwrap_or("-"),
+                            i.connectors.join(","),
+                            i.access_id,
+                            i.correlation_id
+                        )?;
+                    }
+                }
                 if let Some(t) = &self.torn {
                     write!(
                         f,
@@ -252,7 +307,14 @@ pub(crate) fn scan(log: &Path, bytes: &[u8], key: &VerifyingKey, head: HeadState
         unsigned_tail: 0,
         torn: None,
         problem: None,
+        open_intents: Vec::new(),
+        open_intents_total: 0,
     };
+    // Intents by access id, waiting for their outcome.
+    let mut intents: std::collections::BTreeMap<String, OpenIntent> =
+        std::collections::BTreeMap::new();
+    // The seq of the last record that was not a continuation: what a continuation continues.
+    let mut last_main: Option<u64> = None;
     let lines: Vec<&[u8]> = bytes[..whole]
         .split_inclusive(|&b| b == b'\n')
         .map(|l| &l[..l.len() - 1])
@@ -389,7 +451,47 @@ pub(crate) fn scan(log: &Path, bytes: &[u8], key: &VerifyingKey, head: HeadState
                 });
                 r.unsigned_tail = 0;
             }
-            Entry::Record(_) => {
+            Entry::Record(record) => {
+                match record.continuation_of {
+                    Some(of) if last_main != Some(of) => {
+                        r.problem = fail(
+                            ProblemKind::Malformed,
+                            seq,
+                            format!(
+                                "a continuation of seq {of} out of place: it must follow that \
+                                 record or another of its continuations"
+                            ),
+                        );
+                        break;
+                    }
+                    Some(_) => {}
+                    None => last_main = Some(parsed.seq),
+                }
+                match (record.phase, &record.access_id) {
+                    (Some(Phase::Intent), Some(id)) if record.continuation_of.is_none() => {
+                        intents.insert(
+                            id.clone(),
+                            OpenIntent {
+                                seq: parsed.seq,
+                                line: line_no,
+                                access_id: id.clone(),
+                                time: record.time.clone(),
+                                user: record.user.clone(),
+                                operation: record.operation.clone(),
+                                connectors: record
+                                    .connectors
+                                    .iter()
+                                    .map(|c| c.id.clone())
+                                    .collect(),
+                                correlation_id: record.correlation_id.clone(),
+                            },
+                        );
+                    }
+                    (Some(Phase::Outcome), Some(id)) => {
+                        intents.remove(id);
+                    }
+                    _ => {}
+                }
                 r.records += 1;
                 r.unsigned_tail += 1;
             }
@@ -404,6 +506,11 @@ pub(crate) fn scan(log: &Path, bytes: &[u8], key: &VerifyingKey, head: HeadState
     if r.problem.is_none() {
         r.problem = check_head(&r, head, key, &key_hex, hash_at_head);
     }
+    r.open_intents_total = intents.len() as u64;
+    let mut open: Vec<OpenIntent> = intents.into_values().collect();
+    open.sort_by_key(|i| i.seq);
+    open.truncate(MAX_OPEN_INTENTS_LISTED);
+    r.open_intents = open;
     r
 }
 

@@ -493,27 +493,50 @@ impl Writer {
             if record.gateway.is_empty() {
                 record.gateway.clone_from(&self.gateway);
             }
-            let sealed = match line::seal_record(self.next_seq, &self.prev, &record) {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = reply.send(Err(AuditError::WriterFailed(format!(
-                        "the record cannot be written as JSON: {e}"
-                    ))));
-                    continue;
+            // Text capped, and ids that do not fit one line moved into continuation records
+            // that follow it: whatever a request carried, each line stays small and readable.
+            let first_seq = self.next_seq;
+            let parts = (*record).into_lines(first_seq);
+            let mut sealed_parts = Vec::with_capacity(parts.len());
+            let mut prev = self.prev.clone();
+            let mut failed = None;
+            for (i, part) in parts.iter().enumerate() {
+                match line::seal_record(first_seq + i as u64, &prev, part) {
+                    Ok(s) => {
+                        prev.clone_from(&s.hash);
+                        sealed_parts.push(s);
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
                 }
-            };
-            buf.extend_from_slice(&sealed.bytes);
+            }
+            if let Some(e) = failed {
+                let _ = reply.send(Err(AuditError::WriterFailed(format!(
+                    "the record cannot be written as JSON: {e}"
+                ))));
+                continue;
+            }
+            let first_hash = sealed_parts
+                .first()
+                .map(|s| s.hash.clone())
+                .unwrap_or_default();
+            for sealed in sealed_parts {
+                buf.extend_from_slice(&sealed.bytes);
+                self.next_seq += 1;
+                self.prev = sealed.hash;
+                self.records += 1;
+                self.since_checkpoint += 1;
+            }
             done.push((
                 reply,
                 Appended {
-                    seq: self.next_seq,
-                    hash: sealed.hash.clone(),
+                    seq: first_seq,
+                    hash: first_hash,
                 },
             ));
-            self.next_seq += 1;
-            self.prev = sealed.hash;
-            self.records += 1;
-            self.since_checkpoint += 1;
+            // A checkpoint never falls between a record and its continuations.
             if self.since_checkpoint >= self.options.checkpoint_every {
                 head = Some(self.checkpoint(&mut buf)?);
             }

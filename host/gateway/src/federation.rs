@@ -11,10 +11,77 @@
 //!
 //! Grouping only puts records side by side; it never merges their fields, so an officer sees
 //! what each system says, with its source and handling.
+//!
+//! The fan-out is here too: one call per target connector, all at once, each timed into the
+//! metrics.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::Plugin;
+use super::metrics::Metrics;
+use interop_sandbox::CallError;
 use interop_sandbox::types::{Classification, Entity, PoleObject, PoleRecord};
+
+/// Run one connector call, counted in the metrics whether it finishes, fails or is dropped
+/// (a client that goes away drops the request's future mid-call).
+pub(crate) async fn timed<T>(
+    metrics: &Metrics,
+    plugin: &Plugin,
+    operation: &str,
+    call: impl Future<Output = Result<T, CallError>>,
+) -> Result<T, CallError> {
+    struct Running<'a> {
+        metrics: &'a Metrics,
+        id: &'a str,
+        operation: &'a str,
+        started: Instant,
+        class: &'static str,
+    }
+    impl Drop for Running<'_> {
+        fn drop(&mut self) {
+            self.metrics
+                .finished(self.id, self.operation, self.class, self.started.elapsed());
+        }
+    }
+    let id = &plugin.connector.info().id;
+    metrics.started(id);
+    let mut running = Running {
+        metrics,
+        id,
+        operation,
+        started: Instant::now(),
+        class: "cancelled",
+    };
+    let result = call.await;
+    running.class = result.as_ref().map_or_else(CallError::class, |_| "ok");
+    result
+}
+
+/// Call every target at once with `call`; each result with how long it took, in target order.
+pub(crate) async fn fan_out<'a, T, F, Fut>(
+    metrics: &'a Metrics,
+    targets: &'a [(Arc<Plugin>, String)],
+    operation: &'a str,
+    call: F,
+) -> Vec<(Arc<Plugin>, Result<T, CallError>, Duration)>
+where
+    F: Fn(&'a Plugin, &'a str) -> Fut,
+    Fut: Future<Output = Result<T, CallError>> + 'a,
+{
+    let calls = targets.iter().map(|(plugin, role)| {
+        let fut = call(plugin, role);
+        async move {
+            let started = Instant::now();
+            let result = timed(metrics, plugin, operation, fut).await;
+            (plugin.clone(), result, started.elapsed())
+        }
+    });
+    futures::future::join_all(calls).await
+}
 
 /// One record and the connector it came from.
 #[derive(Debug, Clone, Serialize)]

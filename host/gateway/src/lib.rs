@@ -15,22 +15,31 @@
 //! | route | who | what |
 //! |---|---|---|
 //! | `GET /healthz` | anyone | liveness |
-//! | `GET /metrics` | anyone | Prometheus metrics |
+//! | `GET /metrics` | the scrape token (`[metrics]`), or loopback clients when none is set | Prometheus metrics |
 //! | `GET /openapi.json` | anyone | the API description |
 //! | `GET /v1/connectors` | any user | installed connectors, their describe answers, signer, health |
 //! | `POST /v1/search` | role with `search` | federated search across connectors |
 //! | `POST /v1/connectors/{id}/search\|fetch\|submit` | role with that operation | one connector |
 //! | `POST /v1/submit` | role with `submit` | enter once: one entity to every connector that takes it |
-//! | `GET /v1/audit` | role with `audit = true` | query the audit log (the read is audited) |
+//! | `GET /v1/audit` | role with `audit = true` | query the audit log, a page at a time (the read is audited) |
+//!
+//! Every `/v1` answer is audited before it leaves: a request becomes an `Access` holding its
+//! audit record, and the only ways to a response write that record first (see `access.rs`).
 
 #![deny(missing_docs)]
 #![cfg_attr(not(test), forbid(clippy::unwrap_used))]
 
-pub mod config;
+/// The gateway's configuration file (parsed in `interop-api`, which links no wasmtime).
+pub use interop_api::config;
+mod access;
+mod auth;
 pub mod federation;
+mod handlers;
+mod listener;
 pub mod metrics;
+mod openapi;
 mod reload;
-mod routes;
+mod router;
 pub mod store;
 
 pub use reload::verifier;
@@ -38,7 +47,7 @@ pub use reload::verifier;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -50,9 +59,6 @@ use interop_sandbox::Host;
 use interop_sandbox::policy::Policy;
 use interop_sandbox::signing::{self, KeyId, PublicKey, SignatureError, TrustStore};
 use metrics::Metrics;
-
-/// How long a shutdown waits for calls in flight before it gives up on them.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// An installed connector as the gateway runs it.
 pub struct Plugin {
@@ -77,6 +83,8 @@ pub(crate) struct State {
     plugins: std::sync::RwLock<Arc<Vec<Arc<Plugin>>>>,
     pub(crate) audit: AuditLog,
     pub(crate) metrics: Metrics,
+    /// Which refused unauthenticated requests get a record of their own.
+    pub(crate) auth_failures: auth::FailureLimiter,
     pub(crate) started: Instant,
     /// The plugin store and what has been applied from it.
     store: Option<reload::Watch>,
@@ -142,7 +150,7 @@ impl Gateway {
                     config.source.display()
                 );
             }
-            routes::audit_admin(&audit, "connector-loaded", &plugin).await?;
+            access::audit_admin(&audit, "connector-loaded", &plugin).await?;
             tracing::info!(
                 "connector {} {} loaded from {} under {}, {}",
                 id,
@@ -165,6 +173,7 @@ impl Gateway {
             plugins: std::sync::RwLock::new(Arc::new(plugins)),
             audit,
             metrics: Metrics::default(),
+            auth_failures: auth::FailureLimiter::default(),
             started: Instant::now(),
             store,
         });
@@ -203,7 +212,9 @@ impl Gateway {
             Some((cert, key)) => Some(tls_acceptor(cert, key)?),
             None => None,
         };
-        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        for p in self.state.plugins().iter() {
+            self.state.metrics.known(&p.connector.info().id);
+        }
         let watcher = self.state.store.as_ref().map(|watch| {
             let state = self.state.clone();
             let poll = watch.poll();
@@ -218,78 +229,21 @@ impl Gateway {
                 }
             })
         });
-        let builder =
-            hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-        tokio::pin!(shutdown);
-        loop {
-            let (stream, peer) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        tracing::warn!("accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-                () = &mut shutdown => break,
-            };
-            // Answers go out whole in one write; waiting for the client's ACK (Nagle) only
-            // delays the next one on a keep-alive connection.
-            let _ = stream.set_nodelay(true);
-            let state = self.state.clone();
-            let service = hyper::service::service_fn(move |req| {
-                let state = state.clone();
-                async move { Ok::<_, std::convert::Infallible>(routes::handle(state, req, peer).await) }
-            });
-            match &tls {
-                Some(acceptor) => {
-                    let acceptor = acceptor.clone();
-                    let builder = builder.clone();
-                    let watcher = graceful.watcher();
-                    tokio::spawn(async move {
-                        let stream = match tokio::time::timeout(
-                            Duration::from_secs(10),
-                            acceptor.accept(stream),
-                        )
-                        .await
-                        {
-                            Ok(Ok(s)) => s,
-                            Ok(Err(e)) => {
-                                tracing::debug!("TLS handshake with {peer} failed: {e}");
-                                return;
-                            }
-                            Err(_) => return,
-                        };
-                        let conn = builder
-                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                            .into_owned();
-                        if let Err(e) = watcher.watch(conn).await {
-                            tracing::debug!("connection from {peer}: {e}");
-                        }
-                    });
-                }
-                None => {
-                    let conn = builder
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .into_owned();
-                    let fut = graceful.watch(conn);
-                    tokio::spawn(async move {
-                        if let Err(e) = fut.await {
-                            tracing::debug!("connection from {peer}: {e}");
-                        }
-                    });
-                }
-            }
-        }
+        listener::serve(self.state.clone(), listener, tls, shutdown).await;
         if let Some(w) = watcher {
             w.abort();
         }
-        tracing::info!("shutting down: finishing calls in flight");
-        if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-            .await
-            .is_err()
-        {
-            tracing::warn!("calls still running after {SHUTDOWN_GRACE:?}; stopping anyway");
+        let unrecorded = self.state.auth_failures.unrecorded();
+        if unrecorded > 0 {
+            let mut r = interop_audit::AuditRecord::new(
+                interop_audit::AuditEvent::AuthFailure,
+                "auth-failures-unrecorded",
+            );
+            r.outcome = interop_audit::Outcome::Refused;
+            r.suppressed = unrecorded;
+            r.policy_decision =
+                "refused: credentials missing or wrong, over the per-client record rate".into();
+            self.state.audit.append(r).await?;
         }
         self.state.audit.close().await?;
         Ok(())
@@ -304,6 +258,29 @@ impl Gateway {
     pub fn plugins(&self) -> Arc<Vec<Arc<Plugin>>> {
         self.state.plugins()
     }
+}
+
+/// A correlation id unique to this request: a random prefix chosen once per process (so ids
+/// from different runs of the gateway do not collide) and a counter. The gateway issues it;
+/// a client's own id is kept beside it. It names a request in logs and the audit trail;
+/// nothing relies on it being unguessable, so it costs no system call per request.
+pub(crate) fn new_id() -> String {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| {
+        let mut bytes = [0u8; 8];
+        if getrandom::getrandom(&mut bytes).is_err() {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            bytes.copy_from_slice(&nanos.to_le_bytes()[..8]);
+        }
+        u64::from_le_bytes(bytes) & 0xffff_ffff_ffff
+    });
+    let n = NEXT.fetch_add(1, Ordering::Relaxed) & 0xffff_ffff_ffff;
+    format!("{prefix:012x}{n:012x}")
 }
 
 /// A connector the trust store refused, before it was compiled.
@@ -323,7 +300,8 @@ fn trust_store(config: &GatewayConfig) -> anyhow::Result<TrustStore> {
         .with_context(in_config)?;
     for revoked in &config.trust.revoked {
         let id = match revoked {
-            Revoked::KeyId(id) => id.clone(),
+            Revoked::KeyId(id) => KeyId::parse(id)
+                .with_context(|| format!("revoked key id `{id}`: {}", in_config()))?,
             Revoked::File(path) => PublicKey::from_file(path).with_context(in_config)?.id(),
         };
         trust.revoke(id);
@@ -410,4 +388,19 @@ fn tls_acceptor(cert: &Path, key: &Path) -> anyhow::Result<tokio_rustls::TlsAcce
     .context("the TLS certificate and key do not make a usable pair")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn correlation_ids_are_distinct_and_share_a_process_prefix() {
+        let ids: Vec<String> = (0..1000).map(|_| super::new_id()).collect();
+        let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
+        assert!(
+            ids.iter()
+                .all(|id| id.len() == 24 && id.chars().all(|c| c.is_ascii_hexdigit()))
+        );
+        assert!(ids.iter().all(|id| id[..12] == ids[0][..12]));
+    }
 }

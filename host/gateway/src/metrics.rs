@@ -1,11 +1,20 @@
-//! Prometheus metrics, per connector: calls by operation and outcome class, traps, timeouts,
-//! latency histograms, instances running now. Written in the text exposition format by hand:
-//! a handful of series does not need a metrics library.
+//! Prometheus metrics through `prometheus-client`, label values escaped here.
+//!
+//! Labels are only ever route templates (`/v1/connectors/{id}/search`, or `unmatched` for a
+//! path no route has), status codes, the ids of connectors the gateway loaded, operation names
+//! and the sandbox's fixed outcome classes: nothing a request can choose, so no request can
+//! add a series or a line to the exposition.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 /// Latency bucket bounds, seconds: a healthy vendor answers in tens of milliseconds, a slow one
 /// in seconds, and the default wall clock is ten.
@@ -13,157 +22,260 @@ const BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
-#[derive(Default)]
-struct Series {
-    /// (operation, class) → count; class is `ok` or a [`interop_sandbox::CallError::class`].
-    calls: BTreeMap<(String, String), u64>,
-    /// operation → (bucket counts, sum of seconds, count).
-    latency: BTreeMap<String, ([u64; BUCKETS.len()], f64, u64)>,
-    active: i64,
+/// The route label of a request no route matched.
+pub const UNMATCHED: &str = "unmatched";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    connector: String,
+    operation: String,
+    class: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConnectorLabel {
+    connector: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LatencyLabels {
+    connector: String,
+    operation: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResponseLabels {
+    route: String,
+    status: String,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
 }
 
 /// The gateway's metrics.
-#[derive(Default)]
 pub struct Metrics {
-    connectors: Mutex<BTreeMap<String, Series>>,
-    http: Mutex<BTreeMap<(String, u16), u64>>,
+    registry: Registry,
+    calls: Family<CallLabels, Counter>,
+    errors: Family<ConnectorLabel, Counter>,
+    traps: Family<ConnectorLabel, Counter>,
+    timeouts: Family<ConnectorLabel, Counter>,
+    active: Family<ConnectorLabel, Gauge>,
+    latency: Family<LatencyLabels, Histogram, fn() -> Histogram>,
+    responses: Family<ResponseLabels, Counter>,
+    auth_failures: Counter,
+    auth_failures_unrecorded: Counter,
+    connections_refused: Counter,
+    connections_timed_out: Counter,
+    /// (calls, failed) per connector, for `/v1/connectors` health.
+    health: Mutex<BTreeMap<String, (u64, u64)>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let calls = Family::<CallLabels, Counter>::default();
+        let errors = Family::<ConnectorLabel, Counter>::default();
+        let traps = Family::<ConnectorLabel, Counter>::default();
+        let timeouts = Family::<ConnectorLabel, Counter>::default();
+        let active = Family::<ConnectorLabel, Gauge>::default();
+        let latency = Family::<LatencyLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        let responses = Family::<ResponseLabels, Counter>::default();
+        let auth_failures = Counter::default();
+        let auth_failures_unrecorded = Counter::default();
+        let connections_refused = Counter::default();
+        let connections_timed_out = Counter::default();
+        registry.register(
+            "interop_connector_calls",
+            "Calls to a connector, by operation and outcome class",
+            calls.clone(),
+        );
+        registry.register(
+            "interop_connector_errors",
+            "Calls that failed, whatever the reason",
+            errors.clone(),
+        );
+        registry.register(
+            "interop_connector_traps",
+            "Calls stopped by a trap",
+            traps.clone(),
+        );
+        registry.register(
+            "interop_connector_timeouts",
+            "Calls stopped by the wall-clock timeout",
+            timeouts.clone(),
+        );
+        registry.register(
+            "interop_connector_active_instances",
+            "Calls running now (one instance each)",
+            active.clone(),
+        );
+        registry.register(
+            "interop_connector_call_seconds",
+            "Call latency, instantiation included",
+            latency.clone(),
+        );
+        registry.register(
+            "interop_http_responses",
+            "Gateway responses by route template and status",
+            responses.clone(),
+        );
+        registry.register(
+            "interop_auth_failures",
+            "Requests refused for missing or wrong credentials",
+            auth_failures.clone(),
+        );
+        registry.register(
+            "interop_auth_failures_unrecorded",
+            "Refused unauthenticated requests over the per-client audit rate, counted in the next record instead of one record each",
+            auth_failures_unrecorded.clone(),
+        );
+        registry.register(
+            "interop_connections_refused",
+            "Connections closed at accept because max_connections were open",
+            connections_refused.clone(),
+        );
+        registry.register(
+            "interop_connections_timed_out",
+            "Connections closed for a slow header, an idle keep-alive or a slow body",
+            connections_timed_out.clone(),
+        );
+        Metrics {
+            registry,
+            calls,
+            errors,
+            traps,
+            timeouts,
+            active,
+            latency,
+            responses,
+            auth_failures,
+            auth_failures_unrecorded,
+            connections_refused,
+            connections_timed_out,
+            health: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+/// A label value as the text exposition format needs it: `\\`, `"` and newlines escaped.
+/// `prometheus-client` writes label values as given, and although every value here is a route
+/// template or a loaded connector's id, escaping keeps a value from ever becoming a line.
+fn label(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn connector(id: &str) -> ConnectorLabel {
+    ConnectorLabel {
+        connector: label(id),
+    }
 }
 
 impl Metrics {
-    fn with<R>(&self, connector: &str, f: impl FnOnce(&mut Series) -> R) -> R {
-        let mut map = self.connectors.lock().unwrap_or_else(|e| e.into_inner());
-        // Every call lands here: allocate the key only for a connector's first series.
-        if let Some(series) = map.get_mut(connector) {
-            return f(series);
-        }
-        f(map.entry(connector.to_string()).or_default())
+    /// A connector was loaded: its series exist from now on (at zero).
+    pub fn known(&self, id: &str) {
+        let _ = self.active.get_or_create(&connector(id));
+        let _ = self.errors.get_or_create(&connector(id));
+        let _ = self.traps.get_or_create(&connector(id));
+        let _ = self.timeouts.get_or_create(&connector(id));
     }
 
     /// A call to `connector` started.
-    pub fn started(&self, connector: &str) {
-        self.with(connector, |s| s.active += 1);
+    pub fn started(&self, id: &str) {
+        self.active.get_or_create(&connector(id)).inc();
     }
 
     /// A call finished with `class` (`ok`, or an error class) after `took`.
-    pub fn finished(&self, connector: &str, operation: &str, class: &str, took: Duration) {
-        self.with(connector, |s| {
-            s.active -= 1;
-            let key = (operation.to_string(), class.to_string());
-            *s.calls.entry(key).or_default() += 1;
-            let secs = took.as_secs_f64();
-            if !s.latency.contains_key(operation) {
-                s.latency.insert(operation.to_string(), Default::default());
+    pub fn finished(&self, id: &str, operation: &str, class: &str, took: Duration) {
+        self.active.get_or_create(&connector(id)).dec();
+        self.calls
+            .get_or_create(&CallLabels {
+                connector: label(id),
+                operation: label(operation),
+                class: label(class),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&LatencyLabels {
+                connector: label(id),
+                operation: label(operation),
+            })
+            .observe(took.as_secs_f64());
+        if class != "ok" {
+            self.errors.get_or_create(&connector(id)).inc();
+        }
+        match class {
+            "trap" => {
+                self.traps.get_or_create(&connector(id)).inc();
             }
-            let (buckets, sum, count) = s
-                .latency
-                .get_mut(operation)
-                .expect("inserted above when missing");
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                if secs <= *bound {
-                    buckets[i] += 1;
-                }
+            "timeout" => {
+                self.timeouts.get_or_create(&connector(id)).inc();
             }
-            *sum += secs;
-            *count += 1;
-        });
+            _ => {}
+        }
+        let failed = !matches!(class, "ok" | "not-found" | "invalid-input");
+        let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = health.entry(id.to_string()).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(failed);
     }
 
-    /// The gateway answered a request on `route` with `status`.
+    /// The gateway answered a request on route template `route` with `status`.
     pub fn response(&self, route: &str, status: u16) {
-        let mut map = self.http.lock().unwrap_or_else(|e| e.into_inner());
-        *map.entry((route.to_string(), status)).or_default() += 1;
+        self.responses
+            .get_or_create(&ResponseLabels {
+                route: label(route),
+                status: status.to_string(),
+            })
+            .inc();
     }
 
-    /// The last outcome class of calls to a connector is not kept here; this says whether any
-    /// call to it has failed for a sandbox or vendor reason, for `/v1/connectors` health.
-    pub fn failures(&self, connector: &str) -> (u64, u64) {
-        self.with(connector, |s| {
-            let total: u64 = s.calls.values().sum();
-            let failed: u64 = s
-                .calls
-                .iter()
-                .filter(|((_, class), _)| {
-                    !matches!(class.as_str(), "ok" | "not-found" | "invalid-input")
-                })
-                .map(|(_, n)| n)
-                .sum();
-            (total, failed)
-        })
+    /// A request was refused for its credentials; `recorded` says whether it got a record of
+    /// its own.
+    pub fn auth_failure(&self, recorded: bool) {
+        self.auth_failures.inc();
+        if !recorded {
+            self.auth_failures_unrecorded.inc();
+        }
+    }
+
+    /// A connection was refused at accept.
+    pub fn connection_refused(&self) {
+        self.connections_refused.inc();
+    }
+
+    /// A connection was closed by a listener timeout.
+    pub fn connection_timed_out(&self) {
+        self.connections_timed_out.inc();
+    }
+
+    /// Calls to a connector and how many failed for a sandbox or vendor reason, for
+    /// `/v1/connectors` health.
+    pub fn failures(&self, id: &str) -> (u64, u64) {
+        self.health
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// The text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let map = self.connectors.lock().unwrap_or_else(|e| e.into_inner());
-        out.push_str("# HELP interop_connector_calls_total Calls to a connector, by operation and outcome class.\n# TYPE interop_connector_calls_total counter\n");
-        for (c, s) in map.iter() {
-            for ((op, class), n) in &s.calls {
-                let _ = writeln!(
-                    out,
-                    "interop_connector_calls_total{{connector=\"{c}\",operation=\"{op}\",class=\"{class}\"}} {n}"
-                );
-            }
-        }
-        for (name, help, classes) in [
-            ("errors", "Calls that failed, whatever the reason.", None),
-            ("traps", "Calls stopped by a trap.", Some(&["trap"][..])),
-            (
-                "timeouts",
-                "Calls stopped by the wall-clock timeout.",
-                Some(&["timeout"][..]),
-            ),
-        ] {
-            let _ = writeln!(
-                out,
-                "# HELP interop_connector_{name}_total {help}\n# TYPE interop_connector_{name}_total counter"
-            );
-            for (c, s) in map.iter() {
-                let n: u64 = s
-                    .calls
-                    .iter()
-                    .filter(|((_, class), _)| match classes {
-                        Some(list) => list.contains(&class.as_str()),
-                        None => class != "ok",
-                    })
-                    .map(|(_, n)| n)
-                    .sum();
-                let _ = writeln!(
-                    out,
-                    "interop_connector_{name}_total{{connector=\"{c}\"}} {n}"
-                );
-            }
-        }
-        out.push_str("# HELP interop_connector_active_instances Calls running now (one instance each).\n# TYPE interop_connector_active_instances gauge\n");
-        for (c, s) in map.iter() {
-            let _ = writeln!(
-                out,
-                "interop_connector_active_instances{{connector=\"{c}\"}} {}",
-                s.active
-            );
-        }
-        out.push_str("# HELP interop_connector_call_seconds Call latency, instantiation included.\n# TYPE interop_connector_call_seconds histogram\n");
-        for (c, s) in map.iter() {
-            for (op, (buckets, sum, count)) in &s.latency {
-                for (bound, n) in BUCKETS.iter().zip(buckets) {
-                    let _ = writeln!(
-                        out,
-                        "interop_connector_call_seconds_bucket{{connector=\"{c}\",operation=\"{op}\",le=\"{bound}\"}} {n}"
-                    );
-                }
-                let _ = writeln!(
-                    out,
-                    "interop_connector_call_seconds_bucket{{connector=\"{c}\",operation=\"{op}\",le=\"+Inf\"}} {count}\ninterop_connector_call_seconds_sum{{connector=\"{c}\",operation=\"{op}\"}} {sum}\ninterop_connector_call_seconds_count{{connector=\"{c}\",operation=\"{op}\"}} {count}"
-                );
-            }
-        }
-        drop(map);
-        out.push_str("# HELP interop_http_responses_total Gateway responses by route and status.\n# TYPE interop_http_responses_total counter\n");
-        let http = self.http.lock().unwrap_or_else(|e| e.into_inner());
-        for ((route, status), n) in http.iter() {
-            let _ = writeln!(
-                out,
-                "interop_http_responses_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-            );
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!("cannot encode the metrics: {e}");
         }
         out
     }
@@ -176,6 +288,7 @@ mod tests {
     #[test]
     fn counts_classes_and_histograms() {
         let m = Metrics::default();
+        m.known("harrier-anpr");
         m.started("kestrel-rms");
         m.finished("kestrel-rms", "search", "ok", Duration::from_millis(20));
         m.started("kestrel-rms");
@@ -190,12 +303,24 @@ mod tests {
             "interop_connector_traps_total{connector=\"kestrel-rms\"} 1",
             "interop_connector_timeouts_total{connector=\"kestrel-rms\"} 1",
             "interop_connector_active_instances{connector=\"kestrel-rms\"} 0",
-            "interop_connector_call_seconds_bucket{connector=\"kestrel-rms\",operation=\"search\",le=\"0.025\"} 1",
+            "interop_connector_active_instances{connector=\"harrier-anpr\"} 0",
+            "interop_connector_call_seconds_bucket{le=\"0.025\",connector=\"kestrel-rms\",operation=\"search\"} 1",
             "interop_connector_call_seconds_count{connector=\"kestrel-rms\",operation=\"search\"} 2",
             "interop_http_responses_total{route=\"/v1/search\",status=\"200\"} 1",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }
         assert_eq!(m.failures("kestrel-rms"), (3, 2));
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let m = Metrics::default();
+        m.response("/x\"} 1\ninjected_total 99\n#", 404);
+        let text = m.render();
+        assert!(
+            !text.lines().any(|l| l.starts_with("injected_total")),
+            "{text}"
+        );
     }
 }

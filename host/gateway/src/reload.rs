@@ -131,7 +131,7 @@ impl Watch {
                     } else {
                         "connector-loaded"
                     };
-                    super::routes::audit_admin(&state.audit, operation, &plugin).await?;
+                    super::access::audit_admin(&state.audit, operation, &plugin).await?;
                     tracing::info!(
                         "connector {id} {} loaded from the plugin store (component {})",
                         slot.current.version,
@@ -165,7 +165,7 @@ impl Watch {
             .iter()
             .filter(|p| p.stored.is_some() && !index.plugins.contains_key(&p.connector.info().id))
         {
-            super::routes::audit_admin(&state.audit, "connector-unloaded", gone).await?;
+            super::access::audit_admin(&state.audit, "connector-unloaded", gone).await?;
             tracing::info!(
                 "connector {} removed from the plugin store: no new calls reach it",
                 gone.connector.info().id

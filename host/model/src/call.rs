@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pole::{Classification, Entity, EntityKind, Handling, Link, PoleRecord};
+use crate::pole::{Classification, Entity, EntityKind, EventKind, Handling, Link, PoleRecord};
 
 /// Who is asking and why; sent on every data call. The connector passes it on to the vendor's
 /// own audit; the host keeps the authoritative audit.
@@ -38,8 +38,13 @@ pub struct NameAndBirth {
     pub date_of_birth: Option<String>,
 }
 
-/// Structured search keys; every key given must match.
+/// Structured search keys; every key given must match. As JSON, tagged by `kind`:
+/// `{"kind":"name","surname":…,"given_name":…,"date_of_birth":…}`, `{"kind":"vrm","vrm":…}`,
+/// `{"kind":"vin","vin":…}`, `{"kind":"reference","reference":…}`,
+/// `{"kind":"postcode","postcode":…}`, `{"kind":"telephone","number":…}`,
+/// `{"kind":"email","address":…}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "SearchKeyJson", try_from = "SearchKeyJson")]
 #[allow(missing_docs)]
 pub enum SearchKey {
     Name(NameAndBirth),
@@ -49,6 +54,77 @@ pub enum SearchKey {
     Postcode(String),
     Telephone(String),
     Email(String),
+}
+
+/// [`SearchKey`] as JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum SearchKeyJson {
+    Name {
+        surname: String,
+        #[serde(default)]
+        given_name: Option<String>,
+        #[serde(default)]
+        date_of_birth: Option<String>,
+    },
+    Vrm {
+        vrm: String,
+    },
+    Vin {
+        vin: String,
+    },
+    Reference {
+        reference: String,
+    },
+    Postcode {
+        postcode: String,
+    },
+    Telephone {
+        number: String,
+    },
+    Email {
+        address: String,
+    },
+}
+
+impl From<SearchKey> for SearchKeyJson {
+    fn from(k: SearchKey) -> Self {
+        match k {
+            SearchKey::Name(n) => SearchKeyJson::Name {
+                surname: n.surname,
+                given_name: n.given_name,
+                date_of_birth: n.date_of_birth,
+            },
+            SearchKey::Vrm(vrm) => SearchKeyJson::Vrm { vrm },
+            SearchKey::Vin(vin) => SearchKeyJson::Vin { vin },
+            SearchKey::Reference(reference) => SearchKeyJson::Reference { reference },
+            SearchKey::Postcode(postcode) => SearchKeyJson::Postcode { postcode },
+            SearchKey::Telephone(number) => SearchKeyJson::Telephone { number },
+            SearchKey::Email(address) => SearchKeyJson::Email { address },
+        }
+    }
+}
+
+impl From<SearchKeyJson> for SearchKey {
+    fn from(k: SearchKeyJson) -> Self {
+        match k {
+            SearchKeyJson::Name {
+                surname,
+                given_name,
+                date_of_birth,
+            } => SearchKey::Name(NameAndBirth {
+                surname,
+                given_name,
+                date_of_birth,
+            }),
+            SearchKeyJson::Vrm { vrm } => SearchKey::Vrm(vrm),
+            SearchKeyJson::Vin { vin } => SearchKey::Vin(vin),
+            SearchKeyJson::Reference { reference } => SearchKey::Reference(reference),
+            SearchKeyJson::Postcode { postcode } => SearchKey::Postcode(postcode),
+            SearchKeyJson::Telephone { number } => SearchKey::Telephone(number),
+            SearchKeyJson::Email { address } => SearchKey::Email(address),
+        }
+    }
 }
 
 /// A search.
@@ -106,6 +182,7 @@ pub struct Receipt {
 /// A data operation a connector may support.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[allow(missing_docs)]
+#[serde(rename_all = "snake_case")]
 pub enum Operation {
     Check,
     Search,
@@ -115,6 +192,7 @@ pub enum Operation {
 
 /// What kind of configuration value a key is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ConfigKind {
     /// A plain setting.
     Text,
@@ -173,8 +251,10 @@ pub struct CheckReport {
     pub system_version: Option<String>,
 }
 
-/// Every failure a connector reports. A trap is not an error: it kills the call.
+/// Every failure a connector reports. A trap is not an error: it kills the call. As JSON:
+/// `{"kind":"not_found","message":"…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "message", rename_all = "snake_case")]
 pub enum ConnectorError {
     /// The request was wrong; retrying it unchanged will fail again.
     InvalidInput(String),
@@ -188,7 +268,7 @@ pub enum ConnectorError {
     Internal(String),
 }
 
-/// Names as the API and the CLI write them (the serde form): `Person`, `Search`…
+/// Names as the API and the CLI write them (the serde form): `person`, `search`…
 macro_rules! display_as_serde {
     ($($ty:ty),*) => {$(
         impl fmt::Display for $ty {
@@ -204,16 +284,163 @@ macro_rules! display_as_serde {
 
 display_as_serde!(EntityKind, Operation, ConfigKind, Classification);
 
+/// `contract_name()`: each value as the contract (`wit/`) spells it, for what a person reads.
+macro_rules! contract_names {
+    ($($ty:ident { $($variant:ident => $name:literal),* $(,)? })*) => {$(
+        impl $ty {
+            /// The value as the contract spells it, e.g. `top-secret`, `intelligence-report`.
+            pub fn contract_name(self) -> &'static str {
+                match self { $($ty::$variant => $name),* }
+            }
+        }
+    )*};
+}
+
+contract_names! {
+    EntityKind {
+        Person => "person", Object => "object", Location => "location", Event => "event",
+        Organisation => "organisation",
+    }
+    Operation { Check => "check", Search => "search", Fetch => "fetch", Submit => "submit" }
+    ConfigKind { Text => "text", Secret => "secret", Endpoint => "endpoint" }
+    Classification { Official => "official", Secret => "secret", TopSecret => "top-secret" }
+    EventKind {
+        Incident => "incident", Crime => "crime", IntelligenceReport => "intelligence-report",
+        Custody => "custody", StopSearch => "stop-search", Sighting => "sighting", Other => "other",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn enums_display_as_the_api_names_them() {
-        assert_eq!(EntityKind::Person.to_string(), "Person");
-        assert_eq!(Operation::Submit.to_string(), "Submit");
-        assert_eq!(ConfigKind::Endpoint.to_string(), "Endpoint");
-        assert_eq!(Classification::TopSecret.to_string(), "TopSecret");
+        assert_eq!(EntityKind::Person.to_string(), "person");
+        assert_eq!(EntityKind::Organisation.to_string(), "organisation");
+        assert_eq!(Operation::Submit.to_string(), "submit");
+        assert_eq!(ConfigKind::Endpoint.to_string(), "endpoint");
+        assert_eq!(Classification::TopSecret.to_string(), "top_secret");
+    }
+
+    #[test]
+    fn the_external_json_is_tagged_snake_case_with_codes_as_codes() {
+        use crate::pole::*;
+        use serde_json::json;
+        let key = |k: SearchKey, v: serde_json::Value| {
+            assert_eq!(serde_json::to_value(&k).unwrap(), v);
+            assert_eq!(serde_json::from_value::<SearchKey>(v).unwrap(), k);
+        };
+        key(
+            SearchKey::Name(NameAndBirth {
+                surname: "Examplewood".into(),
+                given_name: None,
+                date_of_birth: Some("1988-03-14".into()),
+            }),
+            json!({"kind": "name", "surname": "Examplewood", "given_name": null, "date_of_birth": "1988-03-14"}),
+        );
+        key(
+            SearchKey::Vrm("ZX51ABC".into()),
+            json!({"kind": "vrm", "vrm": "ZX51ABC"}),
+        );
+        key(
+            SearchKey::Telephone("+447700900001".into()),
+            json!({"kind": "telephone", "number": "+447700900001"}),
+        );
+        key(
+            SearchKey::Email("a@b.example".into()),
+            json!({"kind": "email", "address": "a@b.example"}),
+        );
+        assert_eq!(
+            serde_json::to_value(ConnectorError::NotFound("no NOM-1".into())).unwrap(),
+            json!({"kind": "not_found", "message": "no NOM-1"})
+        );
+        let vehicle = Entity::Object(PoleObject::Vehicle(Vehicle {
+            vrm: Some("ZX51ABC".into()),
+            vin: None,
+            make: None,
+            model: None,
+            body_shape: None,
+            colours: vec![],
+            registration_country: None,
+        }));
+        let v = serde_json::to_value(&vehicle).unwrap();
+        assert_eq!(
+            (&v["kind"], &v["type"], &v["vrm"]),
+            (&json!("object"), &json!("vehicle"), &json!("ZX51ABC"))
+        );
+        assert_eq!(serde_json::from_value::<Entity>(v).unwrap(), vehicle);
+        let phone = PoleObject::Telephone(Telephone {
+            telephone_type: Some(TelephoneType::MobileHome),
+            number: "+447700900001".into(),
+            extension: None,
+        });
+        assert_eq!(
+            serde_json::to_value(&phone).unwrap()["telephone_type"],
+            "MOBH"
+        );
+        assert_eq!(serde_json::to_value(ObservedEthnicity::Black).unwrap(), "3");
+        assert_eq!(
+            serde_json::to_value(Gender::NonBinary).unwrap(),
+            "non_binary"
+        );
+        assert_eq!(
+            serde_json::to_value(DocumentType::DrivingLicence).unwrap(),
+            "driving_licence"
+        );
+        assert_eq!(
+            serde_json::to_value(EventKind::IntelligenceReport).unwrap(),
+            "intelligence_report"
+        );
+        let graded = Grading {
+            source: SourceEvaluation::Untested,
+            intelligence: IntelligenceAssessment::B,
+            handling: HandlingCode::Conditions("no onward sharing".into()),
+        };
+        let g = serde_json::to_value(&graded).unwrap();
+        assert_eq!(
+            g,
+            json!({"source": "2", "intelligence": "B", "handling": "C", "conditions": "no onward sharing"})
+        );
+        assert_eq!(serde_json::from_value::<Grading>(g).unwrap(), graded);
+        assert!(
+            serde_json::from_value::<Grading>(
+                json!({"source": "1", "intelligence": "A", "handling": "C", "conditions": null})
+            )
+            .is_err()
+        );
+        let event = Entity::Event(Event {
+            kind: EventKind::Sighting,
+            category: Some("ANPR".into()),
+            references: vec![],
+            ho_classification: None,
+            offence_code: None,
+            starts_at: None,
+            ends_at: None,
+            exact_time_known: true,
+            description: None,
+            status: None,
+        });
+        let v = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            (&v["kind"], &v["event_kind"]),
+            (&json!("event"), &json!("sighting"))
+        );
+        assert_eq!(serde_json::from_value::<Entity>(v).unwrap(), event);
+        // The old forms are refused.
+        assert!(serde_json::from_value::<SearchKey>(json!({"Vrm": "ZX51ABC"})).is_err());
+        assert!(serde_json::from_value::<EntityKind>(json!("Person")).is_err());
+    }
+
+    #[test]
+    fn values_are_named_as_the_contract_spells_them() {
+        assert_eq!(Classification::TopSecret.contract_name(), "top-secret");
+        assert_eq!(
+            EventKind::IntelligenceReport.contract_name(),
+            "intelligence-report"
+        );
+        assert_eq!(ConfigKind::Endpoint.contract_name(), "endpoint");
+        assert_eq!(Operation::Check.contract_name(), "check");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Government Security Classifications tier. OFFICIAL-SENSITIVE is OFFICIAL with
 /// [`Handling::sensitive`] set, as GSC defines it. Ordered: OFFICIAL < SECRET < TOP SECRET.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Classification {
     /// OFFICIAL.
     Official,
@@ -31,10 +32,13 @@ impl Classification {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SourceEvaluation {
     /// 1: reliable.
+    #[serde(rename = "1")]
     Reliable,
     /// 2: untested.
+    #[serde(rename = "2")]
     Untested,
     /// 3: not reliable.
+    #[serde(rename = "3")]
     NotReliable,
 }
 
@@ -62,8 +66,10 @@ pub enum HandlingCode {
     Conditions(String),
 }
 
-/// A 3x5x2 intelligence grading.
+/// A 3x5x2 intelligence grading. As JSON, codes as the College of Policing writes them:
+/// `{"source":"1","intelligence":"A","handling":"C","conditions":"…"}` (`conditions` null for P).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "GradingJson", try_from = "GradingJson")]
 pub struct Grading {
     /// Source evaluation, 1–3.
     pub source: SourceEvaluation,
@@ -71,6 +77,59 @@ pub struct Grading {
     pub intelligence: IntelligenceAssessment,
     /// Handling code, P or C.
     pub handling: HandlingCode,
+}
+
+/// [`Grading`] as JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GradingJson {
+    source: SourceEvaluation,
+    intelligence: IntelligenceAssessment,
+    handling: HandlingLetter,
+    #[serde(default)]
+    conditions: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum HandlingLetter {
+    P,
+    C,
+}
+
+impl From<Grading> for GradingJson {
+    fn from(g: Grading) -> Self {
+        let (handling, conditions) = match g.handling {
+            HandlingCode::Permitted => (HandlingLetter::P, None),
+            HandlingCode::Conditions(c) => (HandlingLetter::C, Some(c)),
+        };
+        GradingJson {
+            source: g.source,
+            intelligence: g.intelligence,
+            handling,
+            conditions,
+        }
+    }
+}
+
+impl TryFrom<GradingJson> for Grading {
+    type Error = String;
+    fn try_from(g: GradingJson) -> Result<Self, String> {
+        let handling = match (g.handling, g.conditions) {
+            (HandlingLetter::P, None) => HandlingCode::Permitted,
+            (HandlingLetter::C, Some(c)) => HandlingCode::Conditions(c),
+            (HandlingLetter::P, Some(_)) => {
+                return Err("handling code P carries no conditions: set conditions to null".into());
+            }
+            (HandlingLetter::C, None) => {
+                return Err("handling code C needs its conditions".into());
+            }
+        };
+        Ok(Grading {
+            source: g.source,
+            intelligence: g.intelligence,
+            handling,
+        })
+    }
 }
 
 /// Handling label carried by every record and every submission.
@@ -106,6 +165,7 @@ pub struct Source {
 /// Gender (DS_037), the Dictionary's eight values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
+#[serde(rename_all = "snake_case")]
 pub enum Gender {
     Male,
     Female,
@@ -121,20 +181,28 @@ pub enum Gender {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ObservedEthnicity {
     /// 0
+    #[serde(rename = "0")]
     NotKnown,
     /// 1 White – North European
+    #[serde(rename = "1")]
     WhiteNorthEuropean,
     /// 2 White – South European
+    #[serde(rename = "2")]
     WhiteSouthEuropean,
     /// 3 Black
+    #[serde(rename = "3")]
     Black,
     /// 4 Asian
+    #[serde(rename = "4")]
     Asian,
     /// 5 Chinese, Japanese or South-East Asian
+    #[serde(rename = "5")]
     EastAsian,
     /// 6 Arabic or North African
+    #[serde(rename = "6")]
     Arabic,
     /// 7 Mixed
+    #[serde(rename = "7")]
     Mixed,
 }
 
@@ -232,6 +300,7 @@ pub struct Drug {
 /// Document type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
+#[serde(rename_all = "snake_case")]
 pub enum DocumentType {
     Passport,
     DrivingLicence,
@@ -256,13 +325,21 @@ pub struct Document {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum TelephoneType {
+    #[serde(rename = "LANH")]
     LandlineHome,
+    #[serde(rename = "LANW")]
     LandlineWork,
+    #[serde(rename = "MOBH")]
     MobileHome,
+    #[serde(rename = "MOBW")]
     MobileWork,
+    #[serde(rename = "FAXH")]
     FaxHome,
+    #[serde(rename = "FAXW")]
     FaxWork,
+    #[serde(rename = "PAGH")]
     PagerHome,
+    #[serde(rename = "PAGW")]
     PagerWork,
 }
 
@@ -287,6 +364,7 @@ pub struct Email {
 /// An object of the POLE model.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum PoleObject {
     Vehicle(Vehicle),
     Property(PropertyItem),
@@ -346,6 +424,7 @@ pub struct Organisation {
 /// What kind of event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Incident,
     Crime,
@@ -360,7 +439,8 @@ pub enum EventKind {
 /// An event: an incident, crime, intelligence report, custody, stop and search…
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Event {
-    /// What kind.
+    /// What kind. As JSON `event_kind`: an entity's `kind` is its tag (`"kind":"event"`).
+    #[serde(rename = "event_kind")]
     pub kind: EventKind,
     /// The vendor's category within the kind, as its code (e.g. `BURGLARY`, `ANPR`).
     pub category: Option<String>,
@@ -387,6 +467,7 @@ pub struct Event {
 /// The four POLE entity kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[allow(missing_docs)]
+#[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     Person,
     Object,
@@ -398,6 +479,7 @@ pub enum EntityKind {
 /// A POLE entity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Entity {
     Person(Person),
     Object(PoleObject),

@@ -50,6 +50,8 @@ pub struct Host {
     linker: Arc<Linker<InstanceState>>,
     /// Resolves vendor host names for outbound HTTP (the system's resolver unless replaced).
     resolver: Arc<dyn Resolve>,
+    /// Directories of the embedder's own no connector may be given (see [`Host::protecting`]).
+    protected: Arc<Vec<std::path::PathBuf>>,
     _ticker: Arc<EpochTicker>,
 }
 
@@ -67,6 +69,7 @@ impl Host {
             engine,
             linker: Arc::new(linker),
             resolver: Arc::new(SystemResolver),
+            protected: Arc::new(Vec::new()),
             _ticker: Arc::new(ticker),
         })
     }
@@ -81,6 +84,19 @@ impl Host {
 
     pub(crate) fn resolver(&self) -> Arc<dyn Resolve> {
         self.resolver.clone()
+    }
+
+    /// The same host, refusing to load a connector whose policy preopens one of `dirs` (or a
+    /// directory inside or above one): an embedder's own data, such as a gateway's plugin store,
+    /// audit log and keys. The system's directories are always refused.
+    pub fn protecting(mut self, dirs: impl IntoIterator<Item = std::path::PathBuf>) -> Host {
+        self.protected = Arc::new(dirs.into_iter().collect());
+        self
+    }
+
+    /// The directories [`Host::protecting`] named.
+    pub fn protected(&self) -> &[std::path::PathBuf] {
+        &self.protected
     }
 
     /// The wasmtime engine, for embedders that need to compile or inspect components themselves.

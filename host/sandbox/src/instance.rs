@@ -49,6 +49,10 @@ pub(crate) struct CallSetup<'a> {
     pub(crate) boundary_bytes: u64,
     /// The call's memory cap.
     pub(crate) memory_bytes: usize,
+    /// Outbound requests the call may have open at once.
+    pub(crate) requests_at_once: u32,
+    /// The secrets the connector was handed, to keep out of its log lines.
+    pub(crate) redactor: &'a Arc<crate::capabilities::config::Redactor>,
 }
 
 impl InstanceState {
@@ -65,8 +69,13 @@ impl InstanceState {
                 setup.outbound.clone(),
                 HttpTimeouts::within(setup.wall_clock),
                 boundary.clone(),
+                setup.requests_at_once as usize,
             ),
-            log: LogState::new(setup.label.clone(), boundary.clone()),
+            log: LogState::new(
+                setup.label.clone(),
+                boundary.clone(),
+                setup.redactor.clone(),
+            ),
             config: ConfigState::new(setup.config.clone(), boundary.clone()),
             boundary,
             memory: MemoryGuard::new(setup.memory_bytes),

@@ -72,6 +72,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), forbid(clippy::unwrap_used))]
 
+pub mod artifacts;
 pub mod capabilities;
 pub mod contract;
 mod engine;

@@ -32,6 +32,13 @@ pub struct Limits {
     /// Most calls of this connector that may run at once; one more is refused at once with
     /// [`crate::CallError::Overloaded`], never queued.
     pub max_concurrent: u32,
+    /// Most outbound HTTP requests one call may have open at once (sent, and not yet answered
+    /// in full); more wait their turn, within the call's time.
+    pub requests_at_once: u32,
+    /// Most outbound HTTP requests per second the connector makes, all its calls together;
+    /// `None` sets no rate. A request over it waits for its turn, or fails with
+    /// `connection-limit-reached` when its turn would come after the call's time is up.
+    pub requests_per_second: Option<u32>,
 }
 
 impl Limits {
@@ -43,6 +50,11 @@ impl Limits {
     /// connector; sixteen at once serves a busy custody suite, and stops one runaway client from
     /// holding every instance slot.
     pub const DEFAULT_MAX_CONCURRENT: u32 = 16;
+
+    /// The default [`Limits::requests_at_once`]: a connector fetches a page, then the details
+    /// of a few records; eight at once is parallel enough for that, and a hundred requests from
+    /// one officer's search would look like an attack to the vendor.
+    pub const DEFAULT_REQUESTS_AT_ONCE: u32 = 8;
 }
 
 impl Default for Limits {
@@ -62,6 +74,8 @@ impl Default for Limits {
             // few MiB; 16 MiB leaves room for a document fetched whole.
             boundary_bytes: 16 << 20,
             max_concurrent: Limits::DEFAULT_MAX_CONCURRENT,
+            requests_at_once: Limits::DEFAULT_REQUESTS_AT_ONCE,
+            requests_per_second: None,
         }
     }
 }

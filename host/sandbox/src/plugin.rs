@@ -7,6 +7,7 @@ use std::sync::Arc;
 use wasmtime::component::{Component, InstancePre, types::ComponentItem};
 use wasmtime::{Store, UpdateDeadline};
 
+use crate::capabilities::config::Redactor;
 use crate::capabilities::http::{NetGrant, Outbound};
 use crate::capabilities::wasi::Preopen;
 use crate::contract::Exports;
@@ -52,6 +53,9 @@ struct Prepared {
     filesystem: Arc<Vec<Preopen>>,
     /// One permit per call that may run at once (the grant's `max_concurrent`).
     permits: Arc<tokio::sync::Semaphore>,
+    /// The secrets `describe` declares, as the grant holds them: taken out of the connector's
+    /// log lines, error messages and last words.
+    redactor: Arc<Redactor>,
     /// The host that loaded it: its engine, and its epoch ticker, which must keep ticking (so
     /// CPU budgets and yields work) while this connector lives, even if the caller drops the
     /// `Host`.
@@ -228,16 +232,24 @@ impl Host {
         };
         let connector = self.load_component(&name, component, bare).await?;
         let shape = crate::inspect::shape(self.engine(), component);
-        let review = review::review(&name, policy, connector.info(), &shape, None);
+        let review = review::review_protecting(
+            &name,
+            policy,
+            connector.info(),
+            &shape,
+            None,
+            self.protected(),
+        );
         let refuse = |reason: String| LoadError::Grant {
             name: name.clone(),
             reason,
         };
-        if let Some(f) = review
-            .findings
-            .iter()
-            .find(|f| matches!(f.code, "wrong-connector" | "filesystem-missing"))
-        {
+        if let Some(f) = review.findings.iter().find(|f| {
+            matches!(
+                f.code,
+                "wrong-connector" | "filesystem-missing" | "filesystem-exposes"
+            )
+        }) {
             return Err(refuse(format!("{}: {}", policy.source, f.message)));
         }
         let grant = review
@@ -246,6 +258,30 @@ impl Host {
             .map_err(|e| refuse(format!("{}: {e}", policy.source)))?;
         let connector = connector.with_grant(grant).map_err(|e| refuse(e.0))?;
         Ok((connector, review))
+    }
+
+    /// Check that `bytes` are a component built against a contract this host speaks, reading
+    /// its marks without compiling it: what [`Host::load`] checks first.
+    ///
+    /// # Errors
+    /// [`LoadError::NotWasm`], [`LoadError::CoreModule`], [`LoadError::Invalid`] or
+    /// [`LoadError::Contract`].
+    pub fn admit(&self, name: &str, bytes: &[u8]) -> Result<(), LoadError> {
+        check_contract(name, bytes)
+    }
+
+    /// [`Host::load`] for a component already compiled (by [`Host::compile`], or read back by
+    /// an [`crate::artifacts::ArtifactCache`]); `name` says where it came from, for errors.
+    ///
+    /// # Errors
+    /// As [`Host::load`], but for the checks of the bytes themselves, which compiling made.
+    pub async fn load_compiled(
+        &self,
+        name: &str,
+        component: &Component,
+        grant: Grant,
+    ) -> Result<Connector, LoadError> {
+        self.load_component(name, component, grant).await
     }
 
     async fn load_component(
@@ -296,7 +332,7 @@ impl Host {
             id: info.id.clone(),
             version: info.version.clone(),
         };
-        prepared.info = Some(info);
+        prepared.described(info);
         Ok(Connector {
             inner: Arc::new(prepared),
         })
@@ -402,7 +438,7 @@ fn check_header(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
 
 /// Refuse a component built against a contract this host does not speak, reading its marks
 /// from the bytes before anything is compiled.
-fn check_contract(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
+pub(crate) fn check_contract(name: &str, bytes: &[u8]) -> Result<(), LoadError> {
     check_header(name, bytes)?;
     let stamp = crate::contract::read(bytes).map_err(|e| LoadError::Invalid {
         name: name.to_string(),
@@ -481,8 +517,20 @@ fn check_world(
     Ok(version.to_string())
 }
 
+/// Most configuration keys a connector may declare: a real one has a handful; a reviewer reads
+/// every one.
+const MAX_CONFIG_KEYS: usize = 64;
+/// Longest name or vendor a `describe` may give: a line on a reviewer's screen.
+const MAX_DECLARED_NAME: usize = 200;
+/// Longest connector description: a paragraph.
+const MAX_DECLARED_DESCRIPTION: usize = 2_000;
+/// Longest config key description or example.
+const MAX_DECLARED_TEXT: usize = 500;
+
 /// The id and version name the plugin in every log line, error and audit record: keep them to
-/// safe, short text. The contract version must be one this host speaks.
+/// safe, short text. The contract version must be one this host speaks. The configuration keys
+/// it declares must be names a policy can hold; free text (name, vendor, descriptions) is
+/// length-capped here and neutralised wherever a person reads it.
 fn check_description(info: &ConnectorInfo, exported: &str) -> Result<(), String> {
     let id_ok = (1..=64).contains(&info.id.len())
         && info.id.starts_with(|c: char| c.is_ascii_lowercase())
@@ -506,6 +554,46 @@ fn check_description(info: &ConnectorInfo, exported: &str) -> Result<(), String>
             "version {:?} must be 1–64 characters of letters, digits, `.`, `-` and `+` (semver)",
             crate::text::neutralise(&info.version, 80)
         ));
+    }
+    let config = &info.config;
+    if config.len() > MAX_CONFIG_KEYS {
+        return Err(format!(
+            "it declares {} configuration keys; a connector may declare at most {MAX_CONFIG_KEYS}",
+            config.len()
+        ));
+    }
+    for (i, key) in config.iter().enumerate() {
+        let shown = crate::text::neutralise(&key.name, 80);
+        if !crate::capabilities::config::declarable_key(&key.name) {
+            return Err(format!(
+                "config key {shown:?} is not a name a policy can hold: use 1–64 lower-case letters, digits and `_`, starting with a letter (e.g. `base_url`)"
+            ));
+        }
+        if config[..i].iter().any(|k| k.name == key.name) {
+            return Err(format!("config key `{shown}` is declared twice"));
+        }
+        if key.description.len() > MAX_DECLARED_TEXT
+            || key
+                .example
+                .as_ref()
+                .is_some_and(|e| e.len() > MAX_DECLARED_TEXT)
+        {
+            return Err(format!(
+                "config key `{shown}`: its description and example may be at most {MAX_DECLARED_TEXT} bytes each"
+            ));
+        }
+    }
+    for (what, text, max) in [
+        ("name", &info.name, MAX_DECLARED_NAME),
+        ("vendor", &info.vendor, MAX_DECLARED_NAME),
+        ("description", &info.description, MAX_DECLARED_DESCRIPTION),
+    ] {
+        if text.len() > max {
+            return Err(format!(
+                "its {what} is {} bytes; at most {max} are kept",
+                text.len()
+            ));
+        }
     }
     if !compatible(&info.contract_version) {
         return Err(format!(
@@ -558,7 +646,9 @@ impl Connector {
             grant,
             self.inner.host.clone(),
         );
-        prepared.info = self.inner.info.clone();
+        if let Some(info) = self.inner.info.clone() {
+            prepared.described(info);
+        }
         Ok(Connector {
             inner: Arc::new(prepared),
         })
@@ -665,7 +755,8 @@ impl Prepared {
             },
             host.resolver(),
         )
-        .keep_idle(grant.limits.max_concurrent as usize);
+        .keep_idle(grant.limits.max_concurrent as usize)
+        .rate_limited(grant.limits.requests_per_second);
         Prepared {
             pre,
             exports,
@@ -678,8 +769,15 @@ impl Prepared {
             permits: Arc::new(tokio::sync::Semaphore::new(
                 grant.limits.max_concurrent.max(1) as usize,
             )),
+            redactor: Arc::new(Redactor::default()),
             host,
         }
+    }
+
+    /// Take what `describe` said in: the secrets it declares are redacted from then on.
+    fn described(&mut self, info: ConnectorInfo) {
+        self.redactor = Arc::new(Redactor::of(&info.config, &self.config));
+        self.info = Some(info);
     }
 
     fn flatten<T>(
@@ -690,7 +788,7 @@ impl Prepared {
         answer.map_err(|error| CallError::Connector {
             plugin: self.label.clone(),
             operation,
-            error,
+            error: self.redactor.redact_error(error),
         })
     }
 
@@ -703,6 +801,8 @@ impl Prepared {
             wall_clock: self.limits.wall_clock,
             boundary_bytes: self.limits.boundary_bytes,
             memory_bytes: self.limits.memory_bytes,
+            requests_at_once: self.limits.requests_at_once,
+            redactor: &self.redactor,
         });
         let mut store = Store::new(self.host.engine(), state);
         store.limiter(|s| &mut s.memory);
@@ -776,7 +876,7 @@ impl Prepared {
             })
             .await
         };
-        let output = store.data().output.text();
+        let output = self.redactor.redact(&store.data().output.text());
         if !output.is_empty() {
             for line in output.lines() {
                 tracing::debug!(target: "interop::guest", plugin = %self.label, "output: {}", crate::text::neutralise(line, 1024));
@@ -957,6 +1057,41 @@ mod tests {
             let err = check_description(&info(id, version, contract), "0.1.0").unwrap_err();
             assert!(!err.chars().any(|c| c.is_control()), "{err}");
         }
+    }
+
+    #[test]
+    fn declared_names_must_be_identifiers_and_texts_bounded() {
+        let mut i = info("acme-rms", "1.0.0", "0.2.0");
+        let key = |name: &str| crate::types::ConfigKey {
+            name: name.into(),
+            description: "d".into(),
+            kind: crate::types::ConfigKind::Text,
+            required: false,
+            example: None,
+        };
+        i.config = vec![key("base_url"), key("api_key2")];
+        assert!(check_description(&i, "0.2.0").is_ok());
+        for bad in [
+            "x = 1\n[[filesystem]]\npath = \"/\"",
+            "Base_Url",
+            "1st",
+            "has-dash",
+            "",
+            &"k".repeat(65),
+        ] {
+            i.config = vec![key(bad)];
+            let err = check_description(&i, "0.2.0").unwrap_err();
+            assert!(!err.chars().any(|c| c.is_control()), "{err}");
+        }
+        i.config = vec![key("a"), key("a")];
+        assert!(
+            check_description(&i, "0.2.0")
+                .unwrap_err()
+                .contains("twice")
+        );
+        i.config = vec![];
+        i.description = "d".repeat(MAX_DECLARED_DESCRIPTION + 1);
+        assert!(check_description(&i, "0.2.0").is_err());
     }
 
     #[test]

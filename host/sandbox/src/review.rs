@@ -45,6 +45,10 @@ pub struct EffectiveLimits {
     pub max_concurrent: u32,
     /// Boundary bytes per call, MiB.
     pub boundary_mib: u64,
+    /// Outbound requests one call has open at once.
+    pub requests_at_once: u32,
+    /// Outbound requests a second, all calls together, if bounded.
+    pub requests_per_second: Option<u32>,
 }
 
 impl From<Limits> for EffectiveLimits {
@@ -55,6 +59,8 @@ impl From<Limits> for EffectiveLimits {
             timeout_ms: l.wall_clock.as_millis() as u64,
             max_concurrent: l.max_concurrent,
             boundary_mib: l.boundary_bytes >> 20,
+            requests_at_once: l.requests_at_once,
+            requests_per_second: l.requests_per_second,
         }
     }
 }
@@ -129,6 +135,20 @@ pub fn review(
     shape: &Shape,
     link_error: Option<String>,
 ) -> Review {
+    review_protecting(component, policy, declared, shape, link_error, &[])
+}
+
+/// [`review`], with directories of the embedder's own that no connector may be given (a
+/// gateway's plugin store, audit log and key directories): a preopen of one of them, inside
+/// one, or of a directory above one is a high finding, as the system's own are.
+pub fn review_protecting(
+    component: &str,
+    policy: &Policy,
+    declared: &ConnectorInfo,
+    shape: &Shape,
+    link_error: Option<String>,
+    protected: &[std::path::PathBuf],
+) -> Review {
     let mut findings = Findings::default();
     if let Some(id) = &policy.connector
         && *id != declared.id
@@ -150,6 +170,7 @@ pub fn review(
         shape,
         lines: &policy.lines,
         config,
+        protected,
         findings: &mut findings,
     });
 
@@ -220,6 +241,17 @@ pub fn review(
                 defaults.boundary_bytes >> 20
             ),
             line("limits.boundary_mib"),
+        );
+    }
+    if limits.requests_at_once > defaults.requests_at_once {
+        findings.add(
+            Severity::Low,
+            "requests-above-default",
+            format!(
+                "{} outbound requests at once per call is above the default {}",
+                limits.requests_at_once, defaults.requests_at_once
+            ),
+            line("limits.requests_at_once"),
         );
     }
     if limits.max_concurrent > defaults.max_concurrent {

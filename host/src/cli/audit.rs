@@ -226,26 +226,60 @@ fn table(hits: &[Hit]) -> String {
         let what = if r.subjects.is_empty() {
             r.criteria
                 .as_ref()
-                .map(ToString::to_string)
+                .and_then(|c| serde_json::to_string(c).ok())
                 .or_else(|| r.detail.clone())
                 .unwrap_or_default()
         } else {
             r.subjects.join(", ")
         };
+        // Records hold what requests sent: control and bidi characters are shown escaped, so
+        // a record cannot move the cursor, recolour or reorder what an auditor reads.
+        let shown = |s: &str| neutralise(s);
         let _ = writeln!(
             out,
             "{:>6}  {:<27}  {:<12}  {:<16}  {:<8}  {:>3}  {:<24}  {what}",
             h.seq,
-            r.time,
-            r.user.as_deref().unwrap_or("-"),
-            r.operation,
+            shown(&r.time),
+            shown(r.user.as_deref().unwrap_or("-")),
+            shown(&r.operation),
             serde_json::to_value(r.outcome)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
             r.status,
-            connectors.join(","),
+            shown(&connectors.join(",")),
+            what = shown(&what),
         );
     }
     out
+}
+
+/// `s` with every control, format (bidi, zero-width) and line-separator character written as
+/// `\u{…}`, for a terminal.
+fn neutralise(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let hidden = c.is_control()
+            || matches!(c, '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}');
+        if hidden {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn terminal_controls_are_shown_escaped() {
+        assert_eq!(
+            super::neutralise("a\u{1b}[31mb\u{202e}c\nd"),
+            "a\\u{1b}[31mb\\u{202e}c\\u{a}d"
+        );
+    }
 }

@@ -15,11 +15,11 @@ const AFTER_HELP: &str = "\
 Operations and their --input:
   describe   none
   check      none
-  search     a search query: {\"kind\":\"Person\",\"text\":\"Examplewood\",\"limit\":5}
+  search     a search query: {\"kind\":\"person\",\"text\":\"Examplewood\",\"limit\":5}
              kind is Person, Object, Location or Event; optional \"keys\", e.g.
-             [{\"Vrm\":\"ZX51ABC\"}] or [{\"Name\":{\"surname\":\"Examplewood\",\"given_name\":null,\"date_of_birth\":\"1988-03-14\"}}],
+             [{\"kind\":\"vrm\",\"vrm\":\"ZX51ABC\"}] or [{\"kind\":\"name\",\"surname\":\"Examplewood\",\"given_name\":null,\"date_of_birth\":\"1988-03-14\"}],
              and \"cursor\" from a previous answer's next_cursor; limit defaults to 20
-  fetch      {\"kind\":\"Person\",\"local_id\":\"NOM-000101\"}
+  fetch      {\"kind\":\"person\",\"local_id\":\"NOM-000101\"}
   submit     a submission: {\"local_id\":null,\"handling\":{…},\"entity\":{\"Event\":{…}},\"links\":[]}
 --input takes JSON text, or @FILE to read it from a file, or @- for stdin.
 
@@ -34,7 +34,7 @@ Example:
   interop call harrier_anpr_connector.wasm search \\
       --config base_url=http://127.0.0.1:4200 --config token=demo-token \\
       --allow-host http://127.0.0.1:4200 \\
-      --input '{\"kind\":\"Object\",\"keys\":[{\"Vrm\":\"ZX51ABC\"}],\"limit\":5}'";
+      --input '{\"kind\":\"object\",\"keys\":[{\"kind\":\"vrm\",\"vrm\":\"ZX51ABC\"}],\"limit\":5}'";
 
 /// Arguments of `interop call`.
 #[derive(clap::Args)]
@@ -147,20 +147,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if needs_input && input.is_none() {
         bail!("this operation needs --input (see `interop call --help`)");
     }
-    let bytes = tokio::fs::read(&args.component)
-        .await
-        .with_context(|| format!("cannot read {}", args.component.display()))?;
+    let compiled = crate::compiled::compiled(&host, &args.component).await?;
     // One line, so a vendor sees what a gateway would see before it trusts the file.
     eprintln!(
         "{}: {}",
         args.component.display(),
-        signing::signature_status(&bytes)
+        signing::signature_status(&compiled.bytes)
     );
     let connector = match &args.policy {
         Some(file) => {
             let policy = Policy::from_file(file)?;
-            let name = args.component.display().to_string();
-            let (connector, review) = host.load_bytes_with_policy(&name, &bytes, &policy).await?;
+            let (connector, review) = host
+                .load_compiled_with_policy(&compiled.name, &compiled.component, &policy)
+                .await?;
             for f in review
                 .findings
                 .iter()
@@ -175,7 +174,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 || args.component.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            host.load(&name, &bytes, grant).await?
+            host.load_compiled(&name, &compiled.component, grant)
+                .await?
         }
     };
     let ctx = RequestContext {
@@ -240,12 +240,12 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> anyhow:
     })
 }
 
-/// A search query with the optional fields filled in, so `{"kind":"Person","text":"x"}` works.
+/// A search query with the optional fields filled in, so `{"kind":"person","text":"x"}` works.
 fn parse_search(text: &str) -> anyhow::Result<SearchQuery> {
     let mut value: serde_json::Value = parse_json(text, "JSON")?;
     let Some(object) = value.as_object_mut() else {
         bail!(
-            "--input for search must be a JSON object like {{\"kind\":\"Person\",\"text\":\"…\"}}"
+            "--input for search must be a JSON object like {{\"kind\":\"person\",\"text\":\"…\"}}"
         );
     };
     object.entry("text").or_insert(serde_json::Value::Null);
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn search_input_defaults() {
-        let q = parse_search(r#"{"kind":"Person","text":"Examplewood"}"#).unwrap();
+        let q = parse_search(r#"{"kind":"person","text":"Examplewood"}"#).unwrap();
         assert_eq!(q.kind, EntityKind::Person);
         assert_eq!(q.limit, 20);
         assert!(q.keys.is_empty());

@@ -37,7 +37,7 @@ Examples:
       --config base_url=http://127.0.0.1:4100 --config api_key=demo-key \\
       --config force='Exampleshire Constabulary' \\
       --search Person=Examplewood --search Object=ZX51ABC \\
-      --search '{\"kind\":\"Event\",\"keys\":[{\"Reference\":\"KR/2026/000301\"}]}'
+      --search '{\"kind\":\"event\",\"keys\":[{\"kind\":\"reference\",\"reference\":\"KR/2026/000301\"}]}'
 
   # Gold-ready: a federated search through a gateway with another supplier's connector
   interop conformance kestrel_rms_connector.wasm --config base_url=http://127.0.0.1:4100 \\
@@ -59,7 +59,7 @@ pub struct Args {
     allow_host: Vec<HostPattern>,
     /// A search that finds data in the test system (repeatable): KIND=TEXT with KIND Person,
     /// Object, Location or Event, or a JSON query with structured keys, e.g.
-    /// '{"kind":"Event","keys":[{"Reference":"KR/2026/000301"}]}'.
+    /// '{"kind":"event","keys":[{"kind":"reference","reference":"KR/2026/000301"}]}'.
     #[arg(long = "search", value_parser = parse_search, value_name = "KIND=TEXT|JSON")]
     search: Vec<SearchQuery>,
     /// A submission (JSON, as `interop call submit` takes) to use instead of the kit's
@@ -95,7 +95,7 @@ fn parse_search(s: &str) -> Result<SearchQuery, String> {
             limit: Option<u32>,
         }
         let q: Query = serde_json::from_str(s).map_err(|e| {
-            format!("not a search query: {e}; e.g. '{{\"kind\":\"Event\",\"keys\":[{{\"Reference\":\"KR/2026/000301\"}}]}}'")
+            format!("not a search query: {e}; e.g. '{{\"kind\":\"event\",\"keys\":[{{\"kind\":\"reference\",\"reference\":\"KR/2026/000301\"}}]}}'")
         })?;
         if q.text.is_none() && q.keys.is_empty() {
             return Err("the query has neither text nor keys".into());
@@ -243,7 +243,7 @@ mod tests {
         let q = parse_search("Object=ZX51 ABC").unwrap();
         assert_eq!(q.text.as_deref(), Some("ZX51 ABC"));
         let q =
-            parse_search(r#"{"kind":"Event","keys":[{"Reference":"KR/2026/000301"}],"limit":5}"#)
+            parse_search(r#"{"kind":"event","keys":[{"kind":"reference","reference":"KR/2026/000301"}],"limit":5}"#)
                 .unwrap();
         assert_eq!((q.kind, q.keys.len(), q.limit), (EntityKind::Event, 1, 5));
         assert!(
@@ -258,12 +258,12 @@ mod tests {
         );
         assert!(parse_search("Event= ").unwrap_err().contains("empty"));
         assert!(
-            parse_search(r#"{"kind":"Event"}"#)
+            parse_search(r#"{"kind":"event"}"#)
                 .unwrap_err()
                 .contains("neither text nor keys")
         );
         assert!(
-            parse_search(r#"{"kind":"Event","txt":"x"}"#)
+            parse_search(r#"{"kind":"event","txt":"x"}"#)
                 .unwrap_err()
                 .contains("not a search query")
         );

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use interop_sandbox::text::neutralise;
+use interop_sandbox::types::ConnectorInfo;
 use interop_sandbox::{Grant, Host, inspect, signing};
 
 /// Arguments of `interop inspect`.
@@ -17,15 +18,17 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let host = Host::new()?;
-    let bytes = tokio::fs::read(&args.component)
-        .await
-        .with_context(|| format!("cannot read {}", args.component.display()))?;
-    let name = args.component.display().to_string();
+    let crate::compiled::Compiled {
+        name,
+        bytes,
+        component,
+    } = crate::compiled::compiled(&host, &args.component).await?;
     let signature = signing::signature_status(&bytes);
-    let component = host.compile(&name, &bytes).await?;
     let shape = inspect::shape(host.engine(), &component);
     // describe needs no configuration and no network: an empty grant is enough.
-    let describe = host.load(&name, &bytes, Grant::default()).await;
+    let describe = host
+        .load_compiled(&name, &component, Grant::default())
+        .await;
     if args.json {
         let describe = match &describe {
             Ok(c) => serde_json::json!({ "ok": c.info() }),
@@ -40,7 +43,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("component: {name}");
+        println!("component: {}", neutralise(&name, 500));
         println!("signature: {signature}");
         println!("\nimports:");
         print_items(&shape.imports);
@@ -48,11 +51,75 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         print_items(&shape.exports);
         println!("\ndescribe:");
         match &describe {
-            Ok(c) => println!("{}", serde_json::to_string_pretty(c.info())?),
+            Ok(c) => print!("{}", describe_text(c.info())),
             Err(e) => println!("  failed: {e}"),
         }
     }
     describe.map(|_| ()).map_err(Into::into)
+}
+
+/// What a connector says about itself, for a person: every text it chose neutralised (escape
+/// sequences, newlines and bidi controls made visible, never interpreted), values in the
+/// contract's own words.
+pub(crate) fn describe_text(info: &ConnectorInfo) -> String {
+    use std::fmt::Write as _;
+    let t = |s: &str| neutralise(s, 500);
+    let list = |items: Vec<&str>| {
+        if items.is_empty() {
+            "none".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "  id:           {}", t(&info.id));
+    let _ = writeln!(out, "  name:         {}", t(&info.name));
+    let _ = writeln!(out, "  vendor:       {}", t(&info.vendor));
+    let _ = writeln!(out, "  version:      {}", t(&info.version));
+    let _ = writeln!(out, "  contract:     {}", t(&info.contract_version));
+    let _ = writeln!(out, "  description:  {}", t(&info.description));
+    let _ = writeln!(
+        out,
+        "  entity kinds: {}",
+        list(
+            info.entity_kinds
+                .iter()
+                .map(|k| k.contract_name())
+                .collect()
+        )
+    );
+    let _ = writeln!(
+        out,
+        "  operations:   {}",
+        list(info.operations.iter().map(|o| o.contract_name()).collect())
+    );
+    let _ = writeln!(
+        out,
+        "  highest classification returned: {}",
+        info.max_classification.contract_name()
+    );
+    if info.config.is_empty() {
+        let _ = writeln!(out, "  config:       none");
+    }
+    for k in &info.config {
+        let _ = writeln!(
+            out,
+            "  config {:<16} {:<8} {}{}{}",
+            t(&k.name),
+            k.kind.contract_name(),
+            if k.required {
+                "required; "
+            } else {
+                "optional; "
+            },
+            t(&k.description),
+            k.example
+                .as_deref()
+                .map(|e| format!(" (e.g. {})", t(e)))
+                .unwrap_or_default()
+        );
+    }
+    out
 }
 
 fn print_items(items: &[inspect::Item]) {
@@ -60,10 +127,14 @@ fn print_items(items: &[inspect::Item]) {
         println!("  (none)");
     }
     for item in items {
+        // Import and export names come from the component: shown, never interpreted.
+        let name = neutralise(&item.name, 200);
         if item.functions.is_empty() {
-            println!("  {} ({})", item.name, item.kind);
+            println!("  {name} ({})", item.kind);
         } else {
-            println!("  {}: {}", item.name, item.functions.join(", "));
+            let functions: Vec<String> =
+                item.functions.iter().map(|f| neutralise(f, 100)).collect();
+            println!("  {name}: {}", functions.join(", "));
         }
     }
 }

@@ -27,7 +27,7 @@ Examples:
       --config force='Demo Constabulary' --out kestrel-rms.toml
   interop policy review kestrel_rms_connector.wasm --policy kestrel-rms.toml
   INTEROP_KESTREL_RMS_API_KEY=demo-key interop call kestrel_rms_connector.wasm search \
-      --policy kestrel-rms.toml --input '{\"kind\":\"Person\",\"text\":\"Examplewood\"}'
+      --policy kestrel-rms.toml --input '{\"kind\":\"person\",\"text\":\"Examplewood\"}'
 
   # Sign a connector with a vendor key, and check it as a force's gateway will
   interop keys generate --out kestrel-release --comment 'Kestrel Systems release key'
@@ -38,7 +38,7 @@ Examples:
   interop call kestrel_rms_connector.wasm search \\
       --config base_url=http://127.0.0.1:4100 --config api_key=demo-key \\
       --allow-host http://127.0.0.1:4100 \\
-      --input '{\"kind\":\"Person\",\"text\":\"Examplewood\",\"limit\":5}'
+      --input '{\"kind\":\"person\",\"text\":\"Examplewood\",\"limit\":5}'
 
 Logging: guest log lines and host events go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) or
 pass -v for more. Results go to stdout as JSON.";
@@ -129,14 +129,43 @@ fn init_logging(verbose: u8) {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    use std::io::IsTerminal;
+    // No colours: every log line is neutralised on its way out (see `LogLine`), and colour
+    // escapes would be made visible with the rest.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(|| LogLine(std::io::stderr()))
         .with_target(false)
         .init();
 }
+
+/// Writes one formatted log event, neutralised: whatever text reached it (a connector's
+/// describe answer, a vendor's error, a path from a request) cannot add a line, move the
+/// cursor, clear the screen or reorder text with bidi controls. Each event ends with the
+/// one newline the formatter puts there; every other control character is made visible.
+struct LogLine<W: std::io::Write>(W);
+
+impl<W: std::io::Write> std::io::Write for LogLine<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let (body, newline) = match text.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (text.as_ref(), ""),
+        };
+        let line = interop_sandbox::text::neutralise(body, MAX_LOG_LINE);
+        self.0.write_all(line.as_bytes())?;
+        self.0.write_all(newline.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Longest log line written: far longer than any the host writes, short enough that one event
+/// cannot flood a log with megabytes.
+const MAX_LOG_LINE: usize = 16 * 1024;
 
 /// Parse `KEY=VALUE`.
 pub(crate) fn key_value(s: &str) -> Result<(String, String), String> {
@@ -154,6 +183,22 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn log_lines_cannot_forge_lines_or_drive_the_terminal() {
+        use std::io::Write as _;
+        let mut out = LogLine(Vec::new());
+        out.write_all(b"INFO connector loaded: Acme\nERROR forged \x1b[2J\xe2\x80\xae\n")
+            .unwrap();
+        let text = String::from_utf8(out.0).unwrap();
+        assert_eq!(text.matches('\n').count(), 1, "{text}");
+        assert!(text.ends_with('\n'));
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("\\nERROR forged"), "{text}");
     }
 
     #[test]

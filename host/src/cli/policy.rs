@@ -2,13 +2,14 @@
 //! teams, and the least policy that lets it work, for forces.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use interop_sandbox::policy::{Policy, init};
 use interop_sandbox::review::{self, ConfigValue, Review, Severity};
 use interop_sandbox::signing::{self, SignatureStatus};
+use interop_sandbox::text::neutralise;
 use interop_sandbox::types::{Classification, ConnectorInfo};
 use interop_sandbox::{Grant, Host, LoadError, inspect};
 
@@ -102,15 +103,18 @@ struct Described {
 }
 
 /// Compile the component and ask it to describe itself, granting nothing.
-async fn describe(host: &Host, path: &PathBuf) -> anyhow::Result<Described> {
-    let bytes = tokio::fs::read(path)
-        .await
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let name = path.display().to_string();
+async fn describe(host: &Host, path: &Path) -> anyhow::Result<Described> {
+    let crate::compiled::Compiled {
+        name,
+        bytes,
+        component,
+    } = crate::compiled::compiled(host, path).await?;
     let signature = signing::signature_status(&bytes);
-    let component = host.compile(&name, &bytes).await?;
     let shape = inspect::shape(host.engine(), &component);
-    let (info, link_error) = match host.load(&name, &bytes, Grant::default()).await {
+    let (info, link_error) = match host
+        .load_compiled(&name, &component, Grant::default())
+        .await
+    {
         Ok(c) => (c.info().clone(), None),
         // A component that cannot be linked cannot describe itself, but its imports can
         // still be reviewed.
@@ -194,12 +198,17 @@ fn review_text(review: &Review, policy: &Policy, signature: &SignatureStatus) ->
     use std::fmt::Write as _;
     let mut out = String::new();
     let d = &review.declared;
-    let _ = writeln!(out, "component: {}", review.component);
+    // Everything the connector chose is neutralised before a terminal sees it.
+    let t = |s: &str| neutralise(s, 500);
+    let _ = writeln!(out, "component: {}", t(&review.component));
     let _ = writeln!(out, "signature: {signature}");
     let _ = writeln!(
         out,
         "connector: {} {} by {} ({})",
-        d.id, d.version, d.vendor, d.name
+        t(&d.id),
+        t(&d.version),
+        t(&d.vendor),
+        t(&d.name)
     );
     let _ = writeln!(
         out,
@@ -213,30 +222,11 @@ fn review_text(review: &Review, policy: &Policy, signature: &SignatureStatus) ->
     let _ = writeln!(out, "\nimports, and what each grants:");
     for i in &review.imports {
         let mark = if i.provided { " " } else { "!" };
-        let _ = writeln!(out, " {mark} {:<44} {}", i.name, i.grants);
+        let _ = writeln!(out, " {mark} {:<44} {}", t(&i.name), i.grants);
     }
 
     let _ = writeln!(out, "\ndeclares:");
-    let _ = writeln!(out, "  operations: {:?}", d.operations);
-    let _ = writeln!(out, "  entity kinds: {:?}", d.entity_kinds);
-    let _ = writeln!(
-        out,
-        "  highest classification returned: {:?}",
-        d.max_classification
-    );
-    if d.config.is_empty() {
-        let _ = writeln!(out, "  config: none");
-    }
-    for k in &d.config {
-        let _ = writeln!(
-            out,
-            "  config {:<16} {:<8} {}{}",
-            k.name,
-            format!("{:?}", k.kind).to_lowercase(),
-            if k.required { "required; " } else { "" },
-            k.description
-        );
-    }
+    out.push_str(&super::inspect::describe_text(d));
 
     let _ = writeln!(out, "\npolicy grants:");
     if policy.limits.is_empty() {
@@ -341,7 +331,13 @@ fn review_text(review: &Review, policy: &Policy, signature: &SignatureStatus) ->
     }
     for f in &review.findings {
         let at = f.line.map(|l| format!(" (line {l})")).unwrap_or_default();
-        let _ = writeln!(out, "  {:<6} {:<24} {}{at}", f.severity, f.code, f.message);
+        let _ = writeln!(
+            out,
+            "  {:<6} {:<24} {}{at}",
+            f.severity,
+            f.code,
+            neutralise(&f.message, 1000)
+        );
     }
     let _ = writeln!(
         out,
@@ -380,7 +376,7 @@ async fn init(args: InitArgs) -> anyhow::Result<()> {
         );
     }
     let values: BTreeMap<String, String> = args.config.into_iter().collect();
-    let drafted = init::least_policy(&d.info, &d.shape, &values).map_err(anyhow::Error::msg)?;
+    let drafted = init::least_policy(&d.info, &d.shape, &values)?;
     // The draft must be a policy this host accepts; a failure here is a bug, not user error.
     Policy::parse("drafted policy", &drafted.text).context("the drafted policy does not parse")?;
     match &args.out {

@@ -15,12 +15,12 @@ stops accepting, lets calls in flight finish (up to 30 s) and closes the audit l
 The configuration (TOML) names the listen address, the TLS certificate and key (or plain_http =
 true on a loopback address), the connectors with their policies, roles, users (by the SHA-256 of
 their token: `interop token new`), and the audit directory. The format is documented at the top of
-host/gateway/src/config.rs.
+host/api/src/config.rs.
 
 Example:
   interop serve --config /etc/interop/gateway.toml
   curl -s -H \"Authorization: Bearer $TOKEN\" https://gateway.force.example:8443/v1/search \\
-       -d '{\"justification\":\"burglary enquiry\",\"query\":{\"kind\":\"Person\",\"text\":\"Examplewood\"}}'";
+       -d '{\"justification\":\"burglary enquiry\",\"query\":{\"kind\":\"person\",\"text\":\"Examplewood\"}}'";
 
 /// Arguments of `interop serve`.
 #[derive(clap::Args)]

@@ -55,7 +55,14 @@ async fn run(
     scratch: &Path,
 ) -> anyhow::Result<(bool, Vec<String>)> {
     std::fs::create_dir_all(scratch)?;
-    let peer_connector = host.load_file(&peer.component, Grant::default()).await?;
+    let peer_compiled = crate::compiled::compiled(host, &peer.component).await?;
+    let peer_connector = host
+        .load_compiled(
+            &peer_compiled.name,
+            &peer_compiled.component,
+            Grant::default(),
+        )
+        .await?;
     let ours = connector.info();
     let theirs = peer_connector.info();
     if ours.id == theirs.id {

@@ -165,7 +165,17 @@ pub async fn run(host: &Host, path: &Path, options: &Options) -> anyhow::Result<
     };
     let contract = interop_sandbox::contract::read(&bytes).unwrap_or_default();
     let signature = interop_sandbox::signing::signature_status(&bytes);
-    let loaded = host.load(&name, &bytes, Grant::default()).await;
+    let loaded = match crate::compiled::compiled(host, path).await {
+        Ok(compiled) => {
+            host.load_compiled(&name, &compiled.component, Grant::default())
+                .await
+        }
+        // Refused before compiling (the contract check): the kit reports it as a load error.
+        Err(e) => match e.downcast::<interop_sandbox::LoadError>() {
+            Ok(load) => Err(load),
+            Err(other) => return Err(other),
+        },
+    };
     let connector = match loaded {
         Ok(c) => {
             kit.push(

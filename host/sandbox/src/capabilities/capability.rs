@@ -81,6 +81,9 @@ pub(crate) struct ReviewCx<'a> {
     pub(crate) lines: &'a BTreeMap<String, usize>,
     /// The policy's plain `[config]` values.
     pub(crate) config: &'a BTreeMap<String, String>,
+    /// Directories no connector may be given: the embedder's own (a gateway's plugin store,
+    /// audit log and keys), beside the system's.
+    pub(crate) protected: &'a [std::path::PathBuf],
     /// The review's findings so far.
     pub(crate) findings: &'a mut Findings,
 }

@@ -115,7 +115,18 @@ impl ConfigGrant {
     }
 }
 
-/// Configuration keys and connector ids: what `describe` may declare.
+/// A name a connector may declare for a configuration key: 1–64 lower-case letters, digits
+/// and `_`, starting with a letter. Strict, because a force writes these names into policy
+/// files and environment-variable names; a connector declaring any other is refused at load.
+pub fn declarable_key(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Configuration keys and connector ids as a policy may write them.
 pub(crate) fn valid_key(key: &str) -> bool {
     (1..=64).contains(&key.len())
         && key
@@ -305,6 +316,64 @@ fn secret_ref(value: &toml::Value) -> Result<SecretRef, String> {
     }
 }
 
+/// Shortest secret value redacted: a shorter one would turn ordinary words in log lines into
+/// `[secret]`, and is no secret worth the name.
+const MIN_REDACTED_SECRET: usize = 4;
+
+/// The secret values a connector was handed, to take out of whatever it says to a person: its
+/// log lines, its error messages, its last words before a trap.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Redactor {
+    /// (key, value), longest value first, so a value containing another is replaced whole.
+    secrets: Vec<(String, String)>,
+}
+
+impl Redactor {
+    /// The values of the keys `declared` says are secret, as `config` holds them.
+    pub(crate) fn of(
+        declared: &[crate::types::ConfigKey],
+        config: &BTreeMap<String, String>,
+    ) -> Redactor {
+        let mut secrets: Vec<(String, String)> = declared
+            .iter()
+            .filter(|k| k.kind == ConfigKind::Secret)
+            .filter_map(|k| config.get(&k.name).map(|v| (k.name.clone(), v.clone())))
+            .filter(|(_, v)| v.len() >= MIN_REDACTED_SECRET)
+            .collect();
+        secrets.sort_by_key(|(_, value)| std::cmp::Reverse(value.len()));
+        Redactor { secrets }
+    }
+
+    /// `text` with every secret value replaced by `[secret KEY]`.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (key, value) in &self.secrets {
+            if out.contains(value.as_str()) {
+                out = out.replace(value.as_str(), &format!("[secret {key}]"));
+            }
+        }
+        out
+    }
+
+    /// A connector error with its message redacted.
+    pub(crate) fn redact_error(
+        &self,
+        error: crate::types::ConnectorError,
+    ) -> crate::types::ConnectorError {
+        use crate::types::ConnectorError as E;
+        if self.secrets.is_empty() {
+            return error;
+        }
+        match error {
+            E::InvalidInput(m) => E::InvalidInput(self.redact(&m)),
+            E::NotFound(m) => E::NotFound(self.redact(&m)),
+            E::Unauthorized(m) => E::Unauthorized(self.redact(&m)),
+            E::Unavailable(m) => E::Unavailable(self.redact(&m)),
+            E::Internal(m) => E::Internal(self.redact(&m)),
+        }
+    }
+}
+
 /// Per-call view of the granted configuration.
 pub(crate) struct ConfigState {
     values: Arc<BTreeMap<String, String>>,
@@ -355,3 +424,43 @@ macro_rules! serve_config {
 }
 
 serve_config!(v0_1, v0_2);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::ConfigKey;
+
+    #[test]
+    fn secret_values_are_taken_out_of_what_a_connector_says() {
+        let key = |name: &str, kind| ConfigKey {
+            name: name.into(),
+            description: String::new(),
+            kind,
+            required: true,
+            example: None,
+        };
+        let declared = [
+            key("api_key", ConfigKind::Secret),
+            key("short", ConfigKind::Secret),
+            key("base_url", ConfigKind::Endpoint),
+        ];
+        let config: BTreeMap<String, String> = [
+            ("api_key".to_string(), "s3cr3t-kestrel-key".to_string()),
+            ("short".to_string(), "abc".to_string()),
+            ("base_url".to_string(), "https://rms.example".to_string()),
+        ]
+        .into();
+        let r = Redactor::of(&declared, &config);
+        assert_eq!(
+            r.redact("calling https://rms.example with s3cr3t-kestrel-key, abc"),
+            "calling https://rms.example with [secret api_key], abc"
+        );
+        let e = r.redact_error(crate::types::ConnectorError::Unauthorized(
+            "key s3cr3t-kestrel-key refused".into(),
+        ));
+        assert_eq!(
+            e,
+            crate::types::ConnectorError::Unauthorized("key [secret api_key] refused".into())
+        );
+    }
+}

@@ -43,15 +43,22 @@ const MAX_BYTES_PER_CALL: usize = 256 * 1024;
 /// Per-call log state.
 pub(crate) struct LogState {
     plugin: String,
+    /// The secrets it was handed, taken out of every line.
+    redactor: std::sync::Arc<super::config::Redactor>,
     boundary: crate::limits::BoundaryMeter,
     written: usize,
     dropped: bool,
 }
 
 impl LogState {
-    pub(crate) fn new(plugin: String, boundary: crate::limits::BoundaryMeter) -> Self {
+    pub(crate) fn new(
+        plugin: String,
+        boundary: crate::limits::BoundaryMeter,
+        redactor: std::sync::Arc<super::config::Redactor>,
+    ) -> Self {
         LogState {
             plugin,
+            redactor,
             boundary,
             written: 0,
             dropped: false,
@@ -121,7 +128,7 @@ impl LogState {
             return Ok(());
         }
         self.written += message.len();
-        let line = neutralise(&message, MAX_LINE_BYTES);
+        let line = neutralise(&self.redactor.redact(&message), MAX_LINE_BYTES);
         let plugin = self.plugin.as_str();
         match level {
             Level::Trace => tracing::trace!(target: "interop::guest", plugin, "{line}"),

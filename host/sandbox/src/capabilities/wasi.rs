@@ -236,16 +236,28 @@ impl Capability for Wasi {
                     at,
                 );
             }
-            cx.findings.add(
-                Severity::Medium,
-                "filesystem",
-                format!(
-                    "the connector may read everything under {} (as {}), read-only",
-                    pre.path.display(),
-                    pre.guest
+            match exposure(&pre.path, cx.protected) {
+                Some(what) => cx.findings.add(
+                    Severity::High,
+                    "filesystem-exposes",
+                    format!(
+                        "{} exposes {what} to the connector (as {}); preopen only a directory of the vendor's reference data",
+                        pre.path.display(),
+                        pre.guest
+                    ),
+                    at,
                 ),
-                at,
-            );
+                None => cx.findings.add(
+                    Severity::Medium,
+                    "filesystem",
+                    format!(
+                        "the connector may read everything under {} (as {}), read-only",
+                        pre.path.display(),
+                        pre.guest
+                    ),
+                    at,
+                ),
+            }
             filesystem.push(pre.clone());
         }
         FilesystemGrant { filesystem }
@@ -315,9 +327,73 @@ pub(crate) fn context(output: &CapturedOutput, preopens: &[Preopen]) -> WasiCtx 
     builder.build()
 }
 
+/// The system's directories no connector may read: the root, where the system keeps its
+/// configuration, credentials, users' homes, processes and devices.
+const SYSTEM_DIRECTORIES: &[&str] = &[
+    "/", "/etc", "/root", "/home", "/proc", "/sys", "/dev", "/boot", "/run", "/var", "/usr",
+    "/bin", "/sbin", "/lib", "/lib64", "/opt", "/srv", "/tmp", "/mnt", "/media",
+];
+
+/// What a preopen of `path` would expose that no connector may read, if anything: a system
+/// directory (or a directory holding one), or a directory of `protected` — being one, inside
+/// one, or above one. Paths are compared after resolving symbolic links where they exist, so
+/// `/srv/ref/../../etc` and a link to `/` are caught.
+fn exposure(path: &std::path::Path, protected: &[PathBuf]) -> Option<String> {
+    let real = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let path = real(path);
+    for dir in SYSTEM_DIRECTORIES {
+        let dir = std::path::Path::new(dir);
+        // The system directory itself, or a directory above it; a vendor's data kept under
+        // `/srv/vendor` or `/opt/vendor` is fine, `/srv` or `/opt` whole is not.
+        if dir.starts_with(&path) {
+            return Some(format!("the system directory {}", dir.display()));
+        }
+    }
+    for dir in protected {
+        let dir = real(dir);
+        if dir.starts_with(&path) || path.starts_with(&dir) {
+            return Some(format!(
+                "{}, which holds the host's own data",
+                dir.display()
+            ));
+        }
+    }
+    None
+}
+
 /// Link every WASI 0.2 interface but HTTP, served from the store data's [`WasiView`].
+///
+/// One function is served differently from wasmtime-wasi's: `wasi:io/error.to-debug-string`,
+/// which there is the host error's `Debug` form, and so, when the host runs with
+/// `RUST_BACKTRACE` set, a backtrace of the host. A guest gets the error's message and causes
+/// instead, one line, capped.
 pub(crate) fn add_to_linker<T: WasiView + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
-    wasmtime_wasi::p2::add_to_linker_async(linker)
+    wasmtime_wasi::p2::add_to_linker_async(linker)?;
+    linker.allow_shadowing(true);
+    let served = linker.instance(IO_ERROR_INTERFACE).and_then(|mut error| {
+        error.func_wrap(
+            "[method]error.to-debug-string",
+            |mut store: wasmtime::StoreContextMut<'_, T>,
+             (err,): (wasmtime::component::Resource<wasmtime::Error>,)| {
+                let error = store.data_mut().ctx().table.get(&err)?;
+                Ok((guest_error_text(error),))
+            },
+        )
+    });
+    linker.allow_shadowing(false);
+    served
+}
+
+/// The `wasi:io/error` interface wasmtime-wasi links, at the version it links it.
+const IO_ERROR_INTERFACE: &str = "wasi:io/error@0.2.12";
+
+/// Most bytes of a host error's text a guest is given: enough for the cause, not a dump.
+const MAX_GUEST_ERROR_TEXT: usize = 512;
+
+/// A host error as a guest may see it: its message and the chain of causes (`{:#}`), never a
+/// backtrace, made one visible line.
+fn guest_error_text(error: &wasmtime::Error) -> String {
+    crate::text::neutralise(&format!("{error:#}"), MAX_GUEST_ERROR_TEXT)
 }
 
 /// Guest stdout and stderr, interleaved, last [`MAX_CAPTURED_OUTPUT`] bytes kept.
@@ -378,6 +454,52 @@ impl AsyncWrite for CapturedOutput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_error_reaches_a_guest_without_a_backtrace() {
+        let error = wasmtime::Error::msg("connection reset").context("reading the response body");
+        let text = guest_error_text(&error);
+        assert_eq!(text, "reading the response body: connection reset");
+        let debug = format!("{error:?}");
+        assert!(
+            debug.contains("Caused by") && !text.contains("Caused by"),
+            "the Debug form, which the guest used to get, is longer: {debug}"
+        );
+    }
+
+    #[test]
+    fn preopens_are_rated_by_what_they_expose() {
+        let store = std::env::temp_dir().join(format!("interop-exposure-{}", std::process::id()));
+        let reference = store
+            .parent()
+            .unwrap()
+            .join(format!("interop-ref-{}", std::process::id()));
+        std::fs::create_dir_all(store.join("plugins")).unwrap();
+        std::fs::create_dir_all(&reference).unwrap();
+        let protected = vec![store.clone()];
+        for exposed in [
+            PathBuf::from("/"),
+            PathBuf::from("/etc"),
+            PathBuf::from("/home"),
+            store.clone(),
+            store.join("plugins"),
+            store.parent().unwrap().to_path_buf(),
+            reference.join("../.."),
+        ] {
+            assert!(
+                exposure(&exposed, &protected).is_some(),
+                "{}",
+                exposed.display()
+            );
+        }
+        assert_eq!(exposure(&reference, &protected), None);
+        assert_eq!(
+            exposure(std::path::Path::new("/srv/vendor/reference"), &protected),
+            None
+        );
+        std::fs::remove_dir_all(&store).unwrap();
+        std::fs::remove_dir_all(&reference).unwrap();
+    }
 
     #[test]
     fn captured_output_keeps_the_last_bytes() {

@@ -1,15 +1,28 @@
 //! `interop policy init`: the least policy that lets a connector work with a given
 //! configuration, written for a force to read and edit.
+//!
+//! The policy is built as a TOML document and written by the serializer, never by joining
+//! text: whatever a connector declares (key names, descriptions, examples) cannot add a line
+//! or a table to it. Names reach this point checked (a connector declaring a key that is not
+//! an identifier is refused when it is loaded); descriptions go only into comments, neutralised
+//! to one visible line. The written text is parsed back and compared with what was drafted
+//! before it is handed out.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::net::IpAddr;
+
+use toml_edit::{Array, DocumentMut, Item, Table, value};
 
 use crate::capabilities::http::HostPattern;
 use crate::capabilities::http::not_public;
 use crate::inspect::Shape;
 use crate::limits::Limits;
+use crate::policy::{HostGrant, Policy, SecretRef};
+use crate::text::neutralise;
 use crate::types::{ConfigKind, ConnectorInfo};
+
+/// Most characters of a connector's description kept in a drafted policy's comment.
+const MAX_COMMENT: usize = 160;
 
 /// A policy written by [`least_policy`], and what the person running it must still do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +32,11 @@ pub struct Drafted {
     /// Things to do before the policy works (set an environment variable, fill a key).
     pub todo: Vec<String>,
 }
+
+/// Why no least policy could be drafted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CannotDraft(pub String);
 
 /// The environment variable `policy init` names for a secret key of a connector.
 pub fn secret_variable(connector: &str, key: &str) -> String {
@@ -37,8 +55,9 @@ pub fn secret_variable(connector: &str, key: &str) -> String {
     var
 }
 
-fn quote(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
+/// A one-line comment holding text a connector controls: neutralised, so it stays one line.
+fn comment(text: &str) -> String {
+    format!("# {}\n", neutralise(text, MAX_COMMENT))
 }
 
 /// Write the least policy for this connector with these configuration values: the keys it
@@ -47,78 +66,94 @@ fn quote(s: &str) -> String {
 /// is a private address, default limits.
 ///
 /// # Errors
-/// When a value is given for a key the connector does not declare, or an endpoint value is not
-/// an http(s) URL.
+/// [`CannotDraft`] when a value is given for a key the connector does not declare, an endpoint
+/// value is not an http(s) URL, or the connector declares a key that is not an identifier.
 pub fn least_policy(
     info: &ConnectorInfo,
     shape: &Shape,
     values: &BTreeMap<String, String>,
-) -> Result<Drafted, String> {
+) -> Result<Drafted, CannotDraft> {
     for key in values.keys() {
         if !info.config.iter().any(|k| &k.name == key) {
             let declared: Vec<&str> = info.config.iter().map(|k| k.name.as_str()).collect();
-            return Err(format!(
-                "`{}` declares no config key `{key}` (it declares: {})",
-                info.id,
+            return Err(CannotDraft(format!(
+                "`{}` declares no config key `{}` (it declares: {})",
+                neutralise(&info.id, 64),
+                neutralise(key, 64),
                 if declared.is_empty() {
                     "none".to_string()
                 } else {
-                    declared.join(", ")
+                    declared
+                        .iter()
+                        .map(|d| neutralise(d, 64))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
-            ));
+            )));
         }
+    }
+    if let Some(bad) = info
+        .config
+        .iter()
+        .find(|k| !crate::capabilities::config::declarable_key(&k.name))
+    {
+        return Err(CannotDraft(format!(
+            "`{}` declares config key {:?}, which is not an identifier; no policy can name it",
+            neutralise(&info.id, 64),
+            neutralise(&bad.name, 64)
+        )));
     }
     let http = shape
         .imports
         .iter()
         .any(|i| i.name.starts_with("wasi:http/outgoing-handler"));
     let mut todo = Vec::new();
-    let mut out = String::new();
-    let d = Limits::default();
-    let _ = writeln!(
-        out,
-        "# Policy for {} {} ({}), written by `interop policy init`.\n\
-         # It grants the least this connector needs with the configuration given; review it with\n\
-         # `interop policy review <component> --policy <this file>` after editing.\n",
-        info.id, info.version, info.vendor
-    );
-    let _ = writeln!(out, "connector = {}\n", quote(&info.id));
-    let _ = writeln!(
-        out,
-        "[limits]\n\
-         # The host's defaults, written out so they are visible. Raise one only for a reason.\n\
-         memory_mib = {}\n\
-         cpu_ms = {}\n\
-         timeout_ms = {}\n\
-         max_concurrent = {}\n\
-         boundary_mib = {}\n",
-        d.memory_bytes >> 20,
-        d.cpu.as_millis(),
-        d.wall_clock.as_millis(),
-        d.max_concurrent,
-        d.boundary_bytes >> 20
-    );
+    let mut doc = DocumentMut::new();
+    doc.decor_mut().set_prefix(format!(
+        "{}# It grants the least this connector needs with the configuration given; review it with\n\
+         # `interop policy review <component> --policy <this file>` after editing.\n\n",
+        comment(&format!(
+            "Policy for {} {} ({}), written by `interop policy init`.",
+            info.id, info.version, info.vendor
+        ))
+    ));
+    doc["connector"] = value(info.id.as_str());
 
-    let mut config = String::new();
-    let mut secrets = String::new();
-    let mut allow = Vec::new();
+    let d = Limits::default();
+    let mut limits = Table::new();
+    limits.decor_mut().set_prefix(
+        "\n# The host's defaults, written out so they are visible. Raise one only for a reason.\n",
+    );
+    limits["memory_mib"] = value((d.memory_bytes >> 20) as i64);
+    limits["cpu_ms"] = value(d.cpu.as_millis() as i64);
+    limits["timeout_ms"] = value(d.wall_clock.as_millis() as i64);
+    limits["max_concurrent"] = value(i64::from(d.max_concurrent));
+    limits["boundary_mib"] = value((d.boundary_bytes >> 20) as i64);
+    doc["limits"] = Item::Table(limits);
+
+    let mut config = Table::new();
+    config.decor_mut().set_prefix("\n");
+    let mut secrets = Table::new();
+    secrets.decor_mut().set_prefix(
+        "\n# Secret values are never written here: the gateway reads them when it loads the connector.\n",
+    );
+    let mut allow = Array::new();
     let mut private: Vec<(String, String)> = Vec::new();
+    let mut missing = Vec::new();
     for key in &info.config {
-        let about = format!(
-            "# {}{}",
-            key.description.replace('\n', " "),
+        let about = comment(&format!(
+            "{}{}",
+            key.description,
             if key.required { " (required)" } else { "" }
-        );
+        ));
         match key.kind {
             ConfigKind::Secret => {
                 let var = secret_variable(&info.id, &key.name);
                 if values.contains_key(&key.name) || key.required {
-                    let _ = writeln!(
-                        secrets,
-                        "{about}\n{} = {{ env = {} }}",
-                        key.name,
-                        quote(&var)
-                    );
+                    let mut reference = toml_edit::InlineTable::new();
+                    reference.insert("env", var.as_str().into());
+                    secrets.insert(&key.name, value(reference));
+                    set_key_comment(&mut secrets, &key.name, &about);
                     todo.push(format!(
                         "set the secret `{}` in the gateway's environment: {var}=…",
                         key.name
@@ -126,11 +161,12 @@ pub fn least_policy(
                 }
             }
             ConfigKind::Text | ConfigKind::Endpoint => match values.get(&key.name) {
-                Some(value) => {
-                    let _ = writeln!(config, "{about}\n{} = {}", key.name, quote(value));
+                Some(given) => {
+                    config.insert(&key.name, value(given.as_str()));
+                    set_key_comment(&mut config, &key.name, &about);
                     if key.kind == ConfigKind::Endpoint && http {
-                        let origin = HostPattern::from_url(value)
-                            .map_err(|e| format!("endpoint `{}`: {e}", key.name))?;
+                        let origin = HostPattern::from_url(given)
+                            .map_err(|e| CannotDraft(format!("endpoint `{}`: {e}", key.name)))?;
                         allow.push(format!("config:{}", key.name));
                         let host = origin.host();
                         let ips: Vec<IpAddr> = if host == "localhost" {
@@ -146,17 +182,11 @@ pub fn least_policy(
                     }
                 }
                 None if key.required => {
-                    let example = key.example.as_deref().unwrap_or("…");
-                    let _ = writeln!(
-                        config,
-                        "{about}\n# {} = {}   # give a value with --config {}=…",
-                        key.name,
-                        quote(example),
-                        key.name
-                    );
+                    missing.push(key.name.clone());
                     todo.push(format!(
-                        "give the required key `{}` a value under [config]{}",
+                        "give the required key `{}` a value under [config] (e.g. `{}`){}",
                         key.name,
+                        neutralise(key.example.as_deref().unwrap_or("…"), 80),
                         if key.kind == ConfigKind::Endpoint {
                             format!(" and add \"config:{}\" to [network].allow", key.name)
                         } else {
@@ -168,33 +198,104 @@ pub fn least_policy(
             },
         }
     }
-    out.push_str("[config]\n");
-    out.push_str(&config);
-    out.push_str("\n[secrets]\n# Secret values are never written here: the gateway reads them when it loads the connector.\n");
-    out.push_str(&secrets);
-    out.push_str("\n[network]\n");
-    if !http {
-        out.push_str("# The component does not import wasi:http: it makes no requests.\n");
+    if !missing.is_empty() {
+        config.decor_mut().set_prefix(format!(
+            "\n# Required, and given no value (pass them with --config KEY=VALUE): {}\n",
+            missing.join(", ")
+        ));
     }
-    let _ = writeln!(
-        out,
-        "# Origins the connector may call: `config:KEY` is the origin of that endpoint's URL.\nallow = [{}]",
-        allow
-            .iter()
-            .map(|a| quote(a))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    if private.is_empty() {
-        out.push_str("private = []\n");
+    doc["config"] = Item::Table(config);
+    doc["secrets"] = Item::Table(secrets);
+
+    let mut network = Table::new();
+    network.decor_mut().set_prefix(if http {
+        "\n# Origins the connector may call: `config:KEY` is the origin of that endpoint's URL.\n"
     } else {
-        out.push_str("# Private addresses the connector may reach: each endpoint below points at one.\nprivate = [\n");
-        for (ip, key) in &private {
-            let _ = writeln!(out, "    {},   # {key}", quote(ip));
-        }
-        out.push_str("]\n");
+        "\n# The component does not import wasi:http: it makes no requests.\n"
+    });
+    network["allow"] = value(allow);
+    let mut nets = Array::new();
+    for (ip, _) in &private {
+        nets.push(ip.as_str());
     }
-    Ok(Drafted { text: out, todo })
+    network["private"] = value(nets);
+    if !private.is_empty() {
+        let because: Vec<String> = private
+            .iter()
+            .map(|(ip, key)| format!("{ip} for `{key}`"))
+            .collect();
+        set_key_comment(
+            &mut network,
+            "private",
+            &format!(
+                "# Private addresses the connector may reach, each because an endpoint points at it: {}\n",
+                because.join(", ")
+            ),
+        );
+    }
+    doc["network"] = Item::Table(network);
+
+    let mut text = doc.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    check_round_trip(info, values, &text)?;
+    Ok(Drafted { text, todo })
+}
+
+/// Put `comment` (whole lines, each `# …\n`) above `key` in `table`.
+fn set_key_comment(table: &mut Table, key: &str, comment: &str) {
+    if let Some(mut k) = table.key_mut(key) {
+        k.leaf_decor_mut().set_prefix(comment);
+    }
+}
+
+/// Parse the written policy back and check it says exactly what was drafted: the connector,
+/// the keys given (and secrets by reference), the endpoints' origins, and nothing else (no
+/// filesystem, no other table). A difference is a bug here, never handed out as a policy.
+fn check_round_trip(
+    info: &ConnectorInfo,
+    values: &BTreeMap<String, String>,
+    text: &str,
+) -> Result<(), CannotDraft> {
+    let broken =
+        |why: String| CannotDraft(format!("the drafted policy {why}; nothing was written"));
+    let policy = Policy::parse("drafted policy", text)
+        .map_err(|e| broken(format!("does not parse: {e}")))?;
+    if policy.connector.as_deref() != Some(info.id.as_str()) {
+        return Err(broken("names another connector".into()));
+    }
+    let s = &policy.sections;
+    let plain: BTreeMap<String, String> = values
+        .iter()
+        .filter(|(k, _)| {
+            info.config
+                .iter()
+                .any(|c| &c.name == *k && c.kind != ConfigKind::Secret)
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if s.config.values != plain {
+        return Err(broken("sets other configuration than given".into()));
+    }
+    let unexpected_secret = s.config.secrets.iter().any(|(k, r)| {
+        !matches!(r, SecretRef::Env(v) if *v == secret_variable(&info.id, k))
+            || !info
+                .config
+                .iter()
+                .any(|c| &c.name == k && c.kind == ConfigKind::Secret)
+    });
+    if unexpected_secret {
+        return Err(broken("names a secret it should not".into()));
+    }
+    let stray_grant = s.http.allow.iter().any(|g| match g {
+        HostGrant::ConfigKey(k) => !plain.contains_key(k),
+        HostGrant::Origin(_) => true,
+    });
+    if stray_grant || !s.wasi.preopens.is_empty() {
+        return Err(broken("grants more than the endpoints given".into()));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -278,8 +379,55 @@ mod tests {
         let values: BTreeMap<String, String> = [("colour".to_string(), "red".to_string())].into();
         let err = least_policy(&info(), &shape(true), &values).unwrap_err();
         assert!(
-            err.contains("declares no config key `colour`") && err.contains("base_url"),
+            err.0.contains("declares no config key `colour`") && err.0.contains("base_url"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn text_a_connector_declares_cannot_add_lines_or_tables() {
+        let mut hostile = info();
+        hostile.vendor = "Acme\n[[filesystem]]\npath = \"/\"\nguest = \"/host\"".into();
+        hostile.config[0].description =
+            "URL\r\n[[filesystem]]\npath = \"/\"\nguest = \"/h\"\n\u{1b}[2J\u{202e}".into();
+        hostile.config[2].example = Some("\"\n[[filesystem]]\npath = \"/\"".into());
+        let values: BTreeMap<String, String> = [
+            ("base_url".to_string(), "https://rms.example".to_string()),
+            (
+                "force".to_string(),
+                "Demo\"\n[[filesystem]]\npath = \"/\"\nguest = \"/x\"\n#".to_string(),
+            ),
+        ]
+        .into();
+        let drafted = least_policy(&hostile, &shape(true), &values).unwrap();
+        let policy = Policy::parse("init.toml", &drafted.text).unwrap();
+        assert!(policy.sections.wasi.preopens.is_empty(), "{}", drafted.text);
+        assert_eq!(
+            policy.sections.config.values["force"], values["force"],
+            "a value with quotes and newlines is kept exactly, as a string"
+        );
+        assert!(
+            !drafted.text.contains('\u{1b}') && !drafted.text.contains('\u{202e}'),
+            "escapes and bidi controls reach the file only made visible: {}",
+            drafted.text
+        );
+        let tables: toml::Table = toml::from_str(&drafted.text).unwrap();
+        let names: Vec<&str> = tables.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["config", "connector", "limits", "network", "secrets"],
+            "no table a connector or a value wrote: {}",
+            drafted.text
+        );
+    }
+
+    #[test]
+    fn a_key_name_that_is_not_an_identifier_is_never_written() {
+        let mut hostile = info();
+        hostile.config[2].name =
+            "force = 1\n[[filesystem]]\npath = \"/\"\nguest = \"/h\"\n#".into();
+        let err = least_policy(&hostile, &shape(true), &BTreeMap::new()).unwrap_err();
+        assert!(err.0.contains("not an identifier"), "{err}");
+        assert!(!err.0.contains('\n'), "the message is one line: {err}");
     }
 }

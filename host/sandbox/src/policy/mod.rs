@@ -62,6 +62,10 @@ pub struct PolicyLimits {
     pub max_concurrent: Option<u32>,
     /// `boundary_mib`.
     pub boundary_mib: Option<u64>,
+    /// `requests_at_once`.
+    pub requests_at_once: Option<u32>,
+    /// `requests_per_second`.
+    pub requests_per_second: Option<u32>,
 }
 
 impl PolicyLimits {
@@ -78,6 +82,8 @@ impl PolicyLimits {
                 .map_or(d.wall_clock, std::time::Duration::from_millis),
             boundary_bytes: self.boundary_mib.map_or(d.boundary_bytes, |m| m << 20),
             max_concurrent: self.max_concurrent.unwrap_or(d.max_concurrent),
+            requests_at_once: self.requests_at_once.unwrap_or(d.requests_at_once),
+            requests_per_second: self.requests_per_second.or(d.requests_per_second),
         }
     }
 
@@ -111,6 +117,10 @@ const MAX_TIMEOUT_MS: u64 = 10 * 60 * 1000;
 /// The instance pool holds 1,000 instances for every connector together.
 const MAX_CONCURRENT: u32 = 1_000;
 const MAX_BOUNDARY_MIB: u64 = 1024;
+/// More requests at once than this from one call is a flood, whatever the connector.
+const MAX_REQUESTS_AT_ONCE: u32 = 64;
+/// The rate toward one vendor a policy may allow; past it, set none and rely on the vendor.
+const MAX_REQUESTS_PER_SECOND: u32 = 10_000;
 
 /// The tables the sandbox itself reads; each capability reads its own (see `crate::registry`).
 #[derive(Deserialize)]
@@ -127,6 +137,8 @@ struct RawLimits {
     timeout_ms: Option<Spanned<i64>>,
     max_concurrent: Option<Spanned<i64>>,
     boundary_mib: Option<Spanned<i64>>,
+    requests_at_once: Option<Spanned<i64>>,
+    requests_per_second: Option<Spanned<i64>>,
 }
 
 impl Policy {
@@ -240,12 +252,26 @@ impl Policy {
                 MAX_BOUNDARY_MIB,
                 "MiB",
             )?;
+            let at_once = check(
+                "requests_at_once",
+                &limits.requests_at_once,
+                u64::from(MAX_REQUESTS_AT_ONCE),
+                "requests",
+            )?;
+            let per_second = check(
+                "requests_per_second",
+                &limits.requests_per_second,
+                u64::from(MAX_REQUESTS_PER_SECOND),
+                "requests a second",
+            )?;
             for (name, v) in [
                 ("memory_mib", memory),
                 ("cpu_ms", cpu),
                 ("timeout_ms", timeout),
                 ("max_concurrent", concurrent),
                 ("boundary_mib", boundary),
+                ("requests_at_once", at_once),
+                ("requests_per_second", per_second),
             ] {
                 if let Some((_, offset)) = v {
                     line(format!("limits.{name}"), offset);
@@ -257,6 +283,8 @@ impl Policy {
                 timeout_ms: timeout.map(|v| v.0),
                 max_concurrent: concurrent.map(|v| v.0 as u32),
                 boundary_mib: boundary.map(|v| v.0),
+                requests_at_once: at_once.map(|v| v.0 as u32),
+                requests_per_second: per_second.map(|v| v.0 as u32),
             };
         }
 

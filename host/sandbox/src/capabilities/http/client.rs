@@ -200,6 +200,41 @@ pub(crate) struct Outbound {
     resolver: Arc<dyn Resolve>,
     tls: tokio_rustls::TlsConnector,
     pool: Arc<Mutex<Pool>>,
+    /// The requests a second this connector may make, all its calls together, if bounded.
+    rate: Option<Mutex<Rate>>,
+}
+
+/// A token bucket: up to one second's worth of requests may go at once, then one every
+/// `1/per_second`.
+struct Rate {
+    per_second: f64,
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl Rate {
+    fn new(per_second: u32) -> Rate {
+        Rate {
+            per_second: f64::from(per_second.max(1)),
+            tokens: f64::from(per_second.max(1)),
+            refilled: Instant::now(),
+        }
+    }
+
+    /// Take a token now, or say how long until one is there.
+    fn take(&mut self, now: Instant) -> Result<(), Duration> {
+        let elapsed = now.saturating_duration_since(self.refilled).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.per_second);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - self.tokens) / self.per_second,
+            ))
+        }
+    }
 }
 
 impl Outbound {
@@ -227,6 +262,33 @@ impl Outbound {
             resolver,
             tls: tokio_rustls::TlsConnector::from(Arc::new(config)),
             pool: Arc::new(Mutex::new(Pool::new(DEFAULT_IDLE_PER_ORIGIN))),
+            rate: None,
+        }
+    }
+
+    /// At most `per_second` requests a second from this connector, all calls together.
+    pub(crate) fn rate_limited(mut self, per_second: Option<u32>) -> Self {
+        self.rate = per_second.map(|r| Mutex::new(Rate::new(r)));
+        self
+    }
+
+    /// Wait for this connector's next turn under its rate, if it has one; fail when the turn
+    /// would come after `deadline`.
+    async fn await_turn(&self, deadline: Instant) -> Result<(), Error> {
+        let Some(rate) = &self.rate else {
+            return Ok(());
+        };
+        loop {
+            let now = Instant::now();
+            let wait = match lock(rate).take(now) {
+                Ok(()) => return Ok(()),
+                Err(wait) => wait,
+            };
+            if now + wait > deadline {
+                tracing::warn!(plugin = %self.label, "outbound HTTP refused: over the connector's request rate for the rest of the call");
+                return Err(Error::ConnectionLimitReached);
+            }
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -241,15 +303,28 @@ impl Outbound {
 
     /// Send `request` (an absolute URI, a `host` header) and return the response, following
     /// redirects. Every error is a `wasi:http` error code for the guest.
+    ///
+    /// The request waits for one of `open`'s permits (the call's requests at once) and for the
+    /// connector's turn under its rate, both within the call's time; its response body holds
+    /// the permit until it is read to the end or dropped.
     pub(crate) async fn send(
         &self,
         request: Request<WasiBody>,
         timeouts: HttpTimeouts,
         meter: BoundaryMeter,
+        open: Arc<tokio::sync::Semaphore>,
     ) -> Result<Response<WasiBody>, Error> {
         let deadline = Instant::now() + timeouts.total;
         let (parts, body) = request.into_parts();
         let mut origin = self.admit(&parts.uri)?;
+        let permit = match timeout_at(deadline, open.acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) | Err(_) => {
+                tracing::warn!(plugin = %self.label, %origin, "outbound HTTP refused: the call's other requests stayed open for the rest of its time");
+                return Err(Error::ConnectionLimitReached);
+            }
+        };
+        self.await_turn(deadline).await?;
         if !single_host_header(&parts.headers, &parts.uri) {
             tracing::warn!(plugin = %self.label, %origin, "outbound HTTP denied: the `host` header is missing, repeated or not the URL's authority");
             return Err(Error::HttpRequestDenied);
@@ -294,7 +369,7 @@ impl Outbound {
                 )
                 .await?;
             let Some((next_method, next_uri)) = redirect(&method, &uri, &response) else {
-                return self.deliver(response, lease, &timeouts, deadline, meter);
+                return self.deliver(response, lease, &timeouts, deadline, meter, permit);
             };
             if response.body().is_end_stream() {
                 lease.release();
@@ -414,6 +489,7 @@ impl Outbound {
         timeouts: &HttpTimeouts,
         deadline: Instant,
         meter: BoundaryMeter,
+        permit: tokio::sync::OwnedSemaphorePermit,
     ) -> Result<Response<WasiBody>, Error> {
         let declared = response
             .headers()
@@ -432,6 +508,7 @@ impl Outbound {
         let mut body = ResponseBody {
             incoming,
             lease: Some(lease),
+            permit: Some(permit),
             meter,
             received: 0,
             gap: timeouts.between_bytes,
@@ -704,8 +781,8 @@ fn empty_body() -> WasiBody {
         .boxed_unsync()
 }
 
-fn lock(pool: &Mutex<Pool>) -> std::sync::MutexGuard<'_, Pool> {
-    pool.lock().unwrap_or_else(PoisonError::into_inner)
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A TCP or TLS stream.
@@ -860,6 +937,8 @@ impl Body for MeteredRequest {
 struct ResponseBody {
     incoming: Incoming,
     lease: Option<Lease>,
+    /// The call's permit for this request: given back when the body ends or is dropped.
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
     meter: BoundaryMeter,
     received: u64,
     gap: Duration,
@@ -872,6 +951,7 @@ impl ResponseBody {
     /// The body has been read to its end: the connection can serve another request.
     fn finish(&mut self) {
         self.done = true;
+        self.permit = None;
         if let Some(lease) = self.lease.take() {
             lease.release();
         }
@@ -881,6 +961,7 @@ impl ResponseBody {
     fn fail(&mut self, error: Error) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
         self.done = true;
         self.lease = None;
+        self.permit = None;
         Poll::Ready(Some(Err(error)))
     }
 }
@@ -953,6 +1034,13 @@ mod tests {
 
     use super::*;
     use crate::capabilities::http::{HostPattern, StaticResolver};
+
+    /// A call's permits for requests at once, as the sandbox's default gives it.
+    fn open() -> Arc<tokio::sync::Semaphore> {
+        Arc::new(tokio::sync::Semaphore::new(
+            crate::Limits::DEFAULT_REQUESTS_AT_ONCE as usize,
+        ))
+    }
 
     /// What the test server answers to one request head.
     enum Reply {
@@ -1153,8 +1241,13 @@ mod tests {
     }
 
     async fn send(out: &Outbound, req: Request<WasiBody>) -> Result<Response<WasiBody>, Error> {
-        out.send(req, HttpTimeouts::within(Duration::from_secs(10)), meter())
-            .await
+        out.send(
+            req,
+            HttpTimeouts::within(Duration::from_secs(10)),
+            meter(),
+            open(),
+        )
+        .await
     }
 
     async fn text(response: Response<WasiBody>) -> Result<String, Error> {
@@ -1366,7 +1459,10 @@ mod tests {
             total: Duration::from_millis(700),
         };
         let started = std::time::Instant::now();
-        let response = out.send(get(&url), timeouts, meter()).await.unwrap();
+        let response = out
+            .send(get(&url), timeouts, meter(), open())
+            .await
+            .unwrap();
         assert_err!(text(response).await, Error::HttpResponseTimeout);
         let took = started.elapsed();
         assert!(
@@ -1397,11 +1493,14 @@ mod tests {
             total: Duration::from_secs(5),
         };
         let url = format!("http://vendor.test:{}/", stalled.port);
-        let response = out.send(get(&url), timeouts, meter()).await.unwrap();
+        let response = out
+            .send(get(&url), timeouts, meter(), open())
+            .await
+            .unwrap();
         assert_err!(text(response).await, Error::ConnectionReadTimeout);
         let url = format!("http://vendor.test:{}/", silent.port);
         assert_err!(
-            out.send(get(&url), timeouts, meter()).await,
+            out.send(get(&url), timeouts, meter(), open()).await,
             Error::ConnectionReadTimeout
         );
     }
@@ -1450,10 +1549,20 @@ mod tests {
         let timeouts = HttpTimeouts::within(Duration::from_secs(10));
 
         let meter = BoundaryMeter::new(1000);
-        let first = out.send(get(&format!("{base}/small")), timeouts, meter.clone());
+        let first = out.send(
+            get(&format!("{base}/small")),
+            timeouts,
+            meter.clone(),
+            open(),
+        );
         assert_eq!(text(first.await.unwrap()).await.unwrap().len(), 600);
         assert_eq!(meter.used(), 600);
-        let second = out.send(get(&format!("{base}/small")), timeouts, meter.clone());
+        let second = out.send(
+            get(&format!("{base}/small")),
+            timeouts,
+            meter.clone(),
+            open(),
+        );
         assert_err!(
             text(second.await.unwrap()).await,
             Error::HttpResponseBodySize(Some(600))
@@ -1466,7 +1575,7 @@ mod tests {
             .map_err(|never| match never {})
             .boxed_unsync();
         assert_err!(
-            out.send(post, timeouts, meter.clone()).await,
+            out.send(post, timeouts, meter.clone(), open()).await,
             Error::HttpRequestBodySize(Some(2000))
         );
         assert!(meter.exceeded());
@@ -1553,6 +1662,90 @@ mod tests {
             !pool.sweeping,
             "the sweeper ends with the last idle connection"
         );
+    }
+
+    #[tokio::test]
+    async fn a_call_has_at_most_its_permits_of_requests_open_and_waits_for_more() {
+        let server = serve(|_| ok("held")).await;
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let url = format!("http://vendor.test:{}/", server.port);
+        let open = Arc::new(tokio::sync::Semaphore::new(2));
+        let t = HttpTimeouts::within(Duration::from_secs(10));
+        let first = out.send(get(&url), t, meter(), open.clone()).await.unwrap();
+        let second = out.send(get(&url), t, meter(), open.clone()).await.unwrap();
+        let third = out.send(get(&url), t, meter(), open.clone());
+        tokio::pin!(third);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), &mut third)
+                .await
+                .is_err(),
+            "a third request waits while two bodies are open"
+        );
+        assert_eq!(server.accepts(), 2, "and no third connection is made");
+        drop(first);
+        let third = tokio::time::timeout(Duration::from_secs(5), third)
+            .await
+            .expect("a permit comes back when a body is dropped")
+            .unwrap();
+        assert_eq!(text(third).await.unwrap(), "held");
+        // A body read to its end gives its permit back too.
+        assert_eq!(text(second).await.unwrap(), "held");
+        let fourth = out.send(get(&url), t, meter(), open.clone()).await.unwrap();
+        assert_eq!(text(fourth).await.unwrap(), "held");
+        assert_eq!(open.available_permits(), 2);
+
+        // No permit within the call's time: the guest gets an error, not a hang.
+        let short = HttpTimeouts::within(Duration::from_millis(400));
+        let _a = out.send(get(&url), t, meter(), open.clone()).await.unwrap();
+        let _b = out.send(get(&url), t, meter(), open.clone()).await.unwrap();
+        assert_err!(
+            out.send(get(&url), short, meter(), open.clone()).await,
+            Error::ConnectionLimitReached
+        );
+    }
+
+    #[test]
+    fn the_rate_lets_a_second_go_at_once_then_one_each_turn() {
+        let start = Instant::now();
+        let mut rate = Rate::new(4);
+        for _ in 0..4 {
+            assert!(rate.take(start).is_ok());
+        }
+        let wait = rate.take(start).unwrap_err();
+        assert!(
+            (Duration::from_millis(240)..=Duration::from_millis(260)).contains(&wait),
+            "{wait:?}"
+        );
+        assert!(rate.take(start + wait).is_ok());
+        assert!(rate.take(start + wait).is_err(), "one turn, one request");
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_turn_comes_too_late_is_refused() {
+        let server = serve(|_| ok("fine")).await;
+        let (out, _) = client(
+            &[format!("http://vendor.test:{}", server.port)],
+            "127.0.0.1",
+        );
+        let out = out.rate_limited(Some(1));
+        let url = format!("http://vendor.test:{}/", server.port);
+        let t = HttpTimeouts::within(Duration::from_secs(10));
+        let first = out.send(get(&url), t, meter(), open()).await.unwrap();
+        assert_eq!(text(first).await.unwrap(), "fine");
+        let started = Instant::now();
+        let short = HttpTimeouts::within(Duration::from_millis(400));
+        assert_err!(
+            out.send(get(&url), short, meter(), open()).await,
+            Error::ConnectionLimitReached
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "refused at once, not after waiting in vain"
+        );
+        assert_eq!(server.accepts(), 1);
     }
 
     #[tokio::test]

@@ -80,11 +80,12 @@ pub(crate) struct HttpState {
 
 impl HttpState {
     /// State for one call: requests go through `outbound` (the connector's client) under
-    /// `timeouts`, every body byte charged to `boundary`.
+    /// `timeouts`, every body byte charged to `boundary`, at most `at_once` open at a time.
     pub(crate) fn new(
         outbound: Arc<Outbound>,
         timeouts: HttpTimeouts,
         boundary: BoundaryMeter,
+        at_once: usize,
     ) -> Self {
         let mut ctx = WasiHttpCtx::new();
         ctx.set_field_size_limit(client::MAX_HEADER_BYTES);
@@ -94,6 +95,7 @@ impl HttpState {
                 outbound,
                 timeouts,
                 boundary,
+                open: Arc::new(tokio::sync::Semaphore::new(at_once.max(1))),
             },
         }
     }
@@ -103,6 +105,9 @@ struct OutboundHooks {
     outbound: Arc<Outbound>,
     timeouts: HttpTimeouts,
     boundary: BoundaryMeter,
+    /// One permit per request the call may have open; a response body holds its permit until
+    /// it is read or dropped.
+    open: Arc<tokio::sync::Semaphore>,
 }
 
 type IoFuture = Box<dyn Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>;
@@ -125,8 +130,9 @@ impl WasiHttpHooks for OutboundHooks {
         let outbound = self.outbound.clone();
         let timeouts = self.timeouts.shortened_by(options);
         let meter = self.boundary.clone();
+        let open = self.open.clone();
         Box::new(async move {
-            let response = outbound.send(request, timeouts, meter).await?;
+            let response = outbound.send(request, timeouts, meter, open).await?;
             // Connections are driven by their own tasks and body errors reach the guest through
             // the body stream, so there is nothing more to report here.
             Ok((response, Box::new(async { Ok(()) }) as IoFuture))

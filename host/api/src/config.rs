@@ -7,6 +7,22 @@
 //! tls_key = "/etc/interop/gateway.key"      # PEM private key
 //! # plain_http = true                       # only with a loopback `listen`
 //! gateway_id = "force-gw-1"                 # names this gateway in audit records
+//! # Listener limits (the defaults shown; see [`Limits`] for why each is what it is):
+//! # header_timeout_ms = 10000               # a request's headers must arrive within this
+//! # idle_timeout_ms = 60000                 # a keep-alive connection with no request is closed
+//! # body_timeout_ms = 30000                 # a request's body must arrive within this
+//! # max_connections = 1024                  # more are refused at accept
+//! # h2_max_concurrent_streams = 64          # per HTTP/2 connection
+//! # max_header_list_bytes = 16384           # all of a request's headers together
+//! # h2c = false                             # HTTP/2 without TLS (prior knowledge), only when asked
+//!
+//! [access]
+//! # justification_min_visible = 10          # visible characters a justification needs
+//! # reason_codes = ["investigation", "intelligence", "safeguarding"]  # if set, one is required
+//!
+//! [metrics]
+//! # token_sha256 = "…"                      # `interop token hash`; without one, /metrics
+//! #                                         # answers loopback clients only
 //!
 //! [audit]
 //! dir = "/var/lib/interop/audit"
@@ -36,7 +52,7 @@
 //! id = "pc-1234"
 //! token_sha256 = "…"                        # `interop token hash`; the token itself is never stored
 //! roles = ["investigator"]
-//! clearance = "official"                    # official, secret or top-secret
+//! clearance = "official"                    # official, secret or top_secret (or top-secret)
 //! ```
 //!
 //! Relative paths are relative to the configuration file's directory.
@@ -45,15 +61,112 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use serde::Deserialize;
 use toml::Spanned;
 
-use interop_sandbox::policy::{PolicyError, line_col};
-use interop_sandbox::signing::KeyId;
-use interop_sandbox::types::Classification;
+use interop_model::{Classification, Operation};
 
-/// Operations a role may be granted.
-pub const OPERATIONS: [&str; 3] = ["search", "fetch", "submit"];
+/// Operations a role may be granted, as a configuration names them.
+pub const OPERATIONS: [(&str, Operation); 3] = [
+    ("search", Operation::Search),
+    ("fetch", Operation::Fetch),
+    ("submit", Operation::Submit),
+];
+
+/// A configuration that cannot be used: the file, line and column of the first problem, and
+/// what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    /// The configuration file.
+    pub file: String,
+    /// 1-based line (0 when the file could not be read at all).
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong, and what to write instead.
+    pub message: String,
+}
+
+/// 1-based line and column of byte `offset` in `text` (an offset inside a character counts as
+/// that character).
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(offset, |nl| offset - nl - 1) + 1;
+    (line, column)
+}
+
+/// The listener's limits. Each default is chosen for officers' clients on a force network:
+/// they send small requests promptly, so anything much slower is broken or hostile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A request's headers must arrive within this of its first byte. 10 s is generous for a
+    /// few hundred bytes on any link an officer uses, and short enough that a slowloris
+    /// attacker holds each connection for seconds, not forever.
+    pub header_timeout: Duration,
+    /// A connection with no request in flight and no bytes arriving is closed after this.
+    /// 60 s keeps an app's connection warm between searches without holding sockets for
+    /// clients that went away.
+    pub idle_timeout: Duration,
+    /// A request's body must arrive within this of its headers. Bodies are at most 1 MiB; 30 s
+    /// allows a slow mobile link.
+    pub body_timeout: Duration,
+    /// Connections open at once; more are refused (closed at accept). 1024 is several times a
+    /// force's concurrent officers per gateway and far below the process's file limit.
+    pub max_connections: usize,
+    /// Streams one HTTP/2 connection may have open at once. 64: an app runs a handful of
+    /// searches at a time; more from one connection is a flood.
+    pub h2_max_concurrent_streams: u32,
+    /// All of a request's headers together. 16 KiB holds a bearer token, cookies and the usual
+    /// headers with room to spare.
+    pub max_header_list_bytes: u32,
+    /// Serve HTTP/2 without TLS (prior knowledge) on a plain-HTTP listener. Off unless asked:
+    /// HTTP/1.1 is all a loopback client needs.
+    pub h2c: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            h2_max_concurrent_streams: 64,
+            max_header_list_bytes: 16 * 1024,
+            h2c: false,
+        }
+    }
+}
+
+/// What a data request must carry to be answered (the `[access]` section).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRules {
+    /// Visible characters a justification needs: whitespace and Unicode categories Cc, Cf and
+    /// M do not count. 10 by default: enough for "burglary KR/123", too many for "." or "x".
+    pub justification_min_visible: usize,
+    /// When not empty, every data request must name one of these as `reason_code`.
+    pub reason_codes: Vec<String>,
+}
+
+/// Default [`AccessRules::justification_min_visible`].
+pub const DEFAULT_JUSTIFICATION_MIN_VISIBLE: usize = 10;
+
+impl Default for AccessRules {
+    fn default() -> Self {
+        AccessRules {
+            justification_min_visible: DEFAULT_JUSTIFICATION_MIN_VISIBLE,
+            reason_codes: Vec::new(),
+        }
+    }
+}
 
 /// A checked gateway configuration.
 #[derive(Debug, Clone)]
@@ -62,6 +175,12 @@ pub struct GatewayConfig {
     pub source: PathBuf,
     /// Address to listen on.
     pub listen: SocketAddr,
+    /// The listener's limits.
+    pub limits: Limits,
+    /// What a data request must carry.
+    pub access: AccessRules,
+    /// SHA-256 of the token `/metrics` asks for; without one it answers loopback clients only.
+    pub metrics_token_sha256: Option<[u8; 32]>,
     /// TLS certificate chain and key (PEM), unless plain HTTP on loopback was asked for.
     pub tls: Option<(PathBuf, PathBuf)>,
     /// This gateway's name in audit records.
@@ -81,7 +200,7 @@ pub struct GatewayConfig {
 }
 
 /// The `[trust]` section: the force's trust store. Every connector is verified against it
-/// before it is compiled (see [`interop_sandbox::signing`]).
+/// before it is compiled (`interop_sandbox::signing`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trust {
     /// Public key files (`.pub`) whose signatures are accepted.
@@ -96,8 +215,8 @@ pub struct Trust {
 /// One `revoked` entry: a key id, or a `.pub` file holding the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revoked {
-    /// A key id (16 hex digits).
-    KeyId(KeyId),
+    /// A key id: 16 hex digits, lowercase.
+    KeyId(String),
     /// A public key file.
     File(PathBuf),
 }
@@ -125,16 +244,16 @@ pub struct Installed {
 pub struct Role {
     /// Connector ids, or `*` for all.
     pub connectors: Vec<String>,
-    /// `search`, `fetch`, `submit`.
-    pub operations: Vec<String>,
+    /// The data operations it may run.
+    pub operations: Vec<Operation>,
     /// May read the audit log.
     pub audit: bool,
 }
 
 impl Role {
     /// May this role run `operation` on `connector`?
-    pub fn allows(&self, connector: &str, operation: &str) -> bool {
-        self.operations.iter().any(|o| o == operation)
+    pub fn allows(&self, connector: &str, operation: Operation) -> bool {
+        self.operations.contains(&operation)
             && self.connectors.iter().any(|c| c == "*" || c == connector)
     }
 }
@@ -165,6 +284,22 @@ struct Raw {
     roles: BTreeMap<Spanned<String>, Spanned<RawRole>>,
     #[serde(default)]
     users: Vec<Spanned<RawUser>>,
+    access: Option<Spanned<RawAccess>>,
+    metrics: Option<Spanned<RawMetrics>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccess {
+    justification_min_visible: Option<u64>,
+    #[serde(default)]
+    reason_codes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    token_sha256: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -175,6 +310,13 @@ struct RawServer {
     tls_key: Option<String>,
     plain_http: Option<Spanned<bool>>,
     gateway_id: Option<String>,
+    header_timeout_ms: Option<Spanned<u64>>,
+    idle_timeout_ms: Option<Spanned<u64>>,
+    body_timeout_ms: Option<Spanned<u64>>,
+    max_connections: Option<Spanned<u64>>,
+    h2_max_concurrent_streams: Option<Spanned<u64>>,
+    max_header_list_bytes: Option<Spanned<u64>>,
+    h2c: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -235,16 +377,17 @@ const NO_TRUST: &str = "no trusted signing keys: the gateway loads only connecto
     of the vendors whose connectors you run; a vendor makes one with `interop keys generate`), \
     or, for development only, allow_unsigned = true";
 
-/// Default listen address: loopback only, so a gateway started with no thought reaches no one.
-const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
+/// Default port, on loopback only (127.0.0.1), so a gateway started with no thought reaches
+/// no one.
+const DEFAULT_PORT: u16 = 8443;
 
 impl GatewayConfig {
     /// Read and check a configuration file.
     ///
     /// # Errors
-    /// A [`PolicyError`]-style error with the file, line and column of the first problem.
-    pub fn from_file(path: &Path) -> Result<GatewayConfig, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|e| PolicyError {
+    /// A [`ConfigError`] with the file, line and column of the first problem.
+    pub fn from_file(path: &Path) -> Result<GatewayConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.display().to_string(),
             line: 0,
             column: 0,
@@ -257,10 +400,10 @@ impl GatewayConfig {
     ///
     /// # Errors
     /// The line and column of the first problem, and what to write instead.
-    pub fn parse(path: &Path, text: &str) -> Result<GatewayConfig, PolicyError> {
+    pub fn parse(path: &Path, text: &str) -> Result<GatewayConfig, ConfigError> {
         let at = |offset: usize, message: String| {
             let (line, column) = line_col(text, offset);
-            PolicyError {
+            ConfigError {
                 file: path.display().to_string(),
                 line,
                 column,
@@ -285,7 +428,74 @@ impl GatewayConfig {
             tls_key: None,
             plain_http: None,
             gateway_id: None,
+            header_timeout_ms: None,
+            idle_timeout_ms: None,
+            body_timeout_ms: None,
+            max_connections: None,
+            h2_max_concurrent_streams: None,
+            max_header_list_bytes: None,
+            h2c: None,
         });
+        let limits = {
+            let d = Limits::default();
+            let ranged =
+                |v: &Option<Spanned<u64>>, name: &str, lo: u64, hi: u64, default: u64| match v {
+                    None => Ok(default),
+                    Some(v) if (lo..=hi).contains(v.get_ref()) => Ok(*v.get_ref()),
+                    Some(v) => Err(at(
+                        v.span().start,
+                        format!("[server] {name} = {}: give {lo} to {hi}", v.get_ref()),
+                    )),
+                };
+            let ms = |d: Duration| d.as_millis() as u64;
+            // The bounds keep each limit meaningful: a timeout under 100 ms fails honest
+            // clients; over an hour (or a million connections) is no limit at all.
+            Limits {
+                header_timeout: Duration::from_millis(ranged(
+                    &server.header_timeout_ms,
+                    "header_timeout_ms",
+                    100,
+                    3_600_000,
+                    ms(d.header_timeout),
+                )?),
+                idle_timeout: Duration::from_millis(ranged(
+                    &server.idle_timeout_ms,
+                    "idle_timeout_ms",
+                    100,
+                    3_600_000,
+                    ms(d.idle_timeout),
+                )?),
+                body_timeout: Duration::from_millis(ranged(
+                    &server.body_timeout_ms,
+                    "body_timeout_ms",
+                    100,
+                    3_600_000,
+                    ms(d.body_timeout),
+                )?),
+                max_connections: ranged(
+                    &server.max_connections,
+                    "max_connections",
+                    1,
+                    1_000_000,
+                    d.max_connections as u64,
+                )? as usize,
+                h2_max_concurrent_streams: ranged(
+                    &server.h2_max_concurrent_streams,
+                    "h2_max_concurrent_streams",
+                    1,
+                    10_000,
+                    u64::from(d.h2_max_concurrent_streams),
+                )? as u32,
+                max_header_list_bytes: ranged(
+                    &server.max_header_list_bytes,
+                    "max_header_list_bytes",
+                    1024,
+                    1 << 20,
+                    u64::from(d.max_header_list_bytes),
+                )? as u32,
+                h2c: server.h2c.unwrap_or(false),
+            }
+        };
         let (listen, listen_at) = match &server.listen {
             Some(l) => (
                 l.get_ref().parse::<SocketAddr>().map_err(|_| {
@@ -299,7 +509,7 @@ impl GatewayConfig {
                 })?,
                 l.span().start,
             ),
-            None => (DEFAULT_LISTEN.parse().expect("literal"), 0),
+            None => (SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)), 0),
         };
         let plain = server.plain_http.as_ref().is_some_and(|p| *p.get_ref());
         let tls = match (server.tls_cert, server.tls_key, plain) {
@@ -344,9 +554,13 @@ impl GatewayConfig {
                     revoked: t
                         .revoked
                         .iter()
-                        .map(|r| match KeyId::parse(r) {
-                            Some(id) => Revoked::KeyId(id),
-                            None => Revoked::File(resolve(r)),
+                        .map(|r| {
+                            let t = r.trim();
+                            if t.len() == 16 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+                                Revoked::KeyId(t.to_ascii_lowercase())
+                            } else {
+                                Revoked::File(resolve(r))
+                            }
                         })
                         .collect(),
                     allow_unsigned: t.allow_unsigned,
@@ -387,22 +601,26 @@ impl GatewayConfig {
         for (name, role) in raw.roles {
             let offset = role.span().start;
             let role = role.into_inner();
+            let mut operations = Vec::new();
             for op in &role.operations {
-                if !OPERATIONS.contains(&op.as_str()) {
-                    return Err(at(
-                        offset,
-                        format!(
-                            "role `{}`: operation `{op}` is not one of search, fetch, submit",
-                            name.get_ref()
-                        ),
-                    ));
+                match OPERATIONS.iter().find(|(n, _)| n == op) {
+                    Some((_, o)) => operations.push(*o),
+                    None => {
+                        return Err(at(
+                            offset,
+                            format!(
+                                "role `{}`: operation `{op}` is not one of search, fetch, submit",
+                                name.get_ref()
+                            ),
+                        ));
+                    }
                 }
             }
             roles.insert(
                 name.into_inner(),
                 Role {
                     connectors: role.connectors,
-                    operations: role.operations,
+                    operations,
                     audit: role.audit,
                 },
             );
@@ -424,12 +642,12 @@ impl GatewayConfig {
             let clearance = match u.clearance.as_str() {
                 "official" => Classification::Official,
                 "secret" => Classification::Secret,
-                "top-secret" => Classification::TopSecret,
+                "top_secret" | "top-secret" => Classification::TopSecret,
                 other => {
                     return Err(at(
                         offset,
                         format!(
-                            "user `{}`: clearance `{other}` is not official, secret or top-secret",
+                            "user `{}`: clearance `{other}` is not official, secret or top_secret",
                             u.id
                         ),
                     ));
@@ -466,9 +684,64 @@ impl GatewayConfig {
             });
         }
 
+        let access = match raw.access {
+            Some(a) => {
+                let offset = a.span().start;
+                let a = a.into_inner();
+                let min = a
+                    .justification_min_visible
+                    .unwrap_or(DEFAULT_JUSTIFICATION_MIN_VISIBLE as u64);
+                // Fewer than 3 visible characters cannot say why; more than 200 would refuse
+                // honest officers' one-line reasons.
+                if !(3..=200).contains(&min) {
+                    return Err(at(
+                        offset,
+                        format!("[access] justification_min_visible = {min}: give 3 to 200"),
+                    ));
+                }
+                for code in &a.reason_codes {
+                    let ok = (1..=64).contains(&code.len())
+                        && code.bytes().all(|b| {
+                            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+                        });
+                    if !ok {
+                        return Err(at(
+                            offset,
+                            format!(
+                                "[access] reason code {code:?}: use 1 to 64 lowercase letters, digits, `_` or `-`"
+                            ),
+                        ));
+                    }
+                }
+                AccessRules {
+                    justification_min_visible: min as usize,
+                    reason_codes: a.reason_codes,
+                }
+            }
+            None => AccessRules::default(),
+        };
+        let metrics_token_sha256 = match raw.metrics {
+            Some(m) => {
+                let offset = m.span().start;
+                match m.into_inner().token_sha256 {
+                    Some(t) => Some(parse_sha256(&t).ok_or_else(|| {
+                        at(
+                            offset,
+                            "[metrics] token_sha256 must be 64 hex digits (make one with `interop token hash`)".into(),
+                        )
+                    })?),
+                    None => None,
+                }
+            }
+            None => None,
+        };
+
         Ok(GatewayConfig {
             source: path.to_owned(),
             listen,
+            limits,
+            access,
+            metrics_token_sha256,
             tls,
             gateway_id: server
                 .gateway_id
@@ -499,7 +772,7 @@ fn parse_sha256(text: &str) -> Option<[u8; 32]> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<GatewayConfig, PolicyError> {
+    fn parse(text: &str) -> Result<GatewayConfig, ConfigError> {
         GatewayConfig::parse(Path::new("/etc/interop/gateway.toml"), text)
     }
 
@@ -541,15 +814,18 @@ clearance = "official"
         assert_eq!(c.connectors[0].policy, Path::new("/abs/kestrel.toml"));
         assert_eq!(c.audit_dir, Path::new("/etc/interop/audit"));
         assert_eq!(c.users[0].token_sha256, token_sha256("demo-token-1"));
-        assert!(c.roles["investigator"].allows("kestrel-rms", "search"));
-        assert!(!c.roles["investigator"].allows("kestrel-rms", "submit"));
+        assert!(c.roles["investigator"].allows("kestrel-rms", Operation::Search));
+        assert!(!c.roles["investigator"].allows("kestrel-rms", Operation::Submit));
+        assert_eq!(c.limits, Limits::default());
+        assert_eq!(c.access, AccessRules::default());
+        assert_eq!(c.metrics_token_sha256, None);
         assert!(c.roles["auditor"].audit);
         assert_eq!(
             c.trust,
             Trust {
                 keys: vec![PathBuf::from("/etc/interop/trust/kestrel.pub")],
                 revoked: vec![
-                    Revoked::KeyId(KeyId::parse("0123456789abcdef").unwrap()),
+                    Revoked::KeyId("0123456789abcdef".into()),
                     Revoked::File(PathBuf::from("/etc/interop/old/kestrel-2025.pub")),
                 ],
                 allow_unsigned: false,
@@ -623,5 +899,62 @@ clearance = "official"
         assert!(err.message.contains("tls_cert"), "{err}");
         let short = base.replace(&hex::encode(token_sha256("demo-token-1")), "abc");
         assert!(parse(&short).unwrap_err().message.contains("64 hex digits"));
+        for (add, needle) in [
+            ("header_timeout_ms = 5\n", "give 100 to"),
+            ("max_connections = 0\n", "give 1 to"),
+            ("colour = 1\n", "unknown field"),
+        ] {
+            let text = base.replace("plain_http = true\n", &format!("plain_http = true\n{add}"));
+            let err = parse(&text).unwrap_err();
+            assert!(
+                err.message.contains(needle) && err.line == 5,
+                "{add}: {err}"
+            );
+        }
+        let err = parse(&format!("{base}[access]\njustification_min_visible = 1\n")).unwrap_err();
+        assert!(err.message.contains("give 3 to 200"), "{err}");
+        let err = parse(&format!(
+            "{base}[access]\nreason_codes = [\"Has Spaces\"]\n"
+        ))
+        .unwrap_err();
+        assert!(err.message.contains("lowercase"), "{err}");
+        let err = parse(&format!("{base}[metrics]\ntoken_sha256 = \"xyz\"\n")).unwrap_err();
+        assert!(err.message.contains("64 hex digits"), "{err}");
+    }
+
+    #[test]
+    fn limits_access_rules_and_the_metrics_token_are_read() {
+        let text = good().replace(
+            "plain_http = true\n",
+            "plain_http = true\nheader_timeout_ms = 500\nidle_timeout_ms = 700\nbody_timeout_ms = 900\nmax_connections = 3\nh2c = true\n",
+        ) + &format!(
+            "[access]\njustification_min_visible = 12\nreason_codes = [\"investigation\"]\n[metrics]\ntoken_sha256 = \"{}\"\n",
+            hex::encode(token_sha256("scrape"))
+        );
+        let c = parse(&text).unwrap();
+        assert_eq!(c.limits.header_timeout, Duration::from_millis(500));
+        assert_eq!(c.limits.idle_timeout, Duration::from_millis(700));
+        assert_eq!(c.limits.body_timeout, Duration::from_millis(900));
+        assert_eq!(c.limits.max_connections, 3);
+        assert!(c.limits.h2c);
+        assert_eq!(c.access.justification_min_visible, 12);
+        assert_eq!(c.access.reason_codes, ["investigation"]);
+        assert_eq!(c.metrics_token_sha256, Some(token_sha256("scrape")));
+        // Both spellings of the highest clearance.
+        for spelling in ["top_secret", "top-secret"] {
+            let c = parse(&good().replace(
+                "clearance = \"official\"",
+                &format!("clearance = \"{spelling}\""),
+            ))
+            .unwrap();
+            assert_eq!(c.users[0].clearance, Classification::TopSecret);
+        }
+    }
+
+    #[test]
+    fn line_col_never_splits_a_character() {
+        assert_eq!(line_col("é\nx", 1), (1, 1));
+        assert_eq!(line_col("a\nbc", 4), (2, 3));
+        assert_eq!(line_col("", 9), (1, 1));
     }
 }

@@ -1,0 +1,317 @@
+//! Who is asking: the bearer token, matched against the configured users' token hashes, and
+//! the audit of refused credentials, rate-limited per client address so that a flood without
+//! a token cannot grow the log without bound.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{FromRequestParts, MatchedPath};
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use http::request::Parts;
+
+use interop_api::request::client_correlation_id;
+use interop_audit::{AuditEvent, AuditRecord, Outcome};
+
+use super::State;
+use super::access::problem;
+use super::config::{User, token_sha256};
+
+/// The connection a request came on, put in its extensions by the listener.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnInfo {
+    pub(crate) peer: SocketAddr,
+}
+
+/// Records one client address may cause at once before its refusals are only counted.
+/// Ten covers a user retyping a token a few times.
+const CLIENT_BURST: f64 = 10.0;
+/// After the burst, one record per client address every five seconds.
+const CLIENT_REFILL_PER_SEC: f64 = 0.2;
+/// Records all clients together may cause at once: bounds a flood from many addresses.
+const GLOBAL_BURST: f64 = 100.0;
+/// After that burst, ten records a second from all clients together: at a few hundred bytes a
+/// record, under 300 MB a year of a flood that never stops.
+const GLOBAL_REFILL_PER_SEC: f64 = 10.0;
+/// Client addresses tracked at once; further ones share one bucket. 4096 buckets are ~200 KiB.
+const MAX_TRACKED_CLIENTS: usize = 4096;
+/// Characters of a refused request's path kept in its record.
+const MAX_PATH_CHARS: usize = 64;
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+    suppressed: u64,
+}
+
+impl Bucket {
+    fn full(burst: f64, now: Instant) -> Bucket {
+        Bucket {
+            tokens: burst,
+            last: now,
+            suppressed: 0,
+        }
+    }
+
+    fn refill(&mut self, burst: f64, rate: f64, now: Instant) {
+        let secs = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + secs * rate).min(burst);
+        self.last = now;
+    }
+}
+
+/// Decides which refused requests get a record of their own.
+pub(crate) struct FailureLimiter {
+    state: Mutex<LimiterState>,
+}
+
+struct LimiterState {
+    clients: HashMap<IpAddr, Bucket>,
+    overflow: Bucket,
+    global: Bucket,
+}
+
+impl Default for FailureLimiter {
+    fn default() -> Self {
+        let now = Instant::now();
+        FailureLimiter {
+            state: Mutex::new(LimiterState {
+                clients: HashMap::new(),
+                overflow: Bucket::full(CLIENT_BURST, now),
+                global: Bucket::full(GLOBAL_BURST, now),
+            }),
+        }
+    }
+}
+
+impl FailureLimiter {
+    /// Should a refusal from `client` be recorded now? `Some(n)`: yes, and `n` refusals from it
+    /// went unrecorded since its last record; `None`: no, it is counted instead.
+    pub(crate) fn admit(&self, client: IpAddr) -> Option<u64> {
+        let now = Instant::now();
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let LimiterState {
+            clients,
+            overflow,
+            global,
+        } = &mut *s;
+        global.refill(GLOBAL_BURST, GLOBAL_REFILL_PER_SEC, now);
+        if clients.len() >= MAX_TRACKED_CLIENTS && !clients.contains_key(&client) {
+            // Forget clients whose bucket has refilled and who owe no count.
+            clients.retain(|_, b| {
+                b.refill(CLIENT_BURST, CLIENT_REFILL_PER_SEC, now);
+                b.suppressed > 0 || b.tokens < CLIENT_BURST
+            });
+        }
+        let bucket = if clients.len() < MAX_TRACKED_CLIENTS || clients.contains_key(&client) {
+            clients
+                .entry(client)
+                .or_insert_with(|| Bucket::full(CLIENT_BURST, now))
+        } else {
+            overflow
+        };
+        bucket.refill(CLIENT_BURST, CLIENT_REFILL_PER_SEC, now);
+        if bucket.tokens >= 1.0 && global.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            global.tokens -= 1.0;
+            Some(std::mem::take(&mut bucket.suppressed))
+        } else {
+            bucket.suppressed += 1;
+            None
+        }
+    }
+
+    /// Refusals counted but not yet recorded, over all clients.
+    pub(crate) fn unrecorded(&self) -> u64 {
+        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.clients.values().map(|b| b.suppressed).sum::<u64>() + s.overflow.suppressed
+    }
+}
+
+/// Find the user whose token hash matches, comparing every user in constant time.
+pub(crate) fn find_user<'a>(users: &'a [User], token: &str) -> Option<&'a User> {
+    let hash = token_sha256(token);
+    let mut found = None;
+    for user in users {
+        let diff = user
+            .token_sha256
+            .iter()
+            .zip(hash.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        if diff == 0 {
+            found = Some(user);
+        }
+    }
+    found
+}
+
+/// The bearer token of a request, or why there is none.
+pub(crate) fn bearer(parts: &Parts) -> Result<&str, &'static str> {
+    let header = parts.headers.get(http::header::AUTHORIZATION);
+    header
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(if header.is_none() {
+            "no Authorization header"
+        } else {
+            "Authorization is not `Bearer <token>`"
+        })
+}
+
+/// An authenticated caller: the user, where they are, and the request's correlation ids.
+pub(crate) struct Caller {
+    pub(crate) user: User,
+    pub(crate) client: String,
+    pub(crate) correlation_id: String,
+    pub(crate) client_correlation_id: Option<String>,
+}
+
+impl Caller {
+    /// This caller's access for `operation`, with its audit record begun.
+    pub(crate) fn access(
+        self,
+        state: &Arc<State>,
+        event: AuditEvent,
+        operation: &str,
+    ) -> super::access::Access {
+        super::access::Access::new(
+            state.clone(),
+            self.user,
+            event,
+            operation,
+            self.client,
+            self.correlation_id,
+            self.client_correlation_id,
+        )
+    }
+}
+
+/// `n` characters of `s` at most.
+fn truncate(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+impl FromRequestParts<Arc<State>> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<State>,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnInfo>()
+            .map(|c| c.peer)
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let client_id = client_correlation_id(
+            parts
+                .headers
+                .get("x-correlation-id")
+                .map(http::HeaderValue::as_bytes),
+        );
+        let correlation_id = super::new_id();
+        let why = match bearer(parts) {
+            Ok(token) => match find_user(&state.config.users, token) {
+                Some(user) => {
+                    return Ok(Caller {
+                        user: user.clone(),
+                        client: peer.ip().to_string(),
+                        correlation_id,
+                        client_correlation_id: client_id,
+                    });
+                }
+                None => "unknown token",
+            },
+            Err(why) => why,
+        };
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or(super::metrics::UNMATCHED, MatchedPath::as_str);
+        let admitted = state.auth_failures.admit(peer.ip());
+        state.metrics.auth_failure(admitted.is_some());
+        if let Some(suppressed) = admitted {
+            let mut record =
+                AuditRecord::new(AuditEvent::AuthFailure, format!("{} {route}", parts.method));
+            record.outcome = Outcome::Refused;
+            record.status = 401;
+            record.client = Some(peer.ip().to_string());
+            record.correlation_id.clone_from(&correlation_id);
+            record.client_correlation_id = client_id;
+            record.policy_decision = format!("refused: {why}");
+            record.detail = Some(format!(
+                "path {}",
+                truncate(parts.uri.path(), MAX_PATH_CHARS)
+            ));
+            record.suppressed = suppressed;
+            if let Err(e) = state.audit.append(record).await {
+                tracing::error!("audit write failed: {e}");
+                return Err(problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the audit log cannot be written",
+                    Some(&correlation_id),
+                ));
+            }
+        }
+        let mut r = problem(
+            StatusCode::UNAUTHORIZED,
+            &format!("{why}: send `Authorization: Bearer <token>`"),
+            Some(&correlation_id),
+        );
+        r.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            http::HeaderValue::from_static("Bearer realm=\"interop\""),
+        );
+        Err(r.into_response())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use interop_model::Classification;
+
+    #[test]
+    fn tokens_are_matched_by_hash() {
+        let users = vec![User {
+            id: "pc-1".into(),
+            token_sha256: token_sha256("right"),
+            roles: vec![],
+            clearance: Classification::Official,
+        }];
+        assert_eq!(
+            find_user(&users, "right").map(|u| u.id.as_str()),
+            Some("pc-1")
+        );
+        assert!(find_user(&users, "wrong").is_none());
+        assert!(find_user(&users, "").is_none());
+    }
+
+    #[test]
+    fn refusals_past_the_burst_are_counted_not_recorded() {
+        let limiter = FailureLimiter::default();
+        let a: IpAddr = [192, 0, 2, 1].into();
+        let b: IpAddr = [192, 0, 2, 2].into();
+        let recorded = (0..50).filter(|_| limiter.admit(a).is_some()).count();
+        assert_eq!(recorded, CLIENT_BURST as usize);
+        assert_eq!(limiter.unrecorded(), 50 - CLIENT_BURST as u64);
+        // Another client has its own burst.
+        assert_eq!(limiter.admit(b), Some(0));
+        // Many addresses together stop at the global burst.
+        let many = (0..5000u32)
+            .filter(|i| limiter.admit(IpAddr::from(i.to_be_bytes())).is_some())
+            .count();
+        assert!(many <= GLOBAL_BURST as usize, "{many}");
+    }
+}

@@ -1,0 +1,332 @@
+//! Native code compiled from a component, kept on disk and loaded back instead of compiling
+//! again: a Python or JavaScript component takes seconds to compile, its native code loads in
+//! milliseconds.
+//!
+//! Loading native code runs it unchecked, so an artifact is only ever read back from a
+//! directory only this user may write, from a file this user owns and only it may write, named
+//! by the SHA-256 of the component it came from and the fingerprint of the engine settings that
+//! compiled it. Anything else is compiled afresh.
+
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::Component;
+
+use crate::engine::Host;
+use crate::error::LoadError;
+
+/// A file or directory that is not this user's alone: what is wrong, and the command that
+/// fixes it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotPrivate(pub String);
+
+/// Refuse a file or directory another user owns, or that group or others may write: native
+/// code from it would run with this user's rights.
+///
+/// # Errors
+/// [`NotPrivate`], naming the path and the fix.
+pub fn check_private(path: &Path) -> Result<(), NotPrivate> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| NotPrivate(format!("cannot read {}: {e}", path.display())))?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(NotPrivate(format!(
+            "{} is owned by uid {}, not by this user (uid {me}): native code is only loaded from files this user owns; chown it",
+            path.display(),
+            meta.uid()
+        )));
+    }
+    let mode = meta.mode() & 0o777;
+    if mode & 0o022 != 0 {
+        return Err(NotPrivate(format!(
+            "{} may be written by others (mode {mode:03o}): it holds native code; run `chmod go-w {}`",
+            path.display(),
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// What names an engine's native code: the hash of every setting that makes one engine's
+/// artifacts unloadable by another (wasmtime's own compatibility hash), as 16 hex digits.
+pub fn fingerprint(host: &Host) -> String {
+    use std::hash::{Hash, Hasher};
+    struct ShaHasher(Sha256);
+    impl Hasher for ShaHasher {
+        fn finish(&self) -> u64 {
+            // Only written to: the digest is read from the inner hasher.
+            0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+    }
+    let mut hasher = ShaHasher(Sha256::new());
+    host.engine()
+        .precompile_compatibility_hash()
+        .hash(&mut hasher);
+    hex::encode(hasher.0.finalize())[..16].to_string()
+}
+
+/// Most bytes a cache keeps: a Python or JavaScript component compiles to tens of MiB, a Rust
+/// one to a few; two GiB keeps a vendor's working set of both, oldest pruned first.
+const MAX_CACHE_BYTES: u64 = 2 << 30;
+
+/// A user's cache of compiled components.
+#[derive(Debug, Clone)]
+pub struct ArtifactCache {
+    dir: PathBuf,
+}
+
+impl ArtifactCache {
+    /// The cache in `dir`, created (mode 0700) if missing.
+    ///
+    /// # Errors
+    /// [`NotPrivate`] when the directory cannot be made, or is not this user's alone.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<ArtifactCache, NotPrivate> {
+        let dir = dir.into();
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| NotPrivate(format!("cannot create {}: {e}", dir.display())))?;
+        check_private(&dir)?;
+        Ok(ArtifactCache { dir })
+    }
+
+    /// This user's cache: `$INTEROP_CACHE_DIR`, else `$XDG_CACHE_HOME/interop/artifacts`, else
+    /// `$HOME/.cache/interop/artifacts`.
+    ///
+    /// # Errors
+    /// [`NotPrivate`] when there is no home to put it in, or it is not this user's alone.
+    pub fn for_user() -> Result<ArtifactCache, NotPrivate> {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let dir = if let Some(dir) = var("INTEROP_CACHE_DIR") {
+            PathBuf::from(dir)
+        } else if let Some(cache) = var("XDG_CACHE_HOME") {
+            PathBuf::from(cache).join("interop/artifacts")
+        } else if let Some(home) = var("HOME") {
+            PathBuf::from(home).join(".cache/interop/artifacts")
+        } else {
+            return Err(NotPrivate(
+                "neither INTEROP_CACHE_DIR, XDG_CACHE_HOME nor HOME is set: there is nowhere to keep compiled components".into(),
+            ));
+        };
+        ArtifactCache::open(dir)
+    }
+
+    /// Where the artifact of `bytes` compiled by `host` lives.
+    fn path(&self, host: &Host, bytes: &[u8]) -> PathBuf {
+        let digest = hex::encode(Sha256::digest(bytes));
+        self.dir
+            .join(format!("{digest}-{}.cwasm", fingerprint(host)))
+    }
+
+    /// `bytes` compiled by `host`: read back from the cache when it holds this component for
+    /// this engine, else compiled (after the same checks [`Host::load`] makes) and kept.
+    ///
+    /// # Errors
+    /// As [`Host::precompile`]. A cache that cannot be written is not an error: the component
+    /// is compiled and used, and the cache is tried again next time.
+    pub async fn compile(
+        &self,
+        host: &Host,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<Component, LoadError> {
+        crate::plugin::check_contract(name, bytes)?;
+        let path = self.path(host, bytes);
+        if path.exists() {
+            match check_private(&path) {
+                Ok(()) => {
+                    // SAFETY: wasmtime runs deserialized native code without checking it. This
+                    // file is one this cache wrote from these exact bytes (its name is their
+                    // hash) for this engine's settings (the fingerprint), in a directory only
+                    // this user may write, and it is owned by this user and writable by no one
+                    // else: the same trust as the compiler's own output.
+                    match unsafe { Component::deserialize_file(host.engine(), &path) } {
+                        Ok(component) => return Ok(component),
+                        Err(e) => tracing::warn!(
+                            "compiled copy {} cannot be loaded ({e:#}); compiling again",
+                            path.display()
+                        ),
+                    }
+                }
+                Err(e) => tracing::warn!("{e}; compiling again"),
+            }
+        }
+        let artifact = host.precompile(name, bytes).await?;
+        match write_private(&path, &artifact) {
+            Ok(()) => self.prune(MAX_CACHE_BYTES),
+            Err(e) => tracing::warn!("cannot keep the compiled copy: {e}"),
+        }
+        // SAFETY: `artifact` is what this host's engine produced a moment ago from `bytes`.
+        unsafe { Component::deserialize(host.engine(), &artifact) }.map_err(|e| {
+            LoadError::Invalid {
+                name: name.to_string(),
+                reason: format!("{e:#}"),
+            }
+        })
+    }
+}
+
+impl ArtifactCache {
+    /// Remove the least recently written artifacts until the cache holds at most `max` bytes.
+    fn prune(&self, max: u64) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+            .filter_map(|e| {
+                let meta = e.metadata().ok()?;
+                Some((meta.modified().ok()?, meta.len(), e.path()))
+            })
+            .collect();
+        let mut total: u64 = files.iter().map(|(_, len, _)| len).sum();
+        files.sort();
+        for (_, len, path) in files {
+            if total <= max {
+                break;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                total = total.saturating_sub(len);
+            }
+        }
+    }
+}
+
+/// Replace `path` with `bytes` atomically (a temporary file, renamed over it), mode 0600.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("interop-cache-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn component() -> Vec<u8> {
+        wat::parse_str(
+            r#"(component
+                (core module $m (func (export "f") (result i32) i32.const 7))
+                (core instance $i (instantiate $m))
+                (func $f (result u32) (canon lift (core func $i "f")))
+                (export "f" (func $f))
+            )"#,
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_component_is_compiled_once_and_read_back_after() {
+        let host = Host::new().unwrap();
+        let dir = scratch("once");
+        let cache = ArtifactCache::open(&dir).unwrap();
+        let bytes = component();
+        cache.compile(&host, "c.wasm", &bytes).await.unwrap();
+        let path = cache.path(&host, &bytes);
+        let written = std::fs::metadata(&path).unwrap();
+        assert_eq!(written.mode() & 0o777, 0o600);
+        cache.compile(&host, "c.wasm", &bytes).await.unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+            written.modified().unwrap(),
+            "read back, not written again"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_cache_prunes_its_oldest_artifacts() {
+        let host = Host::new().unwrap();
+        let dir = scratch("prune");
+        let cache = ArtifactCache::open(&dir).unwrap();
+        let bytes = component();
+        cache.compile(&host, "c.wasm", &bytes).await.unwrap();
+        let kept = cache.path(&host, &bytes);
+        let old = dir.join("0000-old.cwasm");
+        std::fs::write(&old, vec![0u8; 1000]).unwrap();
+        let a_while_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(a_while_ago)
+            .unwrap();
+        cache.prune(std::fs::metadata(&kept).unwrap().len());
+        assert!(!old.exists() && kept.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_artifact_others_may_write_is_never_loaded() {
+        let host = Host::new().unwrap();
+        let dir = scratch("others");
+        let cache = ArtifactCache::open(&dir).unwrap();
+        let bytes = component();
+        cache.compile(&host, "c.wasm", &bytes).await.unwrap();
+        let path = cache.path(&host, &bytes);
+        // Replaced with garbage that others could have written: refused, compiled again.
+        std::fs::write(&path, b"not native code").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(check_private(&path).is_err());
+        cache.compile(&host, "c.wasm", &bytes).await.unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().mode() & 0o777,
+            0o600,
+            "the refused file was replaced by a fresh compile"
+        );
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(
+            ArtifactCache::open(&dir).is_err(),
+            "a cache others may write is refused"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn bytes_that_are_not_a_connector_are_refused_before_any_cache_is_read() {
+        let host = Host::new().unwrap();
+        let dir = scratch("refused");
+        let cache = ArtifactCache::open(&dir).unwrap();
+        let err = cache
+            .compile(&host, "x.wasm", b"hello world")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, LoadError::NotWasm { .. }), "{err:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
