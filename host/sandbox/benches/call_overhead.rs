@@ -104,7 +104,7 @@ fn bare_side(engine: &Engine, path: &str) -> (InstancePre<Bare>, ComponentExport
         .expect("config");
     let pre = linker.instantiate_pre(&component).expect("pre");
     let (_, iface) = component
-        .get_export(None, &format!("interop:connector/connector@{CONTRACT}"))
+        .get_export(None, format!("interop:connector/connector@{CONTRACT}"))
         .expect("export");
     let (_, describe) = component
         .get_export(Some(&iface), "describe")
