@@ -895,13 +895,17 @@ impl Prepared {
             let store = &mut store;
             let pre = &self.pre;
             let exports = &self.exports;
+            // The describe that loads the connector (nothing described yet) type-checks every
+            // export, so a mistyped one is refused at load. The types are the component's, the
+            // same in every instance of it, so later calls check only the export they call.
+            let check_all = matches!(request, Request::Describe) && self.info.is_none();
             tokio::time::timeout(self.limits.wall_clock, async move {
                 // A failure to instantiate is the host's; anything after is the guest's doing.
                 let instance = pre
                     .instantiate_async(&mut *store)
                     .await
                     .map_err(|e| (Stage::Instantiate, e))?;
-                if let Request::Describe = request {
+                if check_all {
                     exports
                         .check_all(&instance, store)
                         .map_err(|e| (Stage::Instantiate, e))?;
