@@ -261,6 +261,7 @@ fn peer(parts: &Parts) -> String {
 }
 
 /// Append a sign-in or sign-out record; a refused one only within the per-client record rate.
+#[allow(clippy::too_many_arguments)]
 async fn audit_session_event(
     state: &State,
     parts: &Parts,
