@@ -195,8 +195,13 @@ pub struct GatewayConfig {
     pub store: Option<StoreConfig>,
     /// Roles by name.
     pub roles: BTreeMap<String, Role>,
-    /// Users.
+    /// Users with static bearer tokens (service accounts, the embedded default).
     pub users: Vec<User>,
+    /// One sign-on with the force's OpenID Connect provider (`[oidc]`), if configured: bearer
+    /// JWT access tokens for API clients, and the browser sign-in for the app.
+    pub oidc: Option<interop_identity::OidcConfig>,
+    /// Per-user rate limit on every authenticated request (`[rate_limit]`), if configured.
+    pub rate_limit: Option<interop_identity::RateLimit>,
 }
 
 /// The `[trust]` section: the force's trust store. Every connector is verified against it
@@ -286,6 +291,8 @@ struct Raw {
     users: Vec<Spanned<RawUser>>,
     access: Option<Spanned<RawAccess>>,
     metrics: Option<Spanned<RawMetrics>>,
+    oidc: Option<interop_identity::OidcToml>,
+    rate_limit: Option<interop_identity::RateLimitToml>,
 }
 
 #[derive(Deserialize)]
@@ -757,6 +764,30 @@ impl GatewayConfig {
             None => None,
         };
 
+        let oidc = match raw.oidc {
+            Some(o) => {
+                let o = o.check(base).map_err(|e| identity_error(text, &at, &e))?;
+                for (group, mapped) in &o.claims.roles {
+                    for role in mapped {
+                        if !roles.contains_key(role) {
+                            return Err(at(
+                                0,
+                                format!(
+                                    "[oidc.claims.roles] group `{group}` maps to role `{role}`, which is not defined; add [roles.{role}]"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Some(o)
+            }
+            None => None,
+        };
+        let rate_limit = match raw.rate_limit {
+            Some(r) => Some(r.check().map_err(|e| identity_error(text, &at, &e))?),
+            None => None,
+        };
+
         Ok(GatewayConfig {
             source: path.to_owned(),
             listen,
@@ -773,8 +804,20 @@ impl GatewayConfig {
             store,
             roles,
             users,
+            oidc,
+            rate_limit,
         })
     }
+}
+
+/// An `[oidc]` or `[rate_limit]` error at its place in the file.
+fn identity_error(
+    text: &str,
+    at: &impl Fn(usize, String) -> ConfigError,
+    e: &interop_identity::ConfigError,
+) -> ConfigError {
+    let offset = e.span.as_ref().map_or(0, |s| s.start.min(text.len()));
+    at(offset, e.to_string())
 }
 
 /// SHA-256 of a bearer token, as configuration files hold it.

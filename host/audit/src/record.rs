@@ -428,6 +428,10 @@ pub enum AuditEvent {
     Admin,
     /// Someone read this audit log through the gateway.
     AuditRead,
+    /// A browser sign-in through the force's identity provider, finished or refused.
+    SignIn,
+    /// A browser session ended: signed out, or timed out.
+    SignOut,
 }
 
 /// The processing operations s.62(1) DPA 2018 requires logs of.

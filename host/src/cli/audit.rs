@@ -117,6 +117,8 @@ enum EventArg {
     AuthFailure,
     Admin,
     AuditRead,
+    SignIn,
+    SignOut,
 }
 
 impl From<EventArg> for AuditEvent {
@@ -126,6 +128,8 @@ impl From<EventArg> for AuditEvent {
             EventArg::AuthFailure => AuditEvent::AuthFailure,
             EventArg::Admin => AuditEvent::Admin,
             EventArg::AuditRead => AuditEvent::AuditRead,
+            EventArg::SignIn => AuditEvent::SignIn,
+            EventArg::SignOut => AuditEvent::SignOut,
         }
     }
 }

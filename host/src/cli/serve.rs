@@ -47,6 +47,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "listening on {}://{bound}",
         if tls { "https" } else { "http" }
     );
+    println!(
+        "the officer's app: {}://{bound}/app/",
+        if tls { "https" } else { "http" }
+    );
     tracing::info!(
         "gateway serving {} connectors on {bound}",
         gateway.plugins().len()
