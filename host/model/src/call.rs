@@ -154,6 +154,7 @@ pub struct SearchResult {
 }
 
 /// One entity to create (no `local_id`) or update (with one), with its links.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Submission {
     /// The vendor's id of the entity to update; none to create one.
@@ -169,6 +170,7 @@ pub struct Submission {
 }
 
 /// What a vendor says it did with a submission.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Receipt {
     /// The vendor's id for the entity.
@@ -180,6 +182,7 @@ pub struct Receipt {
 }
 
 /// A data operation a connector may support.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[allow(missing_docs)]
 #[serde(rename_all = "snake_case")]
@@ -191,6 +194,7 @@ pub enum Operation {
 }
 
 /// What kind of configuration value a key is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConfigKind {
@@ -203,6 +207,7 @@ pub enum ConfigKind {
 }
 
 /// One configuration key a connector declares.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConfigKey {
     /// Its name.
@@ -218,6 +223,7 @@ pub struct ConfigKey {
 }
 
 /// What a connector says about itself.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConnectorInfo {
     /// Stable id, lowercase letters, digits and `-`, e.g. `acme-rms`.
