@@ -55,7 +55,9 @@
 //! clearance = "official"                    # official, secret or top_secret (or top-secret)
 //! ```
 //!
-//! Relative paths are relative to the configuration file's directory.
+//! Relative paths are relative to the configuration file's directory. docs/OPERATOR-GUIDE.md
+//! describes every key, with its default and an example; [`EXAMPLE`] is the complete,
+//! commented configuration `interop serve --example-config` prints.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -195,8 +197,13 @@ pub struct GatewayConfig {
     pub store: Option<StoreConfig>,
     /// Roles by name.
     pub roles: BTreeMap<String, Role>,
-    /// Users.
+    /// Users with static bearer tokens (service accounts, the embedded default).
     pub users: Vec<User>,
+    /// One sign-on with the force's OpenID Connect provider (`[oidc]`), if configured: bearer
+    /// JWT access tokens for API clients, and the browser sign-in for the app.
+    pub oidc: Option<interop_identity::OidcConfig>,
+    /// Per-user rate limit on every authenticated request (`[rate_limit]`), if configured.
+    pub rate_limit: Option<interop_identity::RateLimit>,
 }
 
 /// The `[trust]` section: the force's trust store. Every connector is verified against it
@@ -286,6 +293,8 @@ struct Raw {
     users: Vec<Spanned<RawUser>>,
     access: Option<Spanned<RawAccess>>,
     metrics: Option<Spanned<RawMetrics>>,
+    oidc: Option<interop_identity::OidcToml>,
+    rate_limit: Option<interop_identity::RateLimitToml>,
 }
 
 #[derive(Deserialize)]
@@ -387,6 +396,27 @@ const NO_TRUST: &str = "no trusted signing keys: the gateway loads only connecto
 const DEFAULT_PORT: u16 = 8443;
 
 impl GatewayConfig {
+    /// The gateway's own directories and files no connector may be given (a policy preopening
+    /// one, one inside one or one above one is refused at load): the audit log and its key,
+    /// the plugin store, the trusted and revoked keys, the TLS key and certificate, and the
+    /// configuration itself. Pass them to `interop_sandbox::Host::protecting`.
+    pub fn protected_paths(&self) -> Vec<PathBuf> {
+        let mut paths = vec![self.source.clone(), self.audit_dir.clone()];
+        if let Some(store) = &self.store {
+            paths.push(store.dir.clone());
+        }
+        paths.extend(self.trust.keys.iter().cloned());
+        paths.extend(self.trust.revoked.iter().filter_map(|r| match r {
+            Revoked::File(path) => Some(path.clone()),
+            Revoked::KeyId(_) => None,
+        }));
+        if let Some((cert, key)) = &self.tls {
+            paths.push(cert.clone());
+            paths.push(key.clone());
+        }
+        paths
+    }
+
     /// Read and check a configuration file.
     ///
     /// # Errors
@@ -741,6 +771,30 @@ impl GatewayConfig {
             None => None,
         };
 
+        let oidc = match raw.oidc {
+            Some(o) => {
+                let o = o.check(base).map_err(|e| identity_error(text, &at, &e))?;
+                for (group, mapped) in &o.claims.roles {
+                    for role in mapped {
+                        if !roles.contains_key(role) {
+                            return Err(at(
+                                0,
+                                format!(
+                                    "[oidc.claims.roles] group `{group}` maps to role `{role}`, which is not defined; add [roles.{role}]"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Some(o)
+            }
+            None => None,
+        };
+        let rate_limit = match raw.rate_limit {
+            Some(r) => Some(r.check().map_err(|e| identity_error(text, &at, &e))?),
+            None => None,
+        };
+
         Ok(GatewayConfig {
             source: path.to_owned(),
             listen,
@@ -757,8 +811,20 @@ impl GatewayConfig {
             store,
             roles,
             users,
+            oidc,
+            rate_limit,
         })
     }
+}
+
+/// An `[oidc]` or `[rate_limit]` error at its place in the file.
+fn identity_error(
+    text: &str,
+    at: &impl Fn(usize, String) -> ConfigError,
+    e: &interop_identity::ConfigError,
+) -> ConfigError {
+    let offset = e.span.as_ref().map_or(0, |s| s.start.min(text.len()));
+    at(offset, e.to_string())
 }
 
 /// SHA-256 of a bearer token, as configuration files hold it.
@@ -807,18 +873,22 @@ mod tests {
         assert_eq!(c.access.reason_codes.len(), 3);
         assert_eq!(c.users.len(), 1);
         assert!(c.roles["auditor"].audit);
-        // Uncommenting every `# key = value` line that shows a default changes nothing.
+        // Uncommenting every `# key = value` line and `# [table]` header shows what each
+        // commented key does when set: the defaults change nothing, and the sign-on, rate limit
+        // and development connector blocks parse.
         let mut uncommented = String::new();
         for line in EXAMPLE.lines() {
             let shown = line.strip_prefix("# ").filter(|l| {
+                let header = l.starts_with('[')
+                    && l.split('#').next().unwrap_or("").trim_end().ends_with(']');
                 let key = l.split(" = ").next().unwrap_or("");
-                !key.is_empty()
+                let setting = l.contains(" = ")
+                    && !key.is_empty()
                     && key
                         .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-                    && !l.contains('…')
-                    && !key.starts_with("component")
-                    && !key.starts_with("policy")
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                    && !l.contains('…');
+                header || setting
             });
             uncommented.push_str(shown.unwrap_or(line));
             uncommented.push('\n');
@@ -827,13 +897,16 @@ mod tests {
             uncommented.contains("\nheader_timeout_ms = 10000"),
             "{uncommented}"
         );
-        let d = parse(&uncommented).unwrap();
+        let d = parse(&uncommented).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
         assert_eq!(d.limits, c.limits);
         assert_eq!(d.limits, Limits::default());
         assert_eq!(d.access, c.access);
         assert_eq!(d.trust, c.trust);
         assert_eq!(d.store, c.store);
         assert_eq!(d.roles, c.roles);
+        assert_eq!(d.connectors.len(), 1);
+        assert!(c.oidc.is_none() && c.rate_limit.is_none());
+        assert!(d.oidc.is_some() && d.rate_limit.is_some());
     }
 
     fn good() -> String {

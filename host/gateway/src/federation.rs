@@ -84,7 +84,7 @@ where
 }
 
 /// One record and the connector it came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     /// Connector id.
     pub connector: String,
@@ -95,7 +95,7 @@ pub struct Hit {
 }
 
 /// Records that describe the same real-world entity.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Group {
     /// The normalised key they share, e.g. `person:examplewood:alex:1988-03-14`, or
     /// `record:CONNECTOR:LOCAL-ID` for a record grouped with nothing.
@@ -220,6 +220,7 @@ mod tests {
                 entity,
                 links: vec![],
                 linked: vec![],
+                quality: vec![],
             },
         }
     }
