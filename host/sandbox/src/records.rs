@@ -33,16 +33,6 @@ pub enum Malformed {
     Drop,
 }
 
-impl Malformed {
-    /// The policy's word for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Malformed::Warn => "warn",
-            Malformed::Drop => "drop",
-        }
-    }
-}
-
 /// Most characters one text of a record may hold: a long free-text description fits; a
 /// connector sending more is filling a screen, not describing an entity.
 pub const MAX_TEXT_CHARS: usize = 20_000;

@@ -61,6 +61,14 @@ mod tests {
     }
 
     #[test]
+    fn escapes_zero_width_characters_with_the_rest() {
+        assert_eq!(
+            neutralise("a\u{1b}[31mb\u{202e}c\nd\u{200b}", usize::MAX),
+            "a\\u{1b}[31mb\\u{202e}c\\nd\\u{200b}"
+        );
+    }
+
+    #[test]
     fn escapes_bidi_overrides() {
         assert_eq!(neutralise("a\u{202e}b", 100), "a\\u{202e}b");
     }

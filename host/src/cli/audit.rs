@@ -238,7 +238,7 @@ fn table(hits: &[Hit]) -> String {
         };
         // Records hold what requests sent: control and bidi characters are shown escaped, so
         // a record cannot move the cursor, recolour or reorder what an auditor reads.
-        let shown = |s: &str| neutralise(s);
+        let shown = |s: &str| interop_sandbox::text::neutralise(s, usize::MAX);
         let _ = writeln!(
             out,
             "{:>6}  {:<27}  {:<12}  {:<16}  {:<8}  {:>3}  {:<24}  {what}",
@@ -258,19 +258,32 @@ fn table(hits: &[Hit]) -> String {
     out
 }
 
-/// `s` with every control, format (bidi, zero-width) and line-separator character shown
-/// escaped, for a terminal: the one neutraliser every human-facing output uses.
-fn neutralise(s: &str) -> String {
-    interop_sandbox::text::neutralise(s, usize::MAX)
-}
-
 #[cfg(test)]
 mod tests {
+    use interop_audit::{AuditEvent, AuditRecord, Hit};
+
     #[test]
     fn terminal_controls_are_shown_escaped() {
-        assert_eq!(
-            super::neutralise("a\u{1b}[31mb\u{202e}c\nd\u{200b}"),
-            "a\\u{1b}[31mb\\u{202e}c\\nd\\u{200b}"
+        let mut record = AuditRecord::new(AuditEvent::Access, "search");
+        record.user = Some("a\u{1b}[31mb\u{202e}c\nd\u{200b}".into());
+        record.subjects = vec!["Ex\u{1b}]0;pwned\u{7}ample".into()];
+        let shown = super::table(&[Hit {
+            seq: 1,
+            line: 1,
+            record,
+        }]);
+        assert!(
+            shown.contains("a\\u{1b}[31mb\\u{202e}c\\nd\\u{200b}"),
+            "{shown}"
         );
+        assert!(shown.contains("Ex\\u{1b}]0;pwned\\u{7}ample"), "{shown}");
+        // Only the table's own line ends are left.
+        assert!(
+            !shown
+                .chars()
+                .any(|c| c != '\n' && interop_sandbox::text::is_hidden(c)),
+            "{shown}"
+        );
+        assert_eq!(shown.lines().count(), 2, "{shown}");
     }
 }
