@@ -56,8 +56,20 @@ fn link_groups_a_nickname_and_transposed_date_and_explains_it() {
         [
             person("Kestrel RMS", "NOM-1", "Alex", "1991-04-07", None),
             person("Harrier ANPR", "KPR-9", "ALEXANDER", "1991-07-04", None),
-            person("Kestrel RMS", "NOM-2", "Jordan", "1985-06-21", Some("1985/0012345L")),
-            person("Osprey Custody", "C-2", "Jordan", "1985-06-21", Some("1994/0054321Z")),
+            person(
+                "Kestrel RMS",
+                "NOM-2",
+                "Jordan",
+                "1985-06-21",
+                Some("1985/0012345L"),
+            ),
+            person(
+                "Osprey Custody",
+                "C-2",
+                "Jordan",
+                "1985-06-21",
+                Some("1994/0054321Z"),
+            ),
         ]
         .join("\n"),
     )
@@ -86,7 +98,13 @@ fn link_groups_a_nickname_and_transposed_date_and_explains_it() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{}:{}", f["field"].as_str().unwrap(), f["agreement"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["field"].as_str().unwrap(),
+                f["agreement"].as_str().unwrap()
+            )
+        })
         .collect();
     assert!(fields.contains(&"given_name:nickname".into()), "{fields:?}");
     assert!(
@@ -133,18 +151,34 @@ fn bad_input_is_refused_with_its_file_and_line_and_what_to_do() {
 
     std::fs::write(&input, format!("{good}\n{good}\n")).unwrap();
     let e = stderr(&interop(&["link", "--input", input.to_str().unwrap()]));
-    assert!(e.contains(":2: record Kestrel RMS:NOM-1 already appeared at line 1"), "{e}");
+    assert!(
+        e.contains(":2: record Kestrel RMS:NOM-1 already appeared at line 1"),
+        "{e}"
+    );
 
-    let vehicle = r#"{"source":{"system":"S","local_id":"V1"},"entity":{"kind":"object","type":"vehicle"}}"#;
+    let vehicle =
+        r#"{"source":{"system":"S","local_id":"V1"},"entity":{"kind":"object","type":"vehicle"}}"#;
     std::fs::write(&input, format!("{good}\n{vehicle}\n")).unwrap();
     let e = stderr(&interop(&["link", "--input", input.to_str().unwrap()]));
-    assert!(e.contains(":2: entity kind `object` is not a person"), "{e}");
+    assert!(
+        e.contains(":2: entity kind `object` is not a person"),
+        "{e}"
+    );
     assert!(e.contains("skip other kinds"), "{e}");
-    let out = interop(&["link", "--input", input.to_str().unwrap(), "--skip-non-person"]);
+    let out = interop(&[
+        "link",
+        "--input",
+        input.to_str().unwrap(),
+        "--skip-non-person",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("skipped 1 lines that are not people"));
 
-    let e = stderr(&interop(&["link", "--input", dir.join("missing.jsonl").to_str().unwrap()]));
+    let e = stderr(&interop(&[
+        "link",
+        "--input",
+        dir.join("missing.jsonl").to_str().unwrap(),
+    ]));
     assert!(e.contains("missing.jsonl"), "{e}");
     let e = stderr(&interop(&[
         "link",
@@ -197,11 +231,21 @@ fn link_runs_on_the_benchmark_generators_population_and_saves_its_model() {
         model.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("weights estimated from the input"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("weights estimated from the input"),
+        "{}",
+        stderr(&out)
+    );
     let got = lines(&output);
     assert_eq!(got.len(), count);
-    let grouped = got.iter().filter(|l| l["group_size"].as_u64().unwrap() > 1).count();
-    assert!(grouped > count / 2, "most records have a copy elsewhere: {grouped} of {count}");
+    let grouped = got
+        .iter()
+        .filter(|l| l["group_size"].as_u64().unwrap() > 1)
+        .count();
+    assert!(
+        grouped > count / 2,
+        "most records have a copy elsewhere: {grouped} of {count}"
+    );
     // The saved model links the same file again.
     let out = interop(&[
         "link",
@@ -211,5 +255,9 @@ fn link_runs_on_the_benchmark_generators_population_and_saves_its_model() {
         model.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("weights from --model"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("weights from --model"),
+        "{}",
+        stderr(&out)
+    );
 }
