@@ -153,9 +153,22 @@ async fn run(
         })
         .filter_map(|g| {
             let id = g["id"].as_str()?;
+            let members: Vec<String> = g["records"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    format!(
+                        "{}:{}",
+                        r["connector"].as_str().unwrap_or("?"),
+                        r["record"]["source"]["local_id"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect();
             Some(format!(
-                "{id} ({})",
-                g["evidence"]["kind"].as_str().unwrap_or("?")
+                "{id} ({}: {})",
+                g["evidence"]["kind"].as_str().unwrap_or("?"),
+                members.join(" + ")
             ))
         })
         .collect();
