@@ -7,7 +7,9 @@
 # key, with an empty plugin store, two demo users and the audit log; installs both signed
 # connectors into the store while it runs (`interop plugin install`); runs a
 # federated search for one fictional person and shows the merged answer and its audit record;
-# then keeps the gateway running for your own curl until Ctrl-C.
+# starts the demo force's identity provider (scripts/idp, npm oidc-provider) with its synthetic
+# users, so the officer's app the gateway serves can be signed in to; then keeps the gateway
+# running for your browser and your own curl until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,6 +78,29 @@ done
 officer_token=demo-officer-token
 auditor_token=demo-auditor-token
 port=${INTEROP_DEMO_PORT:-8480}
+
+# The demo force's identity provider, for signing in to the app: a real OpenID Provider with
+# synthetic users (scripts/idp/README.md), told where the gateway's callback is.
+echo; echo "==> starting the demo force's identity provider (npm oidc-provider, synthetic users)"
+for tool in node npm; do
+  command -v "$tool" >/dev/null || { echo "error: the demo's identity provider needs $tool (apt-get install nodejs npm)" >&2; exit 1; }
+done
+if ! cmp -s scripts/idp/package-lock.json scripts/idp/node_modules/.interop-package-lock.json 2>/dev/null; then
+  npm ci --prefix scripts/idp --no-audit --no-fund --loglevel=error
+  cp scripts/idp/package-lock.json scripts/idp/node_modules/.interop-package-lock.json
+fi
+node scripts/idp/idp.mjs --port "${INTEROP_DEMO_IDP_PORT:-0}" \
+  --client-redirect "http://127.0.0.1:$port/auth/callback" --post-logout "http://127.0.0.1:$port/app/" \
+  --client-secret-file "$work/idp-client-secret" >"$work/idp.out" 2>"$work/idp.err" &
+pids+=($!)
+for _ in $(seq 200); do
+  grep -q '"issuer"' "$work/idp.out" 2>/dev/null && break
+  sleep 0.1
+done
+issuer=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["issuer"])' "$work/idp.out" 2>/dev/null) || {
+  echo "error: the identity provider did not start; its log:" >&2; cat "$work/idp.err" >&2; exit 1; }
+echo "    $issuer"
+
 cat >"$work/gateway.toml" <<EOF
 [server]
 listen = "127.0.0.1:$port"
@@ -110,6 +135,33 @@ id = "demo-auditor"
 token_sha256 = "$(printf %s "$auditor_token" | "$bin/interop" token hash)"
 roles = ["auditor"]
 clearance = "official"
+
+# One sign-on with the demo force's identity provider: the app's browser sign-in, and bearer
+# JWT access tokens for API clients. Its users' groups map to the roles above.
+[oidc]
+issuer = "$issuer"
+client_id = "interop-gateway"
+client_secret_file = "$work/idp-client-secret"
+redirect_uri = "http://127.0.0.1:$port/auth/callback"
+post_logout_redirect_uri = "http://127.0.0.1:$port/app/"
+audience = "urn:interop:gateway"
+scopes = ["openid", "profile", "interop", "gateway"]
+
+[oidc.claims]
+user_id = "preferred_username"
+clearance = "clearance"
+
+[oidc.claims.roles]
+interop-officers = ["investigator"]
+interop-auditors = ["auditor"]
+
+[oidc.claims.clearance_by_value]
+OFFICIAL = "official"
+SECRET = "secret"
+
+[rate_limit]
+requests = 600
+window_secs = 60
 EOF
 
 echo; echo "==> starting the gateway on http://127.0.0.1:$port"
@@ -190,8 +242,13 @@ echo "    linked and the evidence (linked), as a combination under DPA 2018 s.62
 
 cat <<EOF
 
-The gateway keeps running at http://127.0.0.1:$port (Ctrl-C stops it and the stand-ins).
-From another terminal, try:
+The officer's app: open http://127.0.0.1:$port/app/ in a browser and sign in at the demo force's
+identity provider as  officer / officer-demo-password  (or auditor / auditor-demo-password; the
+visitor / visitor-demo-password account is known to the provider but given nothing). Search for
+"Alex Examplewood 14/03/1988" to see one person's picture from Kestrel RMS and Harrier ANPR.
+
+The gateway keeps running at http://127.0.0.1:$port (Ctrl-C stops it, the provider and the
+stand-ins). From another terminal, try:
   curl -s -H 'Authorization: Bearer $officer_token' http://127.0.0.1:$port/v1/search \\
        -d '{"justification":"Enquiry into burglary","query":{"kind":"person","text":"Examplewood"}}'
   curl -s http://127.0.0.1:$port/metrics

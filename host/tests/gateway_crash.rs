@@ -110,8 +110,12 @@ async fn sigkill_under_load_loses_no_acknowledged_record() {
                     return;
                 };
                 let ok = response.status().is_success();
-                if response.into_body().collect().await.is_err() {
+                let status = response.status();
+                let Ok(body) = response.into_body().collect().await else {
                     return;
+                };
+                if !ok && std::env::var_os("CRASH_DEBUG").is_some() {
+                    eprintln!("{status} {}", String::from_utf8_lossy(&body.to_bytes()));
                 }
                 if ok {
                     acknowledged.lock().unwrap().push(id);

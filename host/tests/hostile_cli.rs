@@ -165,7 +165,7 @@ fn a_connector_that_logs_its_secret_has_it_taken_out() {
             "--config",
             &format!("token={secret}"),
             "--input",
-            r#"{"kind":"Person","text":"log-secret"}"#,
+            r#"{"kind":"person","text":"log-secret"}"#,
         ],
         &[],
     );
@@ -209,7 +209,7 @@ async fn a_host_error_reaches_a_connector_without_the_hosts_backtrace() {
                 "--timeout-ms",
                 "2000",
                 "--input",
-                r#"{"kind":"Person","text":"debug-string:/_fault/trickle/1000/api/v2/status"}"#,
+                r#"{"kind":"person","text":"debug-string:/_fault/trickle/1000/api/v2/status"}"#,
             ],
             &[("RUST_BACKTRACE", "1"), ("RUST_LIB_BACKTRACE", "1")],
         )

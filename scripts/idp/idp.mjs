@@ -206,9 +206,19 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <p><a href="/interaction/${escapeHtml(uid)}/abort">Cancel</a></p>`);
 }
 
+// A browser applies `form-action` to the redirects that follow a form's submission too: the
+// login and logout forms end in a redirect to the gateway, so its origins are allowed beside ours.
+const CLIENT_ORIGINS = [...new Set([...opts['client-redirect'], ...opts['post-logout']].map((u) => {
+  try {
+    return new URL(u).origin;
+  } catch {
+    return fail(`${u}: not a URL`);
+  }
+}))];
+
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${CLIENT_ORIGINS.join(' ')}; frame-ancestors 'none'`,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };

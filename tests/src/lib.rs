@@ -56,6 +56,7 @@ pub fn grant(base_url: &str, settings: &[(&str, &str)]) -> Grant {
         private: PrivateExceptions::literals_in(&allow),
         allow,
         filesystem: Vec::new(),
+        malformed: Default::default(),
     }
 }
 
@@ -179,15 +180,15 @@ pub async fn search(c: &Connector, text: &str) -> Result<SearchResult, CallError
     c.search(&context(), &query(text)).await
 }
 
-/// What the misbehaving guest reports: the description of the one event it returns.
+/// What the misbehaving guest reports: the description of the one record it returns.
 pub async fn outcome(c: &Connector, text: &str) -> String {
     let result = search(c, text)
         .await
         .unwrap_or_else(|e| panic!("`{text}` should answer, not fail: {e}"));
     match &result.records[..] {
         [record] => match &record.entity {
-            Entity::Event(event) => event.description.clone().unwrap_or_default(),
-            other => panic!("`{text}`: expected an event, got {other:?}"),
+            Entity::Person(person) => person.description.clone().unwrap_or_default(),
+            other => panic!("`{text}`: expected a person, got {other:?}"),
         },
         records => panic!("`{text}`: expected one record, got {}", records.len()),
     }

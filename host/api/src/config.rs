@@ -203,10 +203,15 @@ pub struct GatewayConfig {
     pub store: Option<StoreConfig>,
     /// Roles by name.
     pub roles: BTreeMap<String, Role>,
-    /// Users.
+    /// Users with static bearer tokens (service accounts, the embedded default).
     pub users: Vec<User>,
     /// How federated answers decide which records of people are one person.
     pub linkage: LinkageSettings,
+    /// One sign-on with the force's OpenID Connect provider (`[oidc]`), if configured: bearer
+    /// JWT access tokens for API clients, and the browser sign-in for the app.
+    pub oidc: Option<interop_identity::OidcConfig>,
+    /// Per-user rate limit on every authenticated request (`[rate_limit]`), if configured.
+    pub rate_limit: Option<interop_identity::RateLimit>,
 }
 
 /// The `[linkage]` section: the linker's thresholds and weights for federated answers.
@@ -346,6 +351,8 @@ struct Raw {
     access: Option<Spanned<RawAccess>>,
     metrics: Option<Spanned<RawMetrics>>,
     linkage: Option<Spanned<RawLinkage>>,
+    oidc: Option<interop_identity::OidcToml>,
+    rate_limit: Option<interop_identity::RateLimitToml>,
 }
 
 #[derive(Deserialize)]
@@ -452,6 +459,27 @@ const NO_TRUST: &str = "no trusted signing keys: the gateway loads only connecto
 const DEFAULT_PORT: u16 = 8443;
 
 impl GatewayConfig {
+    /// The gateway's own directories and files no connector may be given (a policy preopening
+    /// one, one inside one or one above one is refused at load): the audit log and its key,
+    /// the plugin store, the trusted and revoked keys, the TLS key and certificate, and the
+    /// configuration itself. Pass them to `interop_sandbox::Host::protecting`.
+    pub fn protected_paths(&self) -> Vec<PathBuf> {
+        let mut paths = vec![self.source.clone(), self.audit_dir.clone()];
+        if let Some(store) = &self.store {
+            paths.push(store.dir.clone());
+        }
+        paths.extend(self.trust.keys.iter().cloned());
+        paths.extend(self.trust.revoked.iter().filter_map(|r| match r {
+            Revoked::File(path) => Some(path.clone()),
+            Revoked::KeyId(_) => None,
+        }));
+        if let Some((cert, key)) = &self.tls {
+            paths.push(cert.clone());
+            paths.push(key.clone());
+        }
+        paths
+    }
+
     /// Read and check a configuration file.
     ///
     /// # Errors
@@ -858,6 +886,29 @@ impl GatewayConfig {
             }
             None => LinkageSettings::default(),
         };
+        let oidc = match raw.oidc {
+            Some(o) => {
+                let o = o.check(base).map_err(|e| identity_error(text, &at, &e))?;
+                for (group, mapped) in &o.claims.roles {
+                    for role in mapped {
+                        if !roles.contains_key(role) {
+                            return Err(at(
+                                0,
+                                format!(
+                                    "[oidc.claims.roles] group `{group}` maps to role `{role}`, which is not defined; add [roles.{role}]"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Some(o)
+            }
+            None => None,
+        };
+        let rate_limit = match raw.rate_limit {
+            Some(r) => Some(r.check().map_err(|e| identity_error(text, &at, &e))?),
+            None => None,
+        };
 
         Ok(GatewayConfig {
             linkage,
@@ -876,8 +927,20 @@ impl GatewayConfig {
             store,
             roles,
             users,
+            oidc,
+            rate_limit,
         })
     }
+}
+
+/// An `[oidc]` or `[rate_limit]` error at its place in the file.
+fn identity_error(
+    text: &str,
+    at: &impl Fn(usize, String) -> ConfigError,
+    e: &interop_identity::ConfigError,
+) -> ConfigError {
+    let offset = e.span.as_ref().map_or(0, |s| s.start.min(text.len()));
+    at(offset, e.to_string())
 }
 
 /// SHA-256 of a bearer token, as configuration files hold it.

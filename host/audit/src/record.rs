@@ -114,6 +114,11 @@ pub struct AuditRecord {
     /// continuation records like ids).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub linked: Vec<Linked>,
+    /// Connectors that answered with records they may not return (dropped at the sandbox
+    /// boundary) or that failed the boundary checks (passed with quality warnings): faults of
+    /// the connector, one entry per connector.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<ConnectorFault>,
     /// Who the data was disclosed to, for a disclosure (s.62(2)(c)).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
@@ -201,6 +206,9 @@ impl AuditRecord {
         .flatten()
         {
             text(s);
+        }
+        for f in &mut self.faults {
+            label(&mut f.connector);
         }
         for c in &mut self.connectors {
             label(&mut c.id);
@@ -502,6 +510,10 @@ pub enum AuditEvent {
     Admin,
     /// Someone read this audit log through the gateway.
     AuditRead,
+    /// A browser sign-in through the force's identity provider, finished or refused.
+    SignIn,
+    /// A browser session ended: signed out, or timed out.
+    SignOut,
 }
 
 /// The processing operations s.62(1) DPA 2018 requires logs of.
@@ -554,6 +566,32 @@ pub struct ConnectorRef {
     /// Loaded without a signature, under the development switch `allow_unsigned`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unsigned: bool,
+}
+
+/// What one connector's answer held that the host did not pass on as given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectorFault {
+    /// The connector's `describe` id.
+    pub connector: String,
+    /// Records above the classification it declares, dropped.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub above_ceiling: u32,
+    /// Records of another kind than asked for, dropped.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub wrong_kind: u32,
+    /// Records failing the boundary checks, dropped by the policy (`malformed = "drop"`).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub malformed: u32,
+    /// Records failing the boundary checks, passed on with quality warnings.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub with_warnings: u32,
+}
+
+impl ConnectorFault {
+    /// Is there nothing to report?
+    pub fn is_empty(&self) -> bool {
+        self.above_ceiling + self.wrong_kind + self.malformed + self.with_warnings == 0
+    }
 }
 
 /// Where an appended record landed.

@@ -14,6 +14,7 @@ use http::request::Parts;
 
 use interop_api::request::client_correlation_id;
 use interop_audit::{AuditEvent, AuditRecord, Outcome};
+use interop_identity::{RateDecision, RateLimiter};
 
 use super::State;
 use super::access::problem;
@@ -171,6 +172,11 @@ pub(crate) struct Caller {
     pub(crate) client: String,
     pub(crate) correlation_id: String,
     pub(crate) client_correlation_id: Option<String>,
+    /// How the caller proved who they are: `token` (a static user's), `access_token` (a JWT
+    /// from the provider) or `session` (the browser's cookie).
+    pub(crate) via: &'static str,
+    /// For a browser session: its CSRF token and when the user signed in.
+    pub(crate) session: Option<(String, std::time::SystemTime)>,
 }
 
 impl Caller {
@@ -202,6 +208,77 @@ fn truncate(s: &str, n: usize) -> String {
     out
 }
 
+/// Why a request is not authenticated, as the extractor answers and audits it.
+struct Refused {
+    status: StatusCode,
+    why: String,
+    /// The user, when the credential named one (a good token the mapping gives nothing, a
+    /// session whose CSRF token is wrong).
+    user: Option<String>,
+    event: AuditEvent,
+}
+
+impl Refused {
+    fn unauthenticated(why: impl Into<String>) -> Refused {
+        Refused {
+            status: StatusCode::UNAUTHORIZED,
+            why: why.into(),
+            user: None,
+            event: AuditEvent::AuthFailure,
+        }
+    }
+}
+
+/// Who `parts` is from: a static token user, a provider's access token, or a session cookie.
+async fn identify(
+    parts: &Parts,
+    state: &State,
+) -> Result<(User, &'static str, Option<(String, std::time::SystemTime)>), Refused> {
+    let oidc = state.oidc.as_ref();
+    if parts.headers.contains_key(http::header::AUTHORIZATION) || oidc.is_none() {
+        let token = bearer(parts).map_err(Refused::unauthenticated)?;
+        if let Some(user) = find_user(&state.config.users, token) {
+            return Ok((user.clone(), "token", None));
+        }
+        let Some(oidc) = oidc.filter(|_| interop_identity::looks_like_jwt(token)) else {
+            return Err(Refused::unauthenticated("unknown token"));
+        };
+        return match oidc.rp.validate_access_token(token).await {
+            Ok(identity) => match super::oidc::user_of(&identity) {
+                Some(user) => Ok((user, "access_token", None)),
+                None => Err(Refused {
+                    status: StatusCode::FORBIDDEN,
+                    why: "the gateway's claims mapping gives this user nothing".into(),
+                    user: Some(identity.user_id),
+                    event: AuditEvent::AuthFailure,
+                }),
+            },
+            Err(refusal) => Err(Refused::unauthenticated(format!(
+                "access token refused: {refusal}"
+            ))),
+        };
+    }
+    let oidc = oidc.filter(|o| super::oidc::has_session_cookie(o, parts));
+    let Some(oidc) = oidc else {
+        return Err(Refused::unauthenticated(
+            "no Authorization header and no session cookie",
+        ));
+    };
+    match super::oidc::authenticate_session(oidc, parts).await {
+        Ok(s) => Ok((s.user, "session", Some((s.csrf_token, s.signed_in_at)))),
+        Err(r) => Err(Refused {
+            status: r.status,
+            why: r.why,
+            user: r.user,
+            event: if r.timed_out {
+                AuditEvent::SignOut
+            } else {
+                AuditEvent::AuthFailure
+            },
+        }),
+    }
+}
+
 impl FromRequestParts<Arc<State>> for Caller {
     type Rejection = Response;
 
@@ -221,35 +298,65 @@ impl FromRequestParts<Arc<State>> for Caller {
                 .map(http::HeaderValue::as_bytes),
         );
         let correlation_id = super::new_id();
-        let why = match bearer(parts) {
-            Ok(token) => match find_user(&state.config.users, token) {
-                Some(user) => {
-                    return Ok(Caller {
-                        user: user.clone(),
-                        client: peer.ip().to_string(),
-                        correlation_id,
-                        client_correlation_id: client_id,
-                    });
-                }
-                None => "unknown token",
-            },
-            Err(why) => why,
-        };
         let route = parts
             .extensions
             .get::<MatchedPath>()
-            .map_or(super::metrics::UNMATCHED, MatchedPath::as_str);
+            .map_or(super::metrics::UNMATCHED, MatchedPath::as_str)
+            .to_string();
+        let refused = match identify(parts, state).await {
+            Ok((user, via, session)) => {
+                let Some(limiter) = &state.rate_limiter else {
+                    return Ok(Caller {
+                        user,
+                        client: peer.ip().to_string(),
+                        correlation_id,
+                        client_correlation_id: client_id,
+                        via,
+                        session,
+                    });
+                };
+                match limiter.check(&user.id) {
+                    RateDecision::Allowed => {
+                        return Ok(Caller {
+                            user,
+                            client: peer.ip().to_string(),
+                            correlation_id,
+                            client_correlation_id: client_id,
+                            via,
+                            session,
+                        });
+                    }
+                    decision @ RateDecision::Refused {
+                        first_in_window, ..
+                    } => {
+                        return Err(rate_limited(
+                            state,
+                            parts,
+                            &route,
+                            &user,
+                            peer,
+                            &correlation_id,
+                            client_id,
+                            decision,
+                            first_in_window,
+                        )
+                        .await);
+                    }
+                }
+            }
+            Err(r) => r,
+        };
         let admitted = state.auth_failures.admit(peer.ip());
         state.metrics.auth_failure(admitted.is_some());
         if let Some(suppressed) = admitted {
-            let mut record =
-                AuditRecord::new(AuditEvent::AuthFailure, format!("{} {route}", parts.method));
+            let mut record = AuditRecord::new(refused.event, format!("{} {route}", parts.method));
             record.outcome = Outcome::Refused;
-            record.status = 401;
+            record.status = refused.status.as_u16();
+            record.user.clone_from(&refused.user);
             record.client = Some(peer.ip().to_string());
             record.correlation_id.clone_from(&correlation_id);
             record.client_correlation_id = client_id;
-            record.policy_decision = format!("refused: {why}");
+            record.policy_decision = format!("refused: {}", refused.why);
             record.detail = Some(format!(
                 "path {}",
                 truncate(parts.uri.path(), MAX_PATH_CHARS)
@@ -264,17 +371,79 @@ impl FromRequestParts<Arc<State>> for Caller {
                 ));
             }
         }
+        let advice = match (refused.status, state.oidc.is_some()) {
+            (StatusCode::FORBIDDEN, _) => "",
+            (_, true) => {
+                ": send `Authorization: Bearer <token>` (a static token or an access token from the identity provider), or sign in at /auth/login"
+            }
+            (_, false) => ": send `Authorization: Bearer <token>`",
+        };
         let mut r = problem(
-            StatusCode::UNAUTHORIZED,
-            &format!("{why}: send `Authorization: Bearer <token>`"),
+            refused.status,
+            &format!("{}{advice}", refused.why),
             Some(&correlation_id),
         );
-        r.headers_mut().insert(
-            http::header::WWW_AUTHENTICATE,
-            http::HeaderValue::from_static("Bearer realm=\"interop\""),
-        );
+        if refused.status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                http::header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static("Bearer realm=\"interop\""),
+            );
+        }
         Err(r.into_response())
     }
+}
+
+/// A 429 with `Retry-After`; the first refusal of the user's window is audited now, the
+/// window's count when it closes (`oidc::audit_rate_tallies`).
+#[allow(clippy::too_many_arguments)]
+async fn rate_limited(
+    state: &State,
+    parts: &Parts,
+    route: &str,
+    user: &User,
+    peer: SocketAddr,
+    correlation_id: &str,
+    client_id: Option<String>,
+    decision: RateDecision,
+    first_in_window: bool,
+) -> Response {
+    let limit = state.rate_limiter.as_ref().map(RateLimiter::limit);
+    let (requests, window) = limit.map_or((0, 0), |l| (l.requests, l.window.as_secs()));
+    if first_in_window {
+        let mut record = AuditRecord::new(AuditEvent::AuthFailure, "rate-limited");
+        record.outcome = Outcome::Refused;
+        record.status = 429;
+        record.user = Some(user.id.clone());
+        record.role = Some(user.roles.join(","));
+        record.client = Some(peer.ip().to_string());
+        record.correlation_id = correlation_id.to_string();
+        record.client_correlation_id = client_id;
+        record.policy_decision = format!(
+            "refused: over the per-user rate limit of {requests} requests per {window} s; \
+             further refusals in this window are counted"
+        );
+        record.detail = Some(format!("{} {route}", parts.method));
+        if let Err(e) = state.audit.append(record).await {
+            tracing::error!("audit write failed: {e}");
+            return problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the audit log cannot be written",
+                Some(correlation_id),
+            );
+        }
+    }
+    let mut r = problem(
+        StatusCode::TOO_MANY_REQUESTS,
+        &format!("over your rate limit of {requests} requests per {window} s: wait and try again"),
+        Some(correlation_id),
+    );
+    if let Some(v) = decision
+        .retry_after_header()
+        .and_then(|v| http::HeaderValue::from_str(&v).ok())
+    {
+        r.headers_mut().insert(http::header::RETRY_AFTER, v);
+    }
+    r
 }
 
 #[cfg(test)]

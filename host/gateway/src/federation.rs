@@ -825,6 +825,7 @@ mod tests {
                 entity,
                 links: vec![],
                 linked: vec![],
+                quality: vec![],
             },
         }
     }

@@ -14,8 +14,8 @@ use interop_api::request::{self, Search};
 use interop_audit::{AuditEvent, Criteria, CriteriaKey, Outcome, S62Category};
 use interop_sandbox::CallError;
 use interop_sandbox::types::{
-    Classification, ConnectorInfo, EntityKind, Operation, Receipt, RequestContext, SearchKey,
-    SearchQuery,
+    Classification, ConnectorInfo, Dropped, EntityKind, Operation, PoleRecord, Receipt,
+    RequestContext, SearchKey, SearchQuery,
 };
 
 use super::access::{Access, Audited, Refusal};
@@ -429,6 +429,7 @@ pub(crate) async fn federated_search(
         let info = plugin.connector.info();
         match result {
             Ok(r) => {
+                note_faults(&mut access, &info.id, r.dropped, &r.records);
                 let hits = r.records.into_iter().map(|record| Hit {
                     connector: info.id.clone(),
                     version: info.version.clone(),
@@ -592,6 +593,7 @@ pub(crate) async fn connector_search(
     .await;
     match result {
         Ok(r) => {
+            note_faults(&mut access, &id, r.dropped, &r.records);
             let hits: Vec<Hit> = r
                 .records
                 .into_iter()
@@ -614,6 +616,23 @@ pub(crate) async fn connector_search(
             access.answer(StatusCode::OK, Outcome::Ok, &answer).await
         }
         Err(e) => failed_call(access, &id, &e).await,
+    }
+}
+
+/// Note in the audit record what a connector's answer held that the host did not pass on as
+/// given: records dropped at the boundary, and records passed with quality warnings. Only the
+/// audit says so: an answer counting dropped records would tell a user that records above a
+/// ceiling exist.
+fn note_faults(access: &mut Access, connector: &str, dropped: Dropped, records: &[PoleRecord]) {
+    let fault = interop_audit::ConnectorFault {
+        connector: connector.to_string(),
+        above_ceiling: dropped.above_ceiling,
+        wrong_kind: dropped.wrong_kind,
+        malformed: dropped.malformed,
+        with_warnings: records.iter().filter(|r| !r.quality.is_empty()).count() as u32,
+    };
+    if !fault.is_empty() {
+        access.record().faults.push(fault);
     }
 }
 
@@ -678,6 +697,12 @@ pub(crate) async fn connector_fetch(
     .await;
     match result {
         Ok(record) => {
+            note_faults(
+                &mut access,
+                &id,
+                Dropped::default(),
+                std::slice::from_ref(&record),
+            );
             let hit = Hit {
                 connector: id.clone(),
                 version: plugin.connector.info().version.clone(),

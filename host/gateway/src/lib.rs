@@ -32,11 +32,13 @@
 /// The gateway's configuration file (parsed in `interop-api`, which links no wasmtime).
 pub use interop_api::config;
 mod access;
+mod app;
 mod auth;
 pub mod federation;
 mod handlers;
 mod listener;
 pub mod metrics;
+mod oidc;
 mod openapi;
 mod reload;
 mod router;
@@ -90,6 +92,10 @@ pub(crate) struct State {
     pub(crate) started: Instant,
     /// The plugin store and what has been applied from it.
     store: Option<reload::Watch>,
+    /// One sign-on with the force's identity provider, when `[oidc]` is configured.
+    pub(crate) oidc: Option<oidc::Oidc>,
+    /// The per-user rate limit, when `[rate_limit]` is configured.
+    pub(crate) rate_limiter: Option<interop_identity::RateLimiter>,
 }
 
 impl State {
@@ -172,7 +178,11 @@ impl Gateway {
             Some(sc) => Some(reload::Watch::open(sc, host, reload::verifier(&config)?)?),
             None => None,
         };
+        let oidc = oidc::Oidc::setup(&config).await?;
+        let rate_limiter = oidc::rate_limiter(&config);
         let state = Arc::new(State {
+            oidc,
+            rate_limiter,
             config,
             plugins: std::sync::RwLock::new(Arc::new(plugins)),
             audit,
@@ -234,10 +244,15 @@ impl Gateway {
                 }
             })
         });
+        let housekeeping = oidc::spawn_housekeeping(self.state.clone());
         listener::serve(self.state.clone(), listener, tls, shutdown).await;
         if let Some(w) = watcher {
             w.abort();
         }
+        if let Some(h) = housekeeping {
+            h.abort();
+        }
+        oidc::audit_rate_tallies(&self.state).await;
         let unrecorded = self.state.auth_failures.unrecorded();
         if unrecorded > 0 {
             let mut r = interop_audit::AuditRecord::new(

@@ -36,9 +36,11 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             post(handlers::connector_submit),
         )
         .route("/v1/audit", get(handlers::audit_read))
+        .merge(super::app::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_method)
         .layer(middleware::from_fn_with_state(state.clone(), count))
+        .layer(middleware::from_fn(super::app::security_headers))
         // A span per request (method, path template, status, latency) at debug level.
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

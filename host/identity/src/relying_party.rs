@@ -319,6 +319,38 @@ impl RelyingParty {
             .identify(&verified.claims, &verified.subject, verified.expires)?)
     }
 
+    /// The token request's form body and its Basic credentials, if any. Built outside the async
+    /// `finish_login`: the serializer is not `Send`, and a future holding it could not run on
+    /// an axum handler's threads.
+    fn token_request(&self, code: &str, verifier: &str) -> (String, Option<String>) {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", "authorization_code")
+            .append_pair("code", code)
+            .append_pair("redirect_uri", self.config.redirect_uri.as_str())
+            .append_pair("code_verifier", verifier)
+            .append_pair("resource", &self.config.audience);
+        let basic = match self.config.token_endpoint_auth {
+            ClientAuth::Basic => {
+                // RFC 6749 2.3.1: both are form-encoded before Basic encoding.
+                let id: String =
+                    url::form_urlencoded::byte_serialize(self.config.client_id.as_bytes())
+                        .collect();
+                let secret: String =
+                    url::form_urlencoded::byte_serialize(self.secret.0.as_bytes()).collect();
+                Some(format!(
+                    "Basic {}",
+                    STANDARD.encode(format!("{id}:{secret}"))
+                ))
+            }
+            ClientAuth::Post => {
+                form.append_pair("client_id", &self.config.client_id)
+                    .append_pair("client_secret", &self.secret.0);
+                None
+            }
+        };
+        (form.finish(), basic)
+    }
+
     /// Start a browser sign-in that returns to `return_to` (a local path; `/` if `None`).
     ///
     /// # Errors
@@ -409,37 +441,13 @@ impl RelyingParty {
             ));
         }
 
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.append_pair("grant_type", "authorization_code")
-            .append_pair("code", &code)
-            .append_pair("redirect_uri", self.config.redirect_uri.as_str())
-            .append_pair("code_verifier", &pending.pkce_verifier)
-            .append_pair("resource", &self.config.audience);
-        let basic = match self.config.token_endpoint_auth {
-            ClientAuth::Basic => {
-                // RFC 6749 2.3.1: both are form-encoded before Basic encoding.
-                let id: String =
-                    url::form_urlencoded::byte_serialize(self.config.client_id.as_bytes())
-                        .collect();
-                let secret: String =
-                    url::form_urlencoded::byte_serialize(self.secret.0.as_bytes()).collect();
-                Some(format!(
-                    "Basic {}",
-                    STANDARD.encode(format!("{id}:{secret}"))
-                ))
-            }
-            ClientAuth::Post => {
-                form.append_pair("client_id", &self.config.client_id)
-                    .append_pair("client_secret", &self.secret.0);
-                None
-            }
-        };
+        let (form, basic) = self.token_request(&code, &pending.pkce_verifier);
         let (status, body) = self
             .fetcher
             .post_form(
                 &self.metadata.token_endpoint,
                 "token endpoint",
-                form.finish(),
+                form,
                 basic,
                 MAX_TOKEN_RESPONSE_BYTES,
             )

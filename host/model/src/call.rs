@@ -151,6 +151,57 @@ pub struct SearchResult {
     pub next_cursor: Option<String>,
     /// How many records match in all, when the vendor says.
     pub total: Option<u32>,
+    /// Records the host took out of the connector's answer at the sandbox boundary, because
+    /// the connector may not return them. A connector cannot set it.
+    #[serde(default, skip_serializing_if = "Dropped::is_none")]
+    pub dropped: Dropped,
+}
+
+/// Records a connector returned that the host dropped at the sandbox boundary, by reason.
+/// Each is a fault of the connector: a gateway audits it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dropped {
+    /// Classified above the `max_classification` the connector declares.
+    pub above_ceiling: u32,
+    /// Of another entity kind than the query asked for.
+    pub wrong_kind: u32,
+    /// Failing the boundary checks, under a policy that drops such records
+    /// (`[records] malformed = "drop"`).
+    pub malformed: u32,
+}
+
+impl Dropped {
+    /// Was nothing dropped?
+    pub fn is_none(&self) -> bool {
+        *self == Dropped::default()
+    }
+
+    /// Why, in words a log or an error may carry (no record content).
+    pub fn reason(&self) -> String {
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (
+                self.above_ceiling,
+                "above the classification the connector declares",
+            ),
+            (self.wrong_kind, "of another kind than asked for"),
+            (self.malformed, "failing the boundary checks"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        if parts.is_empty() {
+            "none".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    /// How many were dropped in all.
+    pub fn total(&self) -> u32 {
+        self.above_ceiling + self.wrong_kind + self.malformed
+    }
 }
 
 /// One entity to create (no `local_id`) or update (with one), with its links.

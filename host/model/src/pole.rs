@@ -545,4 +545,18 @@ pub struct PoleRecord {
     /// Entities its links name, carried with it (none, some or all of them).
     #[serde(default)]
     pub linked: Vec<LinkedEntity>,
+    /// What the host's checks at the sandbox boundary found wrong with it, field by field
+    /// (a date that is no date, a name behind a bidi override): the host's words, never the
+    /// connector's. Empty for a record that passed; a connector cannot set it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<QualityWarning>,
+}
+
+/// One thing the host found wrong with a record a connector returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QualityWarning {
+    /// Where, as a path into the record's JSON, e.g. `entity.date_of_birth`.
+    pub field: String,
+    /// What is wrong, quoting the value shortened and with control characters escaped.
+    pub message: String,
 }

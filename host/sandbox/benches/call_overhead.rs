@@ -1,20 +1,37 @@
-//! What the host's sandbox costs per call, measured side by side with bare wasmtime.
+//! What the sandbox costs per call, for a connector in each language, measured side by side with
+//! bare wasmtime on the same pool.
 //!
 //! `cargo bench -p interop-sandbox --bench call_overhead`
 //!
-//! - `describe/interop-sandbox`: a fresh instance + `describe` through [`Connector::describe`]:
-//!   budgets, call hooks, captured output, the capability state.
-//! - `describe/bare-wasmtime`: the same component on a default pooling engine, an `InstancePre`
-//!   instantiated into a store holding only a WASI context, and the same export called as a typed
-//!   function lifting the same `ConnectorInfo`. The ratio of the two is our overhead.
-//! - `search/kestrel-rms`: a person search through the Kestrel connector against its stand-in
-//!   on loopback: the whole path an officer's query takes through one connector.
+//! For each of the Kestrel RMS connector (Rust), Osprey Custody (Python, componentize-py) and
+//! Osprey Intel (JavaScript, ComponentizeJS):
+//!
+//! - `describe/<language>/interop-sandbox`: a fresh instance + `describe` through
+//!   [`Connector::describe`]: the store with every capability's state, the memory limiter, the
+//!   guest-time call hooks, the epoch callback, captured output, the wall-clock timeout, the
+//!   boundary meter, and the type check of all five exports that `describe` does.
+//! - `describe/<language>/bare-wasmtime`: the same component on an engine with the **same**
+//!   compiler and pool settings ([`Host::baseline_config`]) but none of the sandbox's machinery
+//!   (no epoch interruption, no call hooks, no limiter): `InstancePre::instantiate_async` into
+//!   a store holding only a WASI context, and the same export called as a typed function lifting
+//!   the same `ConnectorInfo`. The ratio of the two is the sandbox's whole price.
+//! - `search/<language>`: a search through the connector against its vendor stand-in on
+//!   loopback: instantiate, the HTTP exchange through the host, JSON parsing and POLE mapping in
+//!   the guest, the records lifted back. Records and bytes per answer are printed first.
+//!
+//! Compiling the Python and JavaScript components takes seconds each; the native code is cached
+//! beside each component (keyed by engine), as the tests do.
+//!
+//! `INTEROP_BENCH_LANGUAGES=rust,python` runs a subset.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{compiled, languages, our_side};
 use criterion::{Criterion, criterion_group, criterion_main};
-use interop_sandbox::types::{Classification, EntityKind, RequestContext, SearchQuery};
-use interop_sandbox::{AllowList, Grant, Host, HostPattern};
-use wasmtime::component::{Component, Linker, ResourceTable, Val};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use interop_sandbox::Host;
+use wasmtime::component::{ComponentExportIndex, InstancePre, Linker, ResourceTable, Val};
+use wasmtime::{Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -22,7 +39,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 /// wasmtime embedder would, into the bindings' own `ConnectorInfo`.
 mod bare {
     wasmtime::component::bindgen!({
-        path: "../../wit/since_v0.1.0",
+        path: "../../wit/since_v0.2.0",
         world: "connector-world",
         imports: { default: async | trappable },
         exports: { default: async },
@@ -34,6 +51,8 @@ mod bare {
     });
 }
 use bare::interop::connector::types::ConnectorInfo;
+
+const CONTRACT: &str = "0.2.0";
 
 struct Bare {
     wasi: WasiCtx,
@@ -60,46 +79,22 @@ impl WasiHttpView for Bare {
     }
 }
 
-fn bare_engine() -> Engine {
-    let mut config = Config::new();
-    config.allocation_strategy(InstanceAllocationStrategy::Pooling(
-        PoolingAllocationConfig::default(),
-    ));
-    Engine::new(&config).expect("bare engine")
-}
-
-fn benches(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    // INTEROP_BENCH_COMPONENT=path/to/other.wasm compares another connector's describe.
-    let describe_path = std::env::var("INTEROP_BENCH_COMPONENT")
-        .unwrap_or_else(|_| interop_test_artifacts::KESTREL_RMS.to_string());
-    let path = describe_path.as_str();
-
-    // Ours.
-    let host = Host::new().expect("host");
-    let connector = rt
-        .block_on(host.load_file(path, Grant::default()))
-        .expect("load");
-
-    // Bare wasmtime.
-    let engine = bare_engine();
-    let component = Component::from_file(&engine, path).expect("compile");
-    let mut linker: Linker<Bare> = Linker::new(&engine);
+/// The bare side for one component: an `InstancePre` on the baseline engine and its `describe`.
+fn bare_side(engine: &Engine, path: &str) -> (InstancePre<Bare>, ComponentExportIndex) {
+    let component = compiled(engine, path);
+    let mut linker: Linker<Bare> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).expect("wasi");
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).expect("http");
     // describe calls neither log nor config: minimal stand-ins satisfy the imports.
     linker
-        .instance("interop:connector/types@0.1.0")
+        .instance(&format!("interop:connector/types@{CONTRACT}"))
         .expect("types");
     linker
-        .instance("interop:connector/log@0.1.0")
+        .instance(&format!("interop:connector/log@{CONTRACT}"))
         .and_then(|mut i| i.func_new("log", |_, _, _, _| Ok(())))
         .expect("log");
     linker
-        .instance("interop:connector/config@0.1.0")
+        .instance(&format!("interop:connector/config@{CONTRACT}"))
         .and_then(|mut i| {
             i.func_new("get", |_, _, _, results| {
                 results[0] = Val::Option(None);
@@ -109,85 +104,80 @@ fn benches(c: &mut Criterion) {
         .expect("config");
     let pre = linker.instantiate_pre(&component).expect("pre");
     let (_, iface) = component
-        .get_export(None, "interop:connector/connector@0.1.0")
+        .get_export(None, format!("interop:connector/connector@{CONTRACT}"))
         .expect("export");
     let (_, describe) = component
         .get_export(Some(&iface), "describe")
         .expect("describe");
+    (pre, describe)
+}
+
+fn benches(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let host = Host::new().expect("host");
+    let baseline = Engine::new(&Host::baseline_config()).expect("baseline engine");
+    let languages = languages();
 
     let mut group = c.benchmark_group("describe");
-    group.bench_function("interop-sandbox", |b| {
-        b.to_async(&rt)
-            .iter(|| async { connector.describe().await.expect("describe") })
-    });
-    group.bench_function("bare-wasmtime", |b| {
-        b.to_async(&rt).iter(|| async {
-            let mut store = Store::new(
-                &engine,
-                Bare {
-                    wasi: WasiCtx::builder().build(),
-                    http: WasiHttpCtx::new(),
-                    table: ResourceTable::new(),
-                },
-            );
-            let instance = pre
-                .instantiate_async(&mut store)
-                .await
-                .expect("instantiate");
-            let func = instance
-                .get_typed_func::<(), (ConnectorInfo,)>(&mut store, describe)
-                .expect("describe func");
-            let (info,) = func.call_async(&mut store, ()).await.expect("call");
-            info
-        })
-    });
+    for lang in &languages {
+        let connector = rt.block_on(our_side(&host, lang.component));
+        let (pre, describe) = bare_side(&baseline, lang.component);
+        group.bench_function(format!("{}/interop-sandbox", lang.name), |b| {
+            b.to_async(&rt)
+                .iter(|| async { connector.describe().await.expect("describe") })
+        });
+        group.bench_function(format!("{}/bare-wasmtime", lang.name), |b| {
+            b.to_async(&rt).iter(|| async {
+                let mut store = Store::new(
+                    &baseline,
+                    Bare {
+                        wasi: WasiCtx::builder().build(),
+                        http: WasiHttpCtx::new(),
+                        table: ResourceTable::new(),
+                    },
+                );
+                let instance = pre
+                    .instantiate_async(&mut store)
+                    .await
+                    .expect("instantiate");
+                let func = instance
+                    .get_typed_func::<(), (ConnectorInfo,)>(&mut store, describe)
+                    .expect("describe func");
+                let (info,) = func.call_async(&mut store, ()).await.expect("call");
+                info
+            })
+        });
+    }
     group.finish();
 
-    // One connector against its vendor stand-in.
-    let vendor = rt
-        .block_on(kestrel_rms_standin::StandIn::start(
-            kestrel_rms_standin::Config::default(),
-        ))
-        .expect("stand-in");
-    let base = vendor.base_url();
-    let grant = Grant {
-        config: [
-            ("base_url".to_string(), base.clone()),
-            (
-                "api_key".to_string(),
-                kestrel_rms_standin::DEFAULT_API_KEY.to_string(),
-            ),
-        ]
-        .into(),
-        allow: AllowList::new(vec![HostPattern::from_url(&base).expect("url")]),
-        // The stand-in listens on loopback: the explicit private-address exception.
-        private: interop_sandbox::capabilities::http::PrivateExceptions::parse("127.0.0.1")
-            .expect("literal"),
-        ..Grant::default()
-    };
-    let rms = rt
-        .block_on(host.load_file(interop_test_artifacts::KESTREL_RMS, grant))
-        .expect("load");
-    let ctx = RequestContext {
-        user_id: "bench".into(),
-        role: "investigator".into(),
-        clearance: Classification::Official,
-        justification: "benchmark".into(),
-        case_reference: None,
-        correlation_id: "bench".into(),
-        idempotency_key: None,
-    };
-    let query = SearchQuery {
-        kind: EntityKind::Person,
-        text: Some("Examplewood".into()),
-        keys: vec![],
-        limit: 10,
-        cursor: None,
-    };
-    c.bench_function("search/kestrel-rms", |b| {
-        b.to_async(&rt)
-            .iter(|| async { rms.search(&ctx, &query).await.expect("search") })
-    });
+    // Each connector against its vendor stand-in.
+    let vendors = rt.block_on(common::Vendors::start());
+    let ctx = common::context();
+    let mut group = c.benchmark_group("search");
+    for lang in &languages {
+        let base = vendors.base(lang.vendor);
+        let connector = rt
+            .block_on(our_side(&host, lang.component))
+            .with_grant(common::grant(&base, lang.secret))
+            .expect("grant");
+        let answer = rt
+            .block_on(connector.search(&ctx, &lang.query))
+            .expect("search");
+        let bytes = serde_json::to_vec(&answer).expect("json").len();
+        println!(
+            "search/{}: {} records, {bytes} bytes of POLE JSON per answer",
+            lang.name,
+            answer.records.len()
+        );
+        group.bench_function(lang.name, |b| {
+            b.to_async(&rt)
+                .iter(|| async { connector.search(&ctx, &lang.query).await.expect("search") })
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(overhead, benches);

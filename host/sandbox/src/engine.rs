@@ -107,6 +107,14 @@ impl Host {
     pub(crate) fn linker(&self) -> &Linker<InstanceState> {
         &self.linker
     }
+
+    /// The engine settings this host uses (compiler, stacks, the instance pool and how it
+    /// resets memory) without the sandbox's own machinery: no epoch interruption. What a
+    /// benchmark builds a bare wasmtime engine from, so that the difference it measures is the
+    /// sandbox's price and not a differently tuned pool.
+    pub fn baseline_config() -> Config {
+        base_config()
+    }
 }
 
 /// Link every capability's host functions, each served from its part of [`InstanceState`].
@@ -120,10 +128,16 @@ fn add_capabilities(linker: &mut Linker<InstanceState>) -> wasmtime::Result<()> 
 }
 
 pub(crate) fn engine_config() -> Config {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
+    let mut config = base_config();
     // CPU budgets: an epoch tick interrupts guest code so the host can charge it and yield.
     config.epoch_interruption(true);
+    config
+}
+
+/// Everything of [`engine_config`] but the sandbox's own machinery.
+fn base_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
     config.max_wasm_stack(MAX_WASM_STACK);
     config.async_stack_size(ASYNC_STACK);
 

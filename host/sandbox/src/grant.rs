@@ -21,4 +21,6 @@ pub struct Grant {
     pub private: PrivateExceptions,
     /// Read-only directories the connector may read.
     pub filesystem: Vec<Preopen>,
+    /// What happens to a record that fails the boundary checks (see [`crate::records`]).
+    pub malformed: crate::records::Malformed,
 }

@@ -41,6 +41,8 @@
 //!     // Loopback is private: a grant must name it to allow it.
 //!     private: PrivateExceptions::parse("127.0.0.1").map_err(anyhow::Error::msg)?,
 //!     filesystem: vec![],
+//!     // A record failing the boundary checks reaches the caller with quality warnings.
+//!     malformed: Default::default(),
 //! };
 //! let rms = host.load_file("kestrel_rms_connector.wasm", grant).await?;
 //! println!("loaded {} {}", rms.info().name, rms.info().version);
@@ -84,6 +86,7 @@ mod instance;
 mod limits;
 mod plugin;
 pub mod policy;
+pub mod records;
 mod registry;
 pub mod review;
 pub mod signing;

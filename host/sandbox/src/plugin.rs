@@ -51,6 +51,8 @@ struct Prepared {
     /// Outbound HTTP under the grant's allow-list and exceptions, with this connector's pool.
     outbound: Arc<Outbound>,
     filesystem: Arc<Vec<Preopen>>,
+    /// What happens to a record that fails the boundary checks.
+    malformed: crate::records::Malformed,
     /// One permit per call that may run at once (the grant's `max_concurrent`).
     permits: Arc<tokio::sync::Semaphore>,
     /// The secrets `describe` declares, as the grant holds them: taken out of the connector's
@@ -693,7 +695,7 @@ impl Connector {
             query
         };
         let answer = self.inner.run(Request::Search(ctx, query)).await?;
-        let result = self
+        let mut result = self
             .inner
             .flatten("search", expect_answer!(answer, Search))?;
         if result.records.len() > query.limit as usize {
@@ -706,6 +708,24 @@ impl Connector {
                     query.limit
                 )),
             });
+        }
+        let (records, dropped) = crate::records::admit(
+            std::mem::take(&mut result.records),
+            Some(query.kind),
+            self.info().max_classification,
+            self.inner.malformed,
+            time::OffsetDateTime::now_utc(),
+        );
+        result.records = records;
+        result.dropped = dropped;
+        if !dropped.is_none() {
+            tracing::warn!(
+                plugin = %self.inner.label,
+                above_ceiling = dropped.above_ceiling,
+                wrong_kind = dropped.wrong_kind,
+                malformed = dropped.malformed,
+                "records the connector may not return were dropped at the boundary"
+            );
         }
         Ok(result)
     }
@@ -721,7 +741,27 @@ impl Connector {
         local_id: &str,
     ) -> Result<PoleRecord, CallError> {
         let answer = self.inner.run(Request::Fetch(ctx, kind, local_id)).await?;
-        self.inner.flatten("fetch", *expect_answer!(answer, Fetch))
+        let record = self
+            .inner
+            .flatten("fetch", *expect_answer!(answer, Fetch))?;
+        let (mut kept, dropped) = crate::records::admit(
+            vec![record],
+            Some(kind),
+            self.info().max_classification,
+            self.inner.malformed,
+            time::OffsetDateTime::now_utc(),
+        );
+        match kept.pop() {
+            Some(record) => Ok(record),
+            None => Err(CallError::Connector {
+                plugin: self.inner.label.clone(),
+                operation: "fetch",
+                error: ConnectorError::Internal(format!(
+                    "the connector's record was dropped at the boundary: {}",
+                    dropped.reason()
+                )),
+            }),
+        }
     }
 
     /// Create or update one entity in the vendor system.
@@ -766,6 +806,7 @@ impl Prepared {
             config: Arc::new(grant.config),
             outbound: Arc::new(outbound),
             filesystem: Arc::new(grant.filesystem),
+            malformed: grant.malformed,
             permits: Arc::new(tokio::sync::Semaphore::new(
                 grant.limits.max_concurrent.max(1) as usize,
             )),
@@ -854,13 +895,17 @@ impl Prepared {
             let store = &mut store;
             let pre = &self.pre;
             let exports = &self.exports;
+            // The describe that loads the connector (nothing described yet) type-checks every
+            // export, so a mistyped one is refused at load. The types are the component's, the
+            // same in every instance of it, so later calls check only the export they call.
+            let check_all = matches!(request, Request::Describe) && self.info.is_none();
             tokio::time::timeout(self.limits.wall_clock, async move {
                 // A failure to instantiate is the host's; anything after is the guest's doing.
                 let instance = pre
                     .instantiate_async(&mut *store)
                     .await
                     .map_err(|e| (Stage::Instantiate, e))?;
-                if let Request::Describe = request {
+                if check_all {
                     exports
                         .check_all(&instance, store)
                         .map_err(|e| (Stage::Instantiate, e))?;

@@ -28,6 +28,8 @@ pub struct Effective {
     /// What each capability grants: configuration, origins, private addresses, directories.
     #[serde(flatten)]
     pub grants: Grants,
+    /// What happens to a record that fails the boundary checks.
+    pub malformed_records: crate::records::Malformed,
     #[serde(skip)]
     limits_exact: Limits,
 }
@@ -84,6 +86,7 @@ impl Effective {
             allow: crate::AllowList::new(network.patterns.clone()),
             private: crate::capabilities::http::PrivateExceptions::new(network.nets.clone()),
             filesystem: self.grants.wasi.filesystem.clone(),
+            malformed: self.malformed_records,
         })
     }
 }
@@ -269,6 +272,7 @@ pub fn review_protecting(
     let effective = Effective {
         limits: limits.into(),
         grants,
+        malformed_records: policy.malformed,
         limits_exact: limits,
     };
 

@@ -117,6 +117,8 @@ enum EventArg {
     AuthFailure,
     Admin,
     AuditRead,
+    SignIn,
+    SignOut,
 }
 
 impl From<EventArg> for AuditEvent {
@@ -126,6 +128,8 @@ impl From<EventArg> for AuditEvent {
             EventArg::AuthFailure => AuditEvent::AuthFailure,
             EventArg::Admin => AuditEvent::Admin,
             EventArg::AuditRead => AuditEvent::AuditRead,
+            EventArg::SignIn => AuditEvent::SignIn,
+            EventArg::SignOut => AuditEvent::SignOut,
         }
     }
 }
@@ -254,23 +258,10 @@ fn table(hits: &[Hit]) -> String {
     out
 }
 
-/// `s` with every control, format (bidi, zero-width) and line-separator character written as
-/// `\u{…}`, for a terminal.
+/// `s` with every control, format (bidi, zero-width) and line-separator character shown
+/// escaped, for a terminal: the one neutraliser every human-facing output uses.
 fn neutralise(s: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let hidden = c.is_control()
-            || matches!(c, '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}');
-        if hidden {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    interop_sandbox::text::neutralise(s, usize::MAX)
 }
 
 #[cfg(test)]
@@ -278,8 +269,8 @@ mod tests {
     #[test]
     fn terminal_controls_are_shown_escaped() {
         assert_eq!(
-            super::neutralise("a\u{1b}[31mb\u{202e}c\nd"),
-            "a\\u{1b}[31mb\\u{202e}c\\u{a}d"
+            super::neutralise("a\u{1b}[31mb\u{202e}c\nd\u{200b}"),
+            "a\\u{1b}[31mb\\u{202e}c\\nd\\u{200b}"
         );
     }
 }

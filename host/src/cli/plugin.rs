@@ -62,6 +62,11 @@ enum Command {
         /// A new policy (default: keep the current one).
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
+        /// The key id (16 hex digits, as `interop verify` prints it) of a new signer: a
+        /// connector id belongs to the key that signed it first, and an upgrade signed by
+        /// another key is refused unless you name that key here. The change is recorded.
+        #[arg(long, value_name = "KEYID")]
+        new_signer: Option<String>,
     },
     /// Go back to the previous version (a second rollback undoes the first).
     Rollback {
@@ -111,7 +116,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let actor = actor(args.actor);
     match args.command {
         Command::Install { component, policy } => {
-            let host = Host::new()?;
+            let host = Host::new()?.protecting(config.protected_paths());
             let verifier = interop_gateway::verifier(&config)?;
             let (id, v) = store
                 .install(&host, verifier.as_ref(), &component, &policy, &actor)
@@ -122,8 +127,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             id,
             component,
             policy,
+            new_signer,
         } => {
-            let host = Host::new()?;
+            let host = Host::new()?.protecting(config.protected_paths());
             let verifier = interop_gateway::verifier(&config)?;
             let v = store
                 .upgrade(
@@ -131,7 +137,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                     verifier.as_ref(),
                     &id,
                     &component,
-                    policy.as_deref(),
+                    interop_gateway::store::Upgrade {
+                        policy: policy.as_deref(),
+                        new_signer: new_signer.as_deref(),
+                    },
                     &actor,
                 )
                 .await?;

@@ -33,7 +33,8 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let config = GatewayConfig::from_file(&args.config)?;
-    let host = Host::new()?;
+    // No connector is given the gateway's own store, audit log, keys or configuration.
+    let host = Host::new()?.protecting(config.protected_paths());
     let listen = config.listen;
     let tls = config.tls.is_some();
     let gateway = Gateway::start(config, &host).await?;
@@ -44,6 +45,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // The line scripts and tests wait for; it names the real port when the config says 0.
     println!(
         "listening on {}://{bound}",
+        if tls { "https" } else { "http" }
+    );
+    println!(
+        "the officer's app: {}://{bound}/app/",
         if tls { "https" } else { "http" }
     );
     tracing::info!(

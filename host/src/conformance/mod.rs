@@ -19,7 +19,7 @@
 //! it cannot be reached); the report lists them as not run, with what to pass.
 
 mod gold;
-pub mod records;
+pub use interop_sandbox::records;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -359,6 +359,8 @@ fn grant_for(config: BTreeMap<String, String>, patterns: Vec<HostPattern>) -> Gr
         allow,
         private: PrivateExceptions::new(nets),
         filesystem: Vec::new(),
+        // Records that fail the checks reach the kit with what was wrong, which it reports.
+        malformed: records::Malformed::Warn,
     }
 }
 
@@ -974,6 +976,14 @@ impl Kit {
                             }
                         ))
                     ));
+                    if let Ok(s) = &r
+                        && !s.dropped.is_none()
+                    {
+                        self.record_problems.push(format!(
+                            "search {shown}: the host dropped records the connector may not return: {}",
+                            s.dropped.reason()
+                        ));
+                    }
                     match r {
                         Ok(s) if !s.records.is_empty() => {
                             self.look_at(

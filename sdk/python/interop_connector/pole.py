@@ -16,6 +16,7 @@ not told absent, as the Dictionary asks (no placeholders).
 `connector-error` instead of a trap.
 """
 
+import enum as _enum
 import functools
 
 from componentize_py_types import Err
@@ -39,8 +40,21 @@ def _t():
     return _types
 
 
+# Every generated enum's members by WIT case name, and each member's case name, worked out once
+# while the component is built (the snapshot holds them) instead of on every lookup.
+_CASES = {}
+_CASE_NAMES = {}
+for _name, _cls in vars(_types).items():
+    if isinstance(_cls, type) and issubclass(_cls, _enum.Enum):
+        _CASES[_name] = {m.name.lower().replace("_", "-"): m for m in _cls}
+        _CASE_NAMES.update((m, n) for n, m in _CASES[_name].items())
+
+
 def enum(enum_name, case):
     """`enum("Gender", "trans-male")` → `Gender.TRANS_MALE`; an enum value passes through."""
+    member = _CASES.get(enum_name, {}).get(case)
+    if member is not None:
+        return member
     cls = getattr(_t(), enum_name)
     if isinstance(case, cls):
         return case
@@ -52,7 +66,8 @@ def enum(enum_name, case):
 
 def case_name(value):
     """The WIT case name of a generated enum value: `EntityKind.PERSON` → `"person"`."""
-    return value.name.lower().replace("_", "-")
+    name = _CASE_NAMES.get(value)
+    return name if name is not None else value.name.lower().replace("_", "-")
 
 
 def error(failure):

@@ -5,6 +5,12 @@ from urllib.parse import quote
 from .errors import ConnectorFailure
 
 
+def _quote(value):
+    """`quote(value, safe="")`, skipped for the usual plain words and numbers it leaves alone."""
+    text = str(value)
+    return text if text.isascii() and text.isalnum() else quote(text, safe="")
+
+
 def split_url(url):
     """`http://host:port/a/b?q=1` → `("http", "host:port", "/a/b?q=1")`.
 
@@ -35,7 +41,7 @@ def with_query(url, params):
     """Append `params` (a dict or pairs; None values skipped) percent-encoded to `url`."""
     pairs = params.items() if isinstance(params, dict) else params
     encoded = [
-        f"{quote(str(k), safe='')}={quote(str(v), safe='')}" for k, v in pairs if v is not None
+        f"{_quote(k)}={_quote(v)}" for k, v in pairs if v is not None
     ]
     if not encoded:
         return url
@@ -44,4 +50,4 @@ def with_query(url, params):
 
 def segment(value):
     """`value` percent-encoded as one path segment (`/` included), e.g. for an id in a path."""
-    return quote(str(value), safe="")
+    return _quote(value)

@@ -255,9 +255,10 @@ impl Store {
         verifier: &dyn Verifier,
         id: &str,
         component: &Path,
-        policy: Option<&Path>,
+        change: Upgrade<'_>,
         actor: &str,
     ) -> anyhow::Result<Version> {
+        let Upgrade { policy, new_signer } = change;
         let current = self.slot(id)?.current;
         let kept_policy;
         let policy = match policy {
@@ -280,10 +281,18 @@ impl Store {
         let Some(slot) = index.plugins.get_mut(id) else {
             bail!("connector `{id}` was removed while the upgrade was being prepared");
         };
+        // A connector id belongs to the key that signed it first: a component another trusted
+        // vendor signed would otherwise run under this one's policy and read its secrets.
+        let action = signer_change(
+            id,
+            slot.current.signer.as_deref(),
+            staged.signer.as_deref(),
+            new_signer,
+        )?;
         let version = self.commit_files(&staged)?;
         let from = slot.current.clone();
         slot.previous = Some(std::mem::replace(&mut slot.current, version.clone()));
-        self.publish(index, "upgrade", id, actor, Some(&from), Some(&version))?;
+        self.publish(index, action, id, actor, Some(&from), Some(&version))?;
         Ok(version)
     }
 
@@ -375,6 +384,9 @@ impl Store {
                 connector.info().id
             );
         }
+        // What install refuses, a reload refuses too: a policy rated high since (a directory
+        // that now holds the gateway's own data, say) does not run.
+        refuse_high(&policy, &review).with_context(|| format!("{name}: not loaded"))?;
         Ok(Loaded {
             connector,
             version: version.clone(),
@@ -471,19 +483,7 @@ impl Store {
         let (connector, review) = host
             .load_compiled_with_policy(&name, &compiled, &policy)
             .await?;
-        if let Some(f) = review
-            .findings
-            .iter()
-            .find(|f| f.severity >= interop_sandbox::review::Severity::High)
-        {
-            bail!(
-                "{}: {} finding {}: {}; fix the policy, or see `interop policy review`",
-                policy.source,
-                f.severity,
-                f.code,
-                f.message
-            );
-        }
+        refuse_high(&policy, &review)?;
         let info = connector.info();
         Ok(Staged {
             id: info.id.clone(),
@@ -612,6 +612,68 @@ struct Staged {
     policy_text: Vec<u8>,
     artifact: Vec<u8>,
     engine: String,
+}
+
+/// What an upgrade changes besides the component.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Upgrade<'a> {
+    /// A new policy; `None` keeps the current one.
+    pub policy: Option<&'a Path>,
+    /// The key id of a new signer, when the vendor changed keys (see [`Store::upgrade`]).
+    pub new_signer: Option<&'a str>,
+}
+
+/// Refuse a policy with a high finding, naming it.
+fn refuse_high(policy: &Policy, review: &interop_sandbox::review::Review) -> anyhow::Result<()> {
+    if let Some(f) = review
+        .findings
+        .iter()
+        .find(|f| f.severity >= interop_sandbox::review::Severity::High)
+    {
+        bail!(
+            "{}: {} finding {}: {}; fix the policy, or see `interop policy review`",
+            policy.source,
+            f.severity,
+            f.code,
+            interop_sandbox::text::neutralise(&f.message, 400)
+        );
+    }
+    Ok(())
+}
+
+/// May an upgrade of `id`, signed by `signer`, replace a version signed by `was`? Yes when the
+/// signer is the same, or when the operator named the new one (`--new-signer KEYID`); the
+/// change log's action then says so. `None` is an unsigned component (development only).
+fn signer_change(
+    id: &str,
+    was: Option<&str>,
+    signer: Option<&str>,
+    new_signer: Option<&str>,
+) -> anyhow::Result<&'static str> {
+    let shown =
+        |k: Option<&str>| k.map_or_else(|| "no key (unsigned)".to_string(), |k| format!("key {k}"));
+    if was == signer {
+        if let Some(named) = new_signer {
+            bail!(
+                "--new-signer {named}: `{id}` is signed by {} as before; leave --new-signer out",
+                shown(signer)
+            );
+        }
+        return Ok("upgrade");
+    }
+    match new_signer {
+        Some(named) if Some(named) == signer => Ok("upgrade-new-signer"),
+        Some(named) => bail!(
+            "--new-signer {named}: the component is signed by {}, not {named}",
+            shown(signer)
+        ),
+        None => bail!(
+            "`{id}` was installed signed by {} and this component is signed by {}: a connector id belongs to its signer. If the vendor really changed keys, say so with --new-signer {} (the change is recorded)",
+            shown(was),
+            shown(signer),
+            signer.unwrap_or("KEYID")
+        ),
+    }
 }
 
 fn not_installed(id: &str) -> anyhow::Error {

@@ -133,7 +133,14 @@ async fn install_upgrade_rollback_remove_keep_the_index_and_the_files_in_step() 
 
     let v2 = f
         .store
-        .upgrade(&f.host, &TestVerifier, "guest-counter", &f.v2, None, "bob")
+        .upgrade(
+            &f.host,
+            &TestVerifier,
+            "guest-counter",
+            &f.v2,
+            Upgrade::default(),
+            "bob",
+        )
         .await
         .unwrap();
     assert_ne!(v2.component_sha256, v1.component_sha256);
@@ -243,7 +250,10 @@ async fn a_refused_component_writes_nothing() {
             &TestVerifier,
             "guest-counter",
             &f.v2,
-            Some(&other),
+            Upgrade {
+                policy: Some(&other),
+                new_signer: None,
+            },
             "a",
         )
         .await
@@ -342,4 +352,196 @@ fn a_store_others_may_write_is_refused() {
     let err = format!("{:#}", Store::open(&dir).unwrap_err());
     assert!(err.contains("chmod go-w"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A verifier for which a component is signed by the key whose id it carries in a custom
+/// section (see [`rebuilt`]), and unsigned when it carries none.
+struct KeyedVerifier;
+
+const KEY_A: &str = "aaaaaaaaaaaaaaaa";
+const KEY_B: &str = "bbbbbbbbbbbbbbbb";
+
+impl Verifier for KeyedVerifier {
+    fn verify(&self, _name: &str, bytes: &[u8]) -> Result<Option<String>, String> {
+        Ok([KEY_A, KEY_B]
+            .into_iter()
+            .find(|k| bytes.windows(k.len()).any(|w| w == k.as_bytes()))
+            .map(str::to_string))
+    }
+}
+
+#[tokio::test]
+async fn a_connector_id_belongs_to_its_signer() {
+    let f = fixture("signer");
+    let bytes = std::fs::read(interop_test_artifacts::GUEST_COUNTER).unwrap();
+    let signed = |key: &str, n: u32| {
+        let path = f.dir.join(format!("counter-{key}-{n}.wasm"));
+        std::fs::write(&path, rebuilt(&bytes, &format!("{key} build {n}"))).unwrap();
+        path
+    };
+    let (_, v1) = f
+        .store
+        .install(
+            &f.host,
+            &KeyedVerifier,
+            &signed(KEY_A, 1),
+            &f.policy,
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert_eq!(v1.signer.as_deref(), Some(KEY_A));
+
+    // The same vendor's next build: an upgrade as ever.
+    f.store
+        .upgrade(
+            &f.host,
+            &KeyedVerifier,
+            "guest-counter",
+            &signed(KEY_A, 2),
+            Upgrade::default(),
+            "alice",
+        )
+        .await
+        .unwrap();
+    let generation = f.store.index().unwrap().generation;
+
+    // Another trusted vendor's component under this id: refused, naming both keys and the way.
+    let other = signed(KEY_B, 1);
+    let err = f
+        .store
+        .upgrade(
+            &f.host,
+            &KeyedVerifier,
+            "guest-counter",
+            &other,
+            Upgrade::default(),
+            "mallory",
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(KEY_A) && err.contains(KEY_B) && err.contains("--new-signer bbbbbbbbbbbbbbbb"),
+        "{err}"
+    );
+    // Naming a key that did not sign it does not help.
+    let err = f
+        .store
+        .upgrade(
+            &f.host,
+            &KeyedVerifier,
+            "guest-counter",
+            &other,
+            Upgrade {
+                policy: None,
+                new_signer: Some("cccccccccccccccc"),
+            },
+            "mallory",
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not cccccccccccccccc"), "{err}");
+    assert_eq!(
+        f.store.index().unwrap().generation,
+        generation,
+        "nothing changed"
+    );
+    assert_eq!(
+        f.store
+            .slot("guest-counter")
+            .unwrap()
+            .current
+            .signer
+            .as_deref(),
+        Some(KEY_A)
+    );
+
+    // The operator says the vendor changed keys: allowed, and the change log says so.
+    let v3 = f
+        .store
+        .upgrade(
+            &f.host,
+            &KeyedVerifier,
+            "guest-counter",
+            &other,
+            Upgrade {
+                policy: None,
+                new_signer: Some(KEY_B),
+            },
+            "alice",
+        )
+        .await
+        .unwrap();
+    assert_eq!(v3.signer.as_deref(), Some(KEY_B));
+    let changes = std::fs::read_to_string(f.store.root().join(CHANGES)).unwrap();
+    let last: serde_json::Value = serde_json::from_str(changes.lines().last().unwrap()).unwrap();
+    assert_eq!(last["action"], "upgrade-new-signer", "{last}");
+    assert_eq!(last["from"]["signer"], KEY_A);
+    assert_eq!(last["to"]["signer"], KEY_B);
+    let _ = std::fs::remove_dir_all(&f.dir);
+}
+
+#[tokio::test]
+async fn a_policy_rated_high_is_refused_at_reload_as_at_install() {
+    let f = fixture("high-reload");
+    // A connector that makes HTTP requests, so its network grant is reviewed.
+    let component = f.dir.join("misbehave.wasm");
+    std::fs::copy(interop_test_artifacts::GUEST_MISBEHAVE, &component).unwrap();
+    let policy = |name: &str, text: &str| {
+        let p = f.dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let fine = "connector = \"guest-misbehave\"\n[network]\nallow = [\"https://vendor.example\"]\n";
+    let high = "connector = \"guest-misbehave\"\n[network]\nallow = [\"https://vendor.example\"]\nprivate = [\"10.0.0.0/8\"]\n";
+    // Install refuses the high one …
+    let err = f
+        .store
+        .install(
+            &f.host,
+            &TestVerifier,
+            &component,
+            &policy("high.toml", high),
+            "alice",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("high finding broad-private-range"),
+        "{err:#}"
+    );
+    let (id, v1) = f
+        .store
+        .install(
+            &f.host,
+            &TestVerifier,
+            &component,
+            &policy("fine.toml", fine),
+            "alice",
+        )
+        .await
+        .unwrap();
+    // … and so does a reload, when the store holds it with a hash that matches (put there
+    // behind the store's back, or rated high by a newer host).
+    let sha = hex::encode(Sha256::digest(high.as_bytes()));
+    std::fs::write(f.store.policy_path(&sha), high).unwrap();
+    let moved = Version {
+        policy_sha256: sha,
+        ..v1.clone()
+    };
+    let err = match f.store.load(&f.host, &TestVerifier, &id, &moved).await {
+        Ok(_) => panic!("a policy rated high loaded"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(
+        err.contains("not loaded") && err.contains("high finding broad-private-range"),
+        "{err}"
+    );
+    f.store
+        .load(&f.host, &TestVerifier, &id, &v1)
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&f.dir);
 }

@@ -74,18 +74,23 @@ impl<A: TryConv<B>, B> TryConv<Vec<B>> for Vec<A> {
     }
 }
 
-/// Up from `$v::$name` to `$m::$name` and down again, records with the same fields.
+/// Up from `$v::$name` to `$m::$name` and down again, records with the same fields. Fields
+/// after `+` are the host's own (what its boundary checks found, say): up they start empty,
+/// down they are not the connector's to see.
 macro_rules! records {
-    ($v:ident <=> $m:ident: $($name:ident { $($field:ident),* $(,)? })*) => {$(
+    ($v:ident <=> $m:ident: $($name:ident { $($field:ident),* $(,)? } $(+ { $($host:ident),* $(,)? })?)*) => {$(
         impl $crate::contract::convert::Conv<$m::$name> for $v::$name {
             fn conv(self) -> $m::$name {
                 let $v::$name { $($field),* } = self;
-                $m::$name { $($field: $crate::contract::convert::Conv::conv($field)),* }
+                $m::$name {
+                    $($field: $crate::contract::convert::Conv::conv($field),)*
+                    $($($host: Default::default(),)*)?
+                }
             }
         }
         impl $crate::contract::convert::TryConv<$v::$name> for $m::$name {
             fn try_conv(self) -> Result<$v::$name, $crate::contract::convert::Unsupported> {
-                let $m::$name { $($field),* } = self;
+                let $m::$name { $($field,)* $($($host: _,)*)? } = self;
                 Ok($v::$name { $($field: $crate::contract::convert::TryConv::try_conv($field)?),* })
             }
         }

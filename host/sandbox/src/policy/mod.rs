@@ -28,6 +28,10 @@
 //! [[filesystem]]                       # read-only directories
 //! path = "/srv/interop/reference"
 //! guest = "/reference"
+//!
+//! [records]
+//! malformed = "warn"                   # a record failing the boundary checks: "warn" passes
+//!                                      # it with quality warnings, "drop" drops it
 //! ```
 
 pub mod error;
@@ -105,6 +109,8 @@ pub struct Policy {
     /// What it says for each capability: `[config]` and `[secrets]`, `[network]`,
     /// `[[filesystem]]`.
     pub sections: Sections,
+    /// What happens to a record that fails the boundary checks (`[records] malformed`).
+    pub malformed: crate::records::Malformed,
     /// Line of each entry (`config.K`, `secrets.K`, `network.allow.N`, `network.private.N`,
     /// `filesystem.N`, `limits.FIELD`), so findings can point at it.
     pub lines: BTreeMap<String, usize>,
@@ -127,6 +133,13 @@ const MAX_REQUESTS_PER_SECOND: u32 = 10_000;
 struct RawCore {
     connector: Option<Spanned<String>>,
     limits: Option<RawLimits>,
+    records: Option<RawRecords>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecords {
+    malformed: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -173,7 +186,7 @@ impl Policy {
         };
         // A table no one reads is a mistake (a misspelt `[netwrok]` would grant nothing).
         let document = toml::de::DeTable::parse(text).map_err(toml_error)?;
-        let known: Vec<&str> = ["connector", "limits"]
+        let known: Vec<&str> = ["connector", "limits", "records"]
             .into_iter()
             .chain(registry::tables())
             .collect();
@@ -286,6 +299,26 @@ impl Policy {
                 requests_at_once: at_once.map(|v| v.0 as u32),
                 requests_per_second: per_second.map(|v| v.0 as u32),
             };
+        }
+
+        if let Some(malformed) = raw.records.and_then(|r| r.malformed) {
+            policy.malformed = match malformed.get_ref().as_str() {
+                "warn" => crate::records::Malformed::Warn,
+                "drop" => crate::records::Malformed::Drop,
+                other => {
+                    return Err(at(
+                        malformed.span().start,
+                        format!(
+                            "malformed = {:?} is not a rule: give \"warn\" (pass such records with quality warnings) or \"drop\"",
+                            crate::text::neutralise(other, 40)
+                        ),
+                    ));
+                }
+            };
+            policy.lines.insert(
+                "records.malformed".into(),
+                line_col(text, malformed.span().start).0,
+            );
         }
 
         let mut cx = ParseCx {

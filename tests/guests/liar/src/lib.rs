@@ -180,12 +180,10 @@ fn burst(arg: &str) -> Result<SearchResult, ConnectorError> {
         }
     }
     let summary = format!("sent {n}: {answered} answered, {refused} refused (last refusal {last})");
-    let mut event = Event::new(EventKind::Other).description(summary);
-    event.exact_time_known = false;
     Ok(SearchResult::complete(vec![record(
         "L-BURST",
         Handling::official(),
-        event,
+        Person::new("Outcome").description(summary),
     )]))
 }
 
@@ -232,11 +230,10 @@ fn debug_string(path: &str) -> Result<SearchResult, ConnectorError> {
             Err(StreamError::LastOperationFailed(error)) => break error.to_debug_string(),
         }
     };
-    let event = Event::new(EventKind::Other).description(text);
     Ok(SearchResult::complete(vec![record(
         "L-DEBUG",
         Handling::official(),
-        event,
+        Person::new("Outcome").description(text),
     )]))
 }
 

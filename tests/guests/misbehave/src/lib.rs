@@ -80,8 +80,8 @@ fn recurse(depth: u64) -> u64 {
 fn http_status() -> Result<SearchResult, ConnectorError> {
     let url = config::require("base_url")?;
     let response = Request::get(url).send()?;
-    let event = Event::new(EventKind::Other).description(format!("status {}", response.status));
-    Ok(one(record("http-1", event)))
+    let person = Person::new("Outcome").description(format!("status {}", response.status));
+    Ok(one(record("http-1", person)))
 }
 
 #[cfg(target_arch = "wasm32")]

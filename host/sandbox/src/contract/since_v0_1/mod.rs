@@ -238,6 +238,7 @@ impl Conv<m::PoleRecord> for v::PoleRecord {
             entity: entity.conv(),
             links: links.conv(),
             linked: Vec::new(),
+            quality: Vec::new(),
         }
     }
 }
@@ -252,6 +253,7 @@ impl Conv<m::SearchResult> for v::SearchResult {
             records: records.conv(),
             next_cursor,
             total: None,
+            dropped: m::Dropped::default(),
         }
     }
 }

@@ -45,14 +45,14 @@ records!(v <=> m:
     EntityRef { kind, local_id }
     Link { from, to, role }
     LinkedEntity { local_id, entity }
-    PoleRecord { source, handling, entity, links, linked }
+    PoleRecord { source, handling, entity, links, linked } + { quality }
     RequestContext {
         user_id, role, clearance, justification, case_reference, correlation_id,
         idempotency_key,
     }
     NameAndBirth { surname, given_name, date_of_birth }
     SearchQuery { kind, text, keys, limit, cursor }
-    SearchResult { records, next_cursor, total }
+    SearchResult { records, next_cursor, total } + { dropped }
     Submission { local_id, handling, entity, links, reason }
     Receipt { local_id, created, reference }
     ConfigKey { name, description, kind, required, example }

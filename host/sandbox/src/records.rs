@@ -1,15 +1,91 @@
-//! Does a record follow the contract and the POLE formats? Every problem names the field.
+//! Records checked at the sandbox boundary: does a record follow the contract and the POLE
+//! formats? Every problem names the field.
 //!
 //! The formats are the Dictionary's (see `interop_pole`, the checks the SDK offers connectors);
-//! the contract adds provenance (`source`) and handling labels.
+//! the contract adds provenance (`source`) and handling labels, and the host adds that no text
+//! carries controls a screen would act on (bidi overrides, escapes) or runs to absurd lengths.
+//!
+//! Every search and fetch answer passes through [`admit`] before it leaves the sandbox:
+//! records above the connector's declared ceiling or of a kind not asked for are dropped and
+//! counted ([`Dropped`]); the rest pass with their problems attached as
+//! [`PoleRecord::quality`], or are dropped too when the policy says `[records] malformed =
+//! "drop"`. The conformance kit runs the same [`check`].
 
 use interop_pole as pole;
 use time::OffsetDateTime;
 
-use interop_sandbox::types::{
-    Classification, Entity, EntityKind, Event, Handling, Location, Organisation, Person,
-    PoleObject, PoleRecord,
+use crate::types::{
+    Classification, Dropped, Entity, EntityKind, Event, Handling, Location, Organisation, Person,
+    PoleObject, PoleRecord, QualityWarning,
 };
+
+/// What the host does with a record that fails the boundary checks (a policy's
+/// `[records] malformed`). A record above the connector's ceiling or of another kind than
+/// asked for is dropped whatever this says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Malformed {
+    /// Pass it on with its problems attached as quality warnings (the default: an officer
+    /// sees the record and what is wrong with it).
+    #[default]
+    Warn,
+    /// Drop it and count it.
+    Drop,
+}
+
+impl Malformed {
+    /// The policy's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Malformed::Warn => "warn",
+            Malformed::Drop => "drop",
+        }
+    }
+}
+
+/// Most characters one text of a record may hold: a long free-text description fits; a
+/// connector sending more is filling a screen, not describing an entity.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// Take a connector's records through the boundary: what it may not return is dropped and
+/// counted, the rest carry what the checks found.
+///
+/// `kind` is what was asked for (none for a fetch by id of any kind); `max` the ceiling the
+/// connector declares.
+pub fn admit(
+    records: Vec<PoleRecord>,
+    kind: Option<EntityKind>,
+    max: Classification,
+    rule: Malformed,
+    now: OffsetDateTime,
+) -> (Vec<PoleRecord>, Dropped) {
+    let mut dropped = Dropped::default();
+    let mut kept = Vec::with_capacity(records.len());
+    for mut record in records {
+        if record.handling.classification.rank() > max.rank() {
+            dropped.above_ceiling += 1;
+            continue;
+        }
+        if kind.is_some_and(|k| k != record.entity.kind()) {
+            dropped.wrong_kind += 1;
+            continue;
+        }
+        let problems = check(&record, kind, max, now);
+        if rule == Malformed::Drop && problems.iter().any(|p| !p.warning) {
+            dropped.malformed += 1;
+            continue;
+        }
+        record.quality = problems
+            .into_iter()
+            .map(|p| QualityWarning {
+                field: p.field,
+                message: p.message,
+            })
+            .collect();
+        kept.push(record);
+    }
+    (kept, dropped)
+}
 
 /// One thing wrong with a record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -95,6 +171,7 @@ pub fn check(
     }
     handling(&mut c, &record.handling, max);
     entity(&mut c, &record.entity, now);
+    texts(&mut c, record);
     let actual = record.entity.kind();
     if let Some(kind) = kind
         && kind != actual
@@ -147,6 +224,64 @@ pub fn check(
     c.problems
 }
 
+/// Every text of the record, wherever it is: no control a screen would act on, no absurd
+/// length. Walked through the record's JSON form, so a field added later is covered too.
+fn texts(c: &mut Checker, record: &PoleRecord) {
+    fn walk(c: &mut Checker, at: &mut String, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) => text_ok(c, at, text),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("[{i}]"));
+                    walk(c, at, item);
+                    at.truncate(len);
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (name, item) in fields {
+                    let len = at.len();
+                    if !at.is_empty() {
+                        at.push('.');
+                    }
+                    at.push_str(&name.replace('_', "-"));
+                    walk(c, at, item);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    // A record always serialises: its types are plain data.
+    if let Ok(json) = serde_json::to_value(record) {
+        walk(c, &mut String::new(), &json);
+    }
+}
+
+fn text_ok(c: &mut Checker, field: &str, text: &str) {
+    let count = text.chars().count();
+    if count > MAX_TEXT_CHARS {
+        c.fail(
+            field,
+            format!("is {count} characters long; a text may hold at most {MAX_TEXT_CHARS}"),
+        );
+    }
+    let bad = text.chars().find(|&ch| {
+        crate::text::is_bidi_control(ch) || (ch.is_control() && ch != '\n' && ch != '\t')
+    });
+    if let Some(ch) = bad {
+        let what = if crate::text::is_bidi_control(ch) {
+            "a bidi control, which reorders what a screen shows"
+        } else {
+            "a control character, which a terminal or screen may act on"
+        };
+        c.fail(
+            field,
+            format!("{} holds U+{:04X}, {what}", shown(text), ch as u32),
+        );
+    }
+}
+
 /// The checks of an entity's own fields, whatever its kind.
 fn entity(c: &mut Checker, entity: &Entity, now: OffsetDateTime) {
     match entity {
@@ -196,7 +331,7 @@ fn handling(c: &mut Checker, h: &Handling, max: Classification) {
         "an ISO 8601 date (YYYY-MM-DD)",
     );
     if let Some(g) = &h.grading
-        && let interop_sandbox::types::HandlingCode::Conditions(text) = &g.handling
+        && let crate::types::HandlingCode::Conditions(text) = &g.handling
         && text.trim().is_empty()
     {
         c.fail(
@@ -492,7 +627,7 @@ fn event(c: &mut Checker, e: &Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use interop_sandbox::types::{Source, Vehicle};
+    use crate::types::{Source, Vehicle};
 
     fn now() -> OffsetDateTime {
         OffsetDateTime::parse(
@@ -520,6 +655,7 @@ mod tests {
             entity,
             links: Vec::new(),
             linked: Vec::new(),
+            quality: Vec::new(),
         }
     }
 
@@ -544,6 +680,83 @@ mod tests {
 
     fn fields(problems: &[Problem]) -> Vec<&str> {
         problems.iter().map(|p| p.field.as_str()).collect()
+    }
+
+    #[test]
+    fn every_text_is_checked_for_controls_and_length_wherever_it_is() {
+        let mut p = person();
+        p.description = Some("x".repeat(MAX_TEXT_CHARS + 1));
+        p.aliases = vec!["Ex\u{1b}[2Jample".into()];
+        let mut r = record(Entity::Person(p));
+        r.handling.caveats = vec!["NO\u{2066}FORN".into()];
+        let problems = check(&r, None, Classification::Secret, now());
+        let said: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect();
+        let has = |field: &str, what: &str| {
+            said.iter()
+                .any(|s| s.starts_with(&format!("{field}:")) && s.contains(what))
+        };
+        assert!(has("entity.description", "characters long"), "{said:#?}");
+        assert!(has("entity.aliases[0]", "U+001B"), "{said:#?}");
+        assert!(has("handling.caveats[0]", "bidi control"), "{said:#?}");
+        // Newlines and tabs in free text are text, not controls.
+        let mut p = person();
+        p.description = Some("line one\n\tline two".into());
+        assert!(
+            check(
+                &record(Entity::Person(p)),
+                None,
+                Classification::Secret,
+                now()
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn admit_drops_what_may_not_pass_and_marks_the_rest() {
+        let mut secret = record(Entity::Person(person()));
+        secret.handling.classification = Classification::Secret;
+        let mut bad = record(Entity::Person(person()));
+        if let Entity::Person(p) = &mut bad.entity {
+            p.date_of_birth = Some("31/02/1988".into());
+        }
+        let vehicle = record(Entity::Object(PoleObject::Vehicle(Vehicle {
+            vrm: Some("ZX51ABC".into()),
+            vin: None,
+            make: None,
+            model: None,
+            body_shape: None,
+            colours: Vec::new(),
+            registration_country: None,
+        })));
+        let good = record(Entity::Person(person()));
+        let all = vec![secret, bad, vehicle, good];
+        let (kept, dropped) = admit(
+            all.clone(),
+            Some(EntityKind::Person),
+            Classification::Official,
+            Malformed::Warn,
+            now(),
+        );
+        assert_eq!(kept.len(), 2);
+        assert_eq!(
+            (dropped.above_ceiling, dropped.wrong_kind, dropped.malformed),
+            (1, 1, 0)
+        );
+        assert_eq!(kept[0].quality[0].field, "entity.person.date-of-birth");
+        assert!(kept[1].quality.is_empty());
+        let (kept, dropped) = admit(
+            all,
+            Some(EntityKind::Person),
+            Classification::Official,
+            Malformed::Drop,
+            now(),
+        );
+        assert_eq!(kept.len(), 1);
+        assert_eq!(dropped.malformed, 1);
     }
 
     #[test]
@@ -661,7 +874,7 @@ mod tests {
             ]
         );
         let e = Event {
-            kind: interop_sandbox::types::EventKind::Incident,
+            kind: crate::types::EventKind::Incident,
             category: None,
             references: vec!["KR/2026/000123".into()],
             ho_classification: Some("28/1".into()),

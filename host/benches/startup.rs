@@ -1,0 +1,264 @@
+//! Start-up benchmark: the time from starting `interop serve` to its first answered search,
+//! with 20 distinct connectors of mixed languages, warm and cold.
+//!
+//! - **warm**: the 20 are installed in the plugin store (`interop plugin install`, which
+//!   compiles each once and keeps the native code): a start verifies each component and its
+//!   artifact, loads the native code and describes each connector.
+//! - **cold**: the same 20 as `[[connectors]]` files, which the gateway compiles at every
+//!   start, as the store does for a component compiled by another engine configuration.
+//!
+//! The 20 are the Kestrel and Harrier (Rust), Osprey Custody (Python) and Osprey Intel
+//! (JavaScript) connectors, each copy with its id rewritten in place (`kestrel-r07`, …, same
+//! length), so every one is a distinct component with its own hash, signature and compiled
+//! code. The first search goes to the first Kestrel copy, against its stand-in.
+//!
+//! Run with `scripts/bench-startup.sh`. Settings: `INTEROP_BENCH_STARTS` (default 3 of each).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use interop_gateway::config::token_sha256;
+use interop_sandbox::signing::{self, SecretKey};
+
+const TOKEN: &str = "bench-token-0000000000000001";
+/// Distinct connectors started together: a force with a score of systems.
+const CONNECTORS: usize = 20;
+
+/// A connector to copy: its component, its id, and the key its policy grants.
+struct Base {
+    component: &'static str,
+    id: &'static str,
+    secret: (&'static str, &'static str),
+}
+
+fn bases() -> [Base; 4] {
+    [
+        Base {
+            component: interop_test_artifacts::KESTREL_RMS,
+            id: "kestrel-rms",
+            secret: ("api_key", kestrel_rms_standin::DEFAULT_API_KEY),
+        },
+        Base {
+            component: interop_test_artifacts::OSPREY_CUSTODY_PY,
+            id: "osprey-custody",
+            secret: ("api_key", osprey_standin::DEFAULT_API_KEY),
+        },
+        Base {
+            component: interop_test_artifacts::OSPREY_INTEL_JS,
+            id: "osprey-intel",
+            secret: ("token", osprey_standin::DEFAULT_API_KEY),
+        },
+        Base {
+            component: interop_test_artifacts::HARRIER_ANPR,
+            id: "harrier-anpr",
+            secret: ("token", harrier_anpr_standin::DEFAULT_API_KEY),
+        },
+    ]
+}
+
+/// `bytes` with every occurrence of `from` replaced by `to` (the same length).
+fn replace_all(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut out = bytes.to_vec();
+    let mut i = 0;
+    while i + from.len() <= out.len() {
+        if &out[i..i + from.len()] == from {
+            out[i..i + from.len()].copy_from_slice(to);
+            i += from.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The copy's id: the base id with its last two characters replaced by the copy's number.
+fn copy_id(base: &str, n: usize) -> String {
+    format!("{}{n:02}", &base[..base.len() - 2])
+}
+
+fn start_interop(config: &Path) -> (Child, String, Duration) {
+    use std::io::BufRead as _;
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["serve", "--config"])
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot run interop serve");
+    let stdout = child.stdout.take().expect("piped");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("interop serve's first line");
+    let listening = started.elapsed();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("interop serve did not start: {line:?}"))
+        .to_string();
+    (child, addr, listening)
+}
+
+async fn first_search(addr: &str, id: &str) {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("handshake");
+    tokio::spawn(conn);
+    let body = r#"{"justification":"start-up benchmark","query":{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}],"limit":20}}"#;
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(format!("/v1/connectors/{id}/search"))
+        .header("host", addr)
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(Full::new(Bytes::from(body)))
+        .expect("request");
+    let response = sender.send_request(request).await.expect("answer");
+    let status = response.status();
+    let text = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    assert!(
+        status.is_success(),
+        "{status}: {}",
+        String::from_utf8_lossy(&text)
+    );
+}
+
+fn stop(mut gateway: Child) {
+    let _ = Command::new("kill").arg(gateway.id().to_string()).status();
+    let _ = gateway.wait();
+}
+
+fn main() {
+    let starts: usize = std::env::var("INTEROP_BENCH_STARTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let kestrel = kestrel_rms_standin::StandIn::start(Default::default())
+            .await
+            .expect("the Kestrel stand-in starts");
+        let dir = std::env::temp_dir().join(format!("interop-bench-start-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("store")).expect("scratch dir");
+        let key = SecretKey::generate().expect("randomness");
+        key.write_files(&dir.join("dev-signing"), "start-up bench", false)
+            .expect("key files");
+        let bases = bases();
+        let mut made: Vec<(String, PathBuf, PathBuf)> = Vec::new();
+        let mut languages = [0usize; 4];
+        for n in 0..CONNECTORS {
+            // Rust, Python, JavaScript in turn, the Rust ones alternating Kestrel and Harrier.
+            let which = match n % 3 {
+                0 if (n / 3) % 2 == 0 => 0,
+                0 => 3,
+                1 => 1,
+                _ => 2,
+            };
+            let base = &bases[which];
+            languages[which] += 1;
+            let id = copy_id(base.id, n);
+            let bytes = std::fs::read(base.component).expect("the component");
+            let bytes = replace_all(&bytes, base.id.as_bytes(), id.as_bytes());
+            let component = dir.join(format!("{id}.wasm"));
+            std::fs::write(&component, signing::sign(&bytes, &key).expect("signable"))
+                .expect("component");
+            let secret = dir.join(format!("{id}.secret"));
+            std::fs::write(&secret, base.secret.1).expect("secret");
+            let policy = dir.join(format!("{id}.toml"));
+            std::fs::write(
+                &policy,
+                format!(
+                    "connector = \"{id}\"\n[config]\nbase_url = \"{}\"\n[secrets]\n{} = {{ file = \"{}\" }}\n[network]\nallow = [\"config:base_url\"]\nprivate = [\"127.0.0.1\"]\n",
+                    kestrel.base_url(),
+                    base.secret.0,
+                    secret.display()
+                ),
+            )
+            .expect("policy");
+            made.push((id, component, policy));
+        }
+        let common = format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit\"\n[trust]\nkeys = [\"dev-signing.pub\"]\n[roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\"]\n[[users]]\nid = \"bench\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
+            hex::encode(token_sha256(TOKEN))
+        );
+        // Cold: every connector a file the gateway compiles as it starts.
+        let cold = dir.join("cold.toml");
+        let mut text = common.clone();
+        for (_, component, policy) in &made {
+            text.push_str(&format!(
+                "[[connectors]]\ncomponent = \"{}\"\npolicy = \"{}\"\n",
+                component.display(),
+                policy.display()
+            ));
+        }
+        std::fs::write(&cold, text).expect("config");
+        // Warm: every connector installed in the store, compiled once at install.
+        let warm = dir.join("warm.toml");
+        std::fs::write(
+            &warm,
+            format!("{common}[store]\ndir = \"{}\"\n", dir.join("store").display()),
+        )
+        .expect("config");
+        println!(
+            "installing {CONNECTORS} connectors ({} Kestrel, {} Harrier, {} Osprey Custody (Python), {} Osprey Intel (JavaScript)) into the plugin store",
+            languages[0], languages[3], languages[1], languages[2]
+        );
+        let installing = Instant::now();
+        for (id, component, policy) in &made {
+            let status = Command::new(env!("CARGO_BIN_EXE_interop"))
+                .args(["plugin", "--config"])
+                .arg(&warm)
+                .args(["--actor", "bench", "install"])
+                .arg(component)
+                .arg("--policy")
+                .arg(policy)
+                .stdout(Stdio::null())
+                .status()
+                .expect("interop plugin install");
+            assert!(status.success(), "installing {id} failed");
+        }
+        println!("installed in {:.1} s", installing.elapsed().as_secs_f64());
+        let first = made[0].0.clone();
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        println!(
+            "load average before: {}",
+            load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        );
+        println!("\n| start | run | to `listening` | to first answered search |\n|---|---|---|---|");
+        for (name, config) in [("warm (store, compiled code cached)", &warm), ("cold (compiled at start)", &cold)] {
+            let runs = if name.starts_with("cold") { starts.min(2) } else { starts };
+            for run in 0..runs {
+                let started = Instant::now();
+                let (gateway, addr, listening) = start_interop(config);
+                first_search(&addr, &first).await;
+                let answered = started.elapsed();
+                println!(
+                    "| {name} | {} | {:.0} ms | {:.0} ms |",
+                    run + 1,
+                    listening.as_secs_f64() * 1e3,
+                    answered.as_secs_f64() * 1e3
+                );
+                stop(gateway);
+                // The next start audits into a log of its own.
+                let _ = std::fs::remove_dir_all(dir.join("audit"));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}

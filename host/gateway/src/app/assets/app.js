@@ -1,0 +1,595 @@
+// interop officer's app: one ES module, no framework, no build step. It uses only the
+// gateway's public API: /auth/* to sign in and out, /v1/* for everything else.
+//
+// Everything a connector sent is hostile: it reaches the page only as text (textContent and
+// text nodes), never as HTML. This file never assigns innerHTML.
+
+const $ = (id) => document.getElementById(id);
+
+// ---- state kept for this browser tab's session --------------------------------------------
+
+let me = null; // GET /auth/session: { user, roles, clearance, via, csrf_token }
+let lastAnswer = null; // the last /v1/search answer
+const CASE_KEY = 'interop.case';
+
+function currentCase() {
+  try {
+    const c = JSON.parse(sessionStorage.getItem(CASE_KEY) || 'null');
+    return c && typeof c.justification === 'string' ? c : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---- DOM helpers: text only ---------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = String(v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    node.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+  }
+  return node;
+}
+
+function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+}
+
+const VIEWS = ['loading', 'signed-out', 'case', 'search', 'profile', 'enter'];
+
+function show(view) {
+  for (const v of VIEWS) $(`view-${v}`).hidden = v !== view;
+  const signedIn = me !== null;
+  $('nav').hidden = !signedIn;
+  $('who').hidden = !signedIn;
+  const heading = document.querySelector(`#view-${view} h1`);
+  document.title = `${heading ? heading.textContent : 'interop'} — interop`;
+}
+
+function showError(message) {
+  const box = $('error');
+  box.textContent = message;
+  box.hidden = !message;
+  if (message) box.scrollIntoView({ block: 'nearest' });
+}
+
+// ---- the API ------------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && me && me.csrf_token) headers['x-csrf-token'] = me.csrf_token;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'The gateway cannot be reached. Check your connection and try again.');
+  }
+  let json = null;
+  try {
+    json = await response.json();
+  } catch {
+    json = null;
+  }
+  if (response.status === 401 && path !== '/auth/session') {
+    me = null;
+    signedOut('Your session has ended (signed out, or unused for too long). Sign in again.');
+    throw new ApiError(401, 'Your session has ended. Sign in again.');
+  }
+  if (!response.ok && !(json && (json.targets || json.groups))) {
+    let message = (json && typeof json.error === 'string') ? json.error : `The gateway answered ${response.status}.`;
+    if (response.status === 429) {
+      const wait = response.headers.get('retry-after');
+      message = `Too many requests: wait ${wait || 'a few'} seconds and try again.`;
+    }
+    throw new ApiError(response.status, message);
+  }
+  return json;
+}
+
+// ---- sign-in and the case -----------------------------------------------------------------
+
+function signedOut(note) {
+  me = null;
+  $('signed-out-note').textContent = note || '';
+  show('signed-out');
+}
+
+async function loadSession() {
+  try {
+    me = await api('GET', '/auth/session');
+  } catch (e) {
+    me = null;
+    if (e.status === 401) return signedOut('');
+    showError(e.message);
+    return signedOut('');
+  }
+  $('who-name').textContent = `Signed in as ${me.user}`;
+  route();
+}
+
+function caseLine() {
+  const c = currentCase();
+  if (!c) return '';
+  return `Case: ${c.case_reference || 'no reference'} — ${c.justification}`;
+}
+
+function route() {
+  showError('');
+  if (!me) return signedOut('');
+  if (!currentCase()) {
+    show('case');
+    $('justification').focus();
+    return;
+  }
+  $('case-line').textContent = caseLine();
+  $('case-line-enter').textContent = caseLine();
+  const hash = location.hash || '#search';
+  if (hash.startsWith('#profile/') && lastAnswer) {
+    const id = decodeURIComponent(hash.slice('#profile/'.length));
+    const group = lastAnswer.groups.find((g) => g.id === id);
+    if (group) return showProfile(group);
+  }
+  if (hash === '#enter') {
+    show('enter');
+    return;
+  }
+  show('search');
+}
+
+$('case-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const justification = $('justification').value.trim();
+  const visible = [...justification.replace(/\s/gu, '')].length;
+  if (visible < 10) {
+    showError('The justification needs at least 10 visible characters: say why you are searching.');
+    $('justification').focus();
+    return;
+  }
+  const caseReference = $('case-reference').value.trim();
+  sessionStorage.setItem(CASE_KEY, JSON.stringify({ justification, case_reference: caseReference || null }));
+  location.hash = '#search';
+  route();
+  $('q').focus();
+});
+
+$('sign-out').addEventListener('click', async () => {
+  showError('');
+  sessionStorage.removeItem(CASE_KEY);
+  try {
+    const answer = await api('POST', '/auth/logout', {});
+    me = null;
+    if (answer && answer.provider_logout_url) {
+      location.assign(answer.provider_logout_url);
+      return;
+    }
+    signedOut('You are signed out.');
+  } catch (e) {
+    if (e.status !== 401) showError(e.message);
+  }
+});
+
+// ---- the one search box -------------------------------------------------------------------
+
+const POSTCODE = /^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$/i;
+const VRM = /^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{2,4}\s?[A-Z0-9]{1,4}$/i;
+const DATE = /\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{1,2})\/(\d{1,2})\/(\d{4})\b/;
+
+// What the box understood: a /v1/search query and a sentence saying so.
+export function understand(raw) {
+  const text = raw.trim().replace(/\s+/g, ' ');
+  if (!text) return null;
+  const digits = text.replace(/\D/g, '');
+  if (POSTCODE.test(text)) {
+    return { said: `a postcode: ${text.toUpperCase()}`,
+      query: { kind: 'location', keys: [{ kind: 'postcode', postcode: text.toUpperCase() }] } };
+  }
+  if (/^\+?[\d\s()-]+$/.test(text) && digits.length >= 10) {
+    return { said: `a phone number: ${text}`,
+      query: { kind: 'object', keys: [{ kind: 'telephone', number: text }] } };
+  }
+  if (VRM.test(text) && text.replace(/\s/g, '').length <= 8) {
+    const vrm = text.toUpperCase().replace(/\s/g, '');
+    return { said: `a vehicle registration: ${vrm}`,
+      query: { kind: 'object', keys: [{ kind: 'vrm', vrm }] } };
+  }
+  const date = text.match(DATE);
+  let dob = null;
+  let rest = text;
+  if (date) {
+    dob = date[1] ? `${date[1]}-${date[2]}-${date[3]}`
+      : `${date[6]}-${date[5].padStart(2, '0')}-${date[4].padStart(2, '0')}`;
+    rest = text.replace(date[0], ' ').replace(/\s+/g, ' ').trim();
+  }
+  const words = rest.replace(/,/g, ' ').split(' ').filter(Boolean);
+  if (words.length >= 1 && words.length <= 4 && words.every((w) => /^[\p{L}'-]+$/u.test(w))) {
+    let surname;
+    let given = null;
+    if (rest.includes(',')) {
+      const [s, g] = rest.split(',');
+      surname = s.trim();
+      given = g.trim().split(' ')[0] || null;
+    } else {
+      surname = words[words.length - 1];
+      given = words.length > 1 ? words[0] : null;
+    }
+    const said = `a name: ${given ? `${given} ` : ''}${surname}${dob ? `, born ${dob}` : ''}`;
+    return { said, query: { kind: 'person',
+      keys: [{ kind: 'name', surname, given_name: given, date_of_birth: dob }] } };
+  }
+  return { said: `free text: “${text}”`, query: { kind: 'person', text } };
+}
+
+$('q').addEventListener('input', () => {
+  const u = understand($('q').value);
+  $('q-understood').textContent = u ? `Searching for ${u.said}` : '';
+});
+
+function entityOf(hit) {
+  return (hit && hit.record && hit.record.entity) || {};
+}
+
+function personName(e) {
+  const given = Array.isArray(e.given_names) ? e.given_names.join(' ') : '';
+  return [given, e.surname].filter(Boolean).join(' ');
+}
+
+// A one-line title for a group of records, from the first record's own words.
+function titleOf(group) {
+  const e = entityOf(group.records[0]);
+  switch (e.kind) {
+    case 'person': {
+      const name = personName(e) || 'Unnamed person';
+      return e.date_of_birth ? `${name}, born ${e.date_of_birth}` : name;
+    }
+    case 'object':
+      if (e.type === 'vehicle') {
+        return [e.vrm, [e.colours && e.colours.join('/'), e.make, e.model].filter(Boolean).join(' ')]
+          .filter(Boolean).join(' — ') || 'Vehicle';
+      }
+      return e.number || e.address || e.description || e.type || 'Object';
+    case 'location':
+      return [e.premises, e.street, e.town, e.postcode].filter(Boolean).join(', ') || 'Location';
+    case 'event':
+      return [e.event_kind, e.category, e.starts_at].filter(Boolean).join(' — ') || 'Event';
+    case 'organisation':
+      return e.name || 'Organisation';
+    default:
+      return group.id || 'Record';
+  }
+}
+
+function systemsOf(group) {
+  return [...new Set(group.records.map((h) => h.connector))];
+}
+
+function renderSources(answer) {
+  const box = $('sources');
+  clear(box);
+  const failed = answer.sources.filter((s) => s.status !== 'ok');
+  box.hidden = false;
+  if (failed.length === 0) {
+    box.className = 'banner ok';
+    box.append(`Every system answered: ${answer.sources.map((s) => s.connector).join(', ')}.`);
+  } else {
+    box.className = 'banner';
+    box.append(el('strong', { text: 'Not every system answered. ' }));
+    const list = el('ul');
+    for (const s of failed) {
+      const what = s.status === 'timed_out' ? 'timed out' : 'failed';
+      list.append(el('li', {}, `${s.connector} ${what}${s.message ? `: ${s.message}` : ''}`));
+    }
+    box.append(list, 'Results below may be incomplete.');
+  }
+  if (answer.withheld > 0) {
+    box.append(el('p', {}, `${answer.withheld} record(s) withheld: above your clearance.`));
+  }
+}
+
+function renderResults(answer) {
+  const list = $('results');
+  clear(list);
+  $('results-heading').hidden = false;
+  if (answer.groups.length === 0) {
+    list.append(el('li', {}, 'Nothing found in any system.'));
+    return;
+  }
+  for (const group of answer.groups) {
+    const systems = systemsOf(group);
+    const tags = el('p', {}, 'Held by: ', ...systems.map((s) => el('span', { class: 'tag' }, s)));
+    const open = el('a', { class: 'button open', href: `#profile/${encodeURIComponent(group.id)}` },
+      'Open profile');
+    open.setAttribute('aria-label', `Open profile: ${titleOf(group)}`);
+    const possible = possibleMatches(group).length;
+    const note = `${group.records.length} record(s)`
+      + (possible ? `; ${possible} possible match(es) shown beside it, not merged` : '');
+    list.append(el('li', {}, el('h3', {}, titleOf(group)), tags,
+      el('p', { class: 'note' }, note), open));
+  }
+}
+
+$('search-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError('');
+  const u = understand($('q').value);
+  if (!u) {
+    showError('Type something to search for: a name, a registration, a phone number or a postcode.');
+    $('q').focus();
+    return;
+  }
+  const c = currentCase();
+  const button = event.submitter || $('search-form').querySelector('button');
+  button.disabled = true;
+  clear($('results'));
+  $('results-heading').hidden = true;
+  $('sources').hidden = true;
+  $('results').setAttribute('aria-busy', 'true');
+  try {
+    const answer = await api('POST', '/v1/search', {
+      justification: c.justification,
+      case_reference: c.case_reference,
+      query: { ...u.query, limit: 50 },
+    });
+    lastAnswer = answer;
+    renderSources(answer);
+    renderResults(answer);
+  } catch (e) {
+    showError(e.message);
+  } finally {
+    button.disabled = false;
+    $('results').removeAttribute('aria-busy');
+  }
+});
+
+// ---- the profile: one picture, every source side by side ----------------------------------
+
+const LABELS = {
+  given_names: 'Given names', middle_names: 'Middle names', surname: 'Surname', aliases: 'Aliases',
+  date_of_birth: 'Date of birth', date_of_birth_known: 'Date of birth known', place_of_birth: 'Place of birth', gender: 'Gender',
+  ethnicity_self_defined: 'Ethnicity (self-defined)', ethnicity_observed: 'Ethnicity (observed)',
+  pnc_id: 'PNC id', cro_number: 'CRO number', description: 'Description',
+  warning_markers: 'Warning markers', vrm: 'Registration', vin: 'VIN', make: 'Make', model: 'Model',
+  body_shape: 'Body', colours: 'Colours', registration_country: 'Registered in', number: 'Number',
+  telephone_type: 'Phone type', address: 'Address', premises: 'Premises', street: 'Street',
+  town: 'Town', county: 'County', postcode: 'Postcode', uprn: 'UPRN', name: 'Name',
+  event_kind: 'Event', category: 'Category', references: 'References', starts_at: 'Starts',
+  ends_at: 'Ends', status: 'Status',
+};
+
+function valueText(v) {
+  if (v === null || v === undefined || v === '') return '';
+  if (Array.isArray(v)) return v.map(valueText).filter(Boolean).join(', ');
+  if (typeof v === 'object') return Object.values(v).map(valueText).filter(Boolean).join(' ');
+  return String(v);
+}
+
+function handlingText(h) {
+  if (!h) return '';
+  const parts = [String(h.classification || '').toUpperCase()];
+  if (h.sensitive) parts.push('SENSITIVE');
+  if (Array.isArray(h.caveats) && h.caveats.length) parts.push(h.caveats.join(' '));
+  if (h.grading) parts.push(`graded ${valueText(h.grading)}`);
+  return parts.filter(Boolean).join(' · ');
+}
+
+function showProfile(group) {
+  show('profile');
+  $('profile-title').textContent = titleOf(group);
+  document.title = `${titleOf(group)} — interop`;
+  $('profile-held').textContent = `Held by ${systemsOf(group).join(' and ')}: ${group.records.length} record(s), shown side by side, never merged.`;
+  const withheld = lastAnswer ? lastAnswer.withheld : 0;
+  $('profile-withheld').hidden = withheld === 0;
+  $('profile-withheld').textContent = `${withheld} record(s) in this search were withheld for clearance; their content is not shown.`;
+
+  const head = $('profile-head');
+  clear(head);
+  head.append(el('th', { scope: 'col' }, 'Fact'));
+  for (const hit of group.records) {
+    head.append(el('th', { scope: 'col' }, `${hit.connector} (${hit.record.source.local_id})`));
+  }
+  const body = $('profile-body');
+  clear(body);
+  const fields = [];
+  for (const hit of group.records) {
+    for (const k of Object.keys(entityOf(hit))) {
+      if (k !== 'kind' && k !== 'type' && !fields.includes(k)) fields.push(k);
+    }
+  }
+  for (const f of fields) {
+    const values = group.records.map((h) => valueText(entityOf(h)[f]));
+    if (values.every((v) => v === '')) continue;
+    const distinct = new Set(values.filter((v) => v !== '').map((v) => v.toLowerCase()));
+    const row = el('tr', { class: distinct.size > 1 ? 'conflict' : null },
+      el('th', { scope: 'row' }, LABELS[f] || f.replace(/_/g, ' ')));
+    for (const v of values) row.append(el('td', {}, v || '—'));
+    body.append(row);
+  }
+  const source = el('tr', {}, el('th', { scope: 'row' }, 'Source and handling'));
+  for (const hit of group.records) {
+    const s = hit.record.source;
+    source.append(el('td', { class: 'label' }, `${s.system} (${s.force}), ${handlingText(hit.record.handling)}`));
+  }
+  body.append(source);
+
+  const links = $('profile-links');
+  clear(links);
+  let count = 0;
+  for (const hit of group.records) {
+    const linked = new Map((hit.record.linked || []).map((l) => [l.local_id, l.entity]));
+    for (const link of hit.record.links || []) {
+      const other = link.to && link.to.local_id !== hit.record.source.local_id ? link.to : link.from;
+      const entity = other ? linked.get(other.local_id) : null;
+      const what = entity ? titleOf({ id: other.local_id, records: [{ record: { entity } }] })
+        : `${other ? other.kind : 'record'} ${other ? other.local_id : ''}`;
+      links.append(el('li', {}, `${link.role}: ${what} `, el('span', { class: 'tag' }, hit.connector)));
+      count += 1;
+    }
+  }
+  if (count === 0) links.append(el('li', {}, 'No linked records.'));
+  renderWhy(group);
+  $('profile-title').setAttribute('tabindex', '-1');
+  $('profile-title').focus();
+}
+
+// ---- why these records are one subject: the gateway's linkage evidence ---------------------
+
+function possibleMatches(group) {
+  return (group.evidence && group.evidence.possible_matches) || [];
+}
+
+function memberText(m) {
+  return `${m.connector} ${m.local_id}`;
+}
+
+function fieldsText(fields) {
+  return (fields || []).map((f) => `${f.field.replace(/_/g, ' ')} ${f.agreement.replace(/_/g, ' ')}`)
+    .join(', ') || 'none';
+}
+
+function percent(p) {
+  return `${(100 * p).toFixed(p > 0.999 || p < 0.001 ? 3 : 1)}%`;
+}
+
+function becauseText(p) {
+  if (p.conflicting) return `different ${p.conflicting.toUpperCase()}: two things, however alike`;
+  const b = p.because || {};
+  switch (b.kind) {
+    case 'conflicting_identifier':
+      return `different ${b.field.replace(/_/g, ' ').toUpperCase()}: two people, however alike`;
+    case 'below_group_threshold':
+      return 'not likely enough to be one person';
+    case 'group_size_limit':
+      return 'the group would be too large';
+    case 'member_unlikely':
+      return 'another record of the group is unlikely to be the same person';
+    default:
+      return b.kind || 'not grouped';
+  }
+}
+
+function renderWhy(group) {
+  const why = $('profile-why');
+  clear(why);
+  const ev = group.evidence || { kind: 'unmatched' };
+  for (const l of ev.links || []) {
+    const [a, b] = l.records;
+    if (l.match_probability !== undefined) {
+      why.append(el('li', {}, `${memberText(a)} and ${memberText(b)}: linked, ${percent(l.match_probability)} likely one person. `
+        + `Agreed: ${fieldsText(l.agreed)}. Disagreed: ${fieldsText(l.disagreed)}.`));
+    } else {
+      why.append(el('li', {}, `${memberText(a)} and ${memberText(b)}: the same ${l.shared.replace(/_/g, ' ')}.`));
+    }
+  }
+  if (!(ev.links || []).length) why.append(el('li', {}, 'One record: nothing else in this search was linked to it.'));
+  const beside = $('profile-possible');
+  clear(beside);
+  const possible = possibleMatches(group);
+  $('profile-possible-heading').hidden = possible.length === 0;
+  for (const p of possible) {
+    const link = p.link || p;
+    const [a, b] = link.records;
+    const chance = link.match_probability !== undefined ? `, ${percent(link.match_probability)}` : '';
+    const other = lastAnswer && lastAnswer.groups.find((g) => g.id === p.other_group);
+    const item = el('li', {}, `${memberText(a)} and ${memberText(b)}${chance}: not merged, ${becauseText(p)}. `);
+    if (link.agreed) item.append(`Agreed: ${fieldsText(link.agreed)}. Disagreed: ${fieldsText(link.disagreed)}. `);
+    if (other) {
+      item.append(el('a', { href: `#profile/${encodeURIComponent(other.id)}` }, `Open ${titleOf(other)}`));
+    }
+    beside.append(item);
+  }
+  const left = ev.possible_matches_left_off || 0;
+  if (left) beside.append(el('li', {}, `${left} more possible match(es) not listed.`));
+}
+
+window.addEventListener('hashchange', () => {
+  if (me) route();
+});
+
+// ---- enter once ---------------------------------------------------------------------------
+
+// One key per entry: kept while the form is unchanged, so sending it again (a retry after a
+// failure or a lost answer, or a second press) never records it twice; a new key once the
+// entry is changed.
+let entryKey = null;
+function freshKey() {
+  entryKey = crypto.randomUUID();
+}
+freshKey();
+$('enter-form').addEventListener('input', freshKey);
+
+$('enter-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError('');
+  const vrm = $('vrm').value.trim().toUpperCase();
+  const reason = $('reason').value.trim();
+  if (!vrm) {
+    showError('Give the vehicle’s registration.');
+    $('vrm').focus();
+    return;
+  }
+  if (!reason) {
+    showError('Say why the vehicle is of interest.');
+    $('reason').focus();
+    return;
+  }
+  const c = currentCase();
+  const optional = (id) => $(id).value.trim() || null;
+  const colour = optional('colour');
+  const button = event.submitter || $('enter-form').querySelector('button');
+  button.disabled = true;
+  const out = $('receipts');
+  clear(out);
+  try {
+    const answer = await api('POST', '/v1/submit', {
+      justification: c.justification,
+      case_reference: c.case_reference,
+      idempotency_key: entryKey,
+      submission: {
+        local_id: null,
+        handling: { classification: 'official', sensitive: false, caveats: [], grading: null, review_date: null },
+        entity: { kind: 'object', type: 'vehicle', vrm, vin: null, make: optional('make'),
+          model: optional('model'), body_shape: null, colours: colour ? [colour] : [],
+          registration_country: null },
+        links: [],
+        reason,
+      },
+    });
+    out.append(el('h2', {}, answer.complete ? 'Recorded in every system' : 'Not every system recorded it'));
+    for (const t of answer.targets) {
+      if (t.status === 'ok') {
+        const r = t.receipt || {};
+        out.append(el('p', { class: 'receipt' },
+          `${t.connector}: receipt ${r.local_id || ''}${r.created === false ? ' (already recorded)' : ''}`));
+      } else {
+        out.append(el('p', { class: 'receipt failed' },
+          `${t.connector}: not recorded — ${t.message || t.class || 'failed'}. Send again to retry; nothing is recorded twice.`));
+      }
+    }
+  } catch (e) {
+    showError(`${e.message} Send again to retry; nothing is recorded twice.`);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+loadSession();
