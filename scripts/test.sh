@@ -2,6 +2,9 @@
 # The whole test suite, on a fresh machine: installs what it needs, then runs every test.
 #   scripts/test.sh            # everything
 #   scripts/test.sh -p interop-tests --test sandbox    # extra args go to `cargo test`
+# With no arguments it runs the workspace's tests, then schemathesis (pinned, installed into a
+# venv under target/ on first use) against a live demo gateway (host/tests/schemathesis.rs);
+# INTEROP_TEST_PART=suite or =schemathesis runs only one of them (.ci/run times them apart).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,4 +30,23 @@ fi
 (cd sdk/python && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest --quiet)
 (cd sdk/js && node --test test/)
 
-cargo test --workspace --locked "$@"
+if [ $# -gt 0 ]; then
+    cargo test --workspace --locked "$@"
+    exit
+fi
+part=${INTEROP_TEST_PART:-all}
+case "$part" in all|suite|schemathesis) ;; *) echo "INTEROP_TEST_PART is all, suite or schemathesis, not $part" >&2; exit 2 ;; esac
+schemathesis_test=schemathesis_finds_nothing_against_the_demo_gateway
+if [ "$part" != schemathesis ]; then
+    started=$SECONDS
+    cargo test --workspace --locked -- --skip "$schemathesis_test"
+    echo "== the workspace's tests: $((SECONDS - started)) s"
+fi
+if [ "$part" != suite ]; then
+    # Every phase and check of schemathesis against the demo's gateway (the interop binary
+    # built above, both example connectors and their stand-ins, the demo's tokens); any
+    # failure it reports fails the run. Bounded: INTEROP_SCHEMATHESIS_EXAMPLES per operation.
+    started=$SECONDS
+    cargo test --locked -p interop --test schemathesis -- --exact "$schemathesis_test" --nocapture
+    echo "== schemathesis against the demo gateway: $((SECONDS - started)) s"
+fi

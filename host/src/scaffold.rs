@@ -2,11 +2,12 @@
 //! with a tiny stand-in for the vendor's API (Python, standard library only), in Rust, Python
 //! or JavaScript.
 //!
-//! Templates live in `host/templates/` and are compiled into the binary, with the Python and
-//! JavaScript helpers (`sdk/python/`, `sdk/js/`) and the contract (`wit/since_v0.2.0/`) a
-//! Python or JavaScript project builds against, so a project needs nothing from the interop
-//! sources. `{{name}}` marks are replaced in templates; helpers and the contract are copied as
-//! they are.
+//! Templates live in `host/templates/` and are compiled into the binary, with what each
+//! project builds against: the Rust SDK's sources (`sdk/` and `sdk/pole/`, written into a Rust
+//! project's `sdk/` folder), the Python and JavaScript helpers (`sdk/python/`, `sdk/js/`) and
+//! the contract (`wit/since_v0.2.0/`). A project needs nothing from the interop sources, and
+//! nothing in it names a path on the machine that built `interop`. `{{name}}` marks are
+//! replaced in templates; the SDKs and the contract are copied as they are.
 
 use std::path::{Path, PathBuf};
 
@@ -32,8 +33,6 @@ pub struct Project {
     pub vendor: String,
     /// The language.
     pub lang: Lang,
-    /// The Rust SDK: a path to `sdk/` (the one this binary was built with, by default).
-    pub sdk: Option<PathBuf>,
 }
 
 /// (path in the project, contents)
@@ -140,6 +139,64 @@ const JS_HELPERS: &[(&str, &str)] = &[
         include_str!("../../sdk/js/validate.js"),
     ),
 ];
+/// Copied as they are into a Rust project's `sdk/`: the `interop-sdk` crate (with its copy of
+/// the contract, `wit/`) and the `interop-pole` crate it depends on, in `sdk/pole/`. Their
+/// manifests inherit nothing from the interop workspace, so they build inside the project's.
+const RUST_SDK: &[(&str, &str)] = &[
+    ("sdk/Cargo.toml", include_str!("../../sdk/Cargo.toml")),
+    ("sdk/README.md", include_str!("../../sdk/README.md")),
+    ("sdk/src/lib.rs", include_str!("../../sdk/src/lib.rs")),
+    ("sdk/src/config.rs", include_str!("../../sdk/src/config.rs")),
+    ("sdk/src/http.rs", include_str!("../../sdk/src/http.rs")),
+    ("sdk/src/log.rs", include_str!("../../sdk/src/log.rs")),
+    ("sdk/src/pole.rs", include_str!("../../sdk/src/pole.rs")),
+    ("sdk/src/time.rs", include_str!("../../sdk/src/time.rs")),
+    (
+        "sdk/wit/connector.wit",
+        include_str!("../../sdk/wit/connector.wit"),
+    ),
+    (
+        "sdk/wit/deps/cli/package.wit",
+        include_str!("../../sdk/wit/deps/cli/package.wit"),
+    ),
+    (
+        "sdk/wit/deps/clocks/package.wit",
+        include_str!("../../sdk/wit/deps/clocks/package.wit"),
+    ),
+    (
+        "sdk/wit/deps/filesystem/package.wit",
+        include_str!("../../sdk/wit/deps/filesystem/package.wit"),
+    ),
+    (
+        "sdk/wit/deps/http/package.wit",
+        include_str!("../../sdk/wit/deps/http/package.wit"),
+    ),
+    (
+        "sdk/wit/deps/io/package.wit",
+        include_str!("../../sdk/wit/deps/io/package.wit"),
+    ),
+    (
+        "sdk/wit/deps/random/package.wit",
+        include_str!("../../sdk/wit/deps/random/package.wit"),
+    ),
+    (
+        "sdk/wit/deps/sockets/package.wit",
+        include_str!("../../sdk/wit/deps/sockets/package.wit"),
+    ),
+    (
+        "sdk/pole/Cargo.toml",
+        include_str!("../../sdk/pole/Cargo.toml"),
+    ),
+    (
+        "sdk/pole/README.md",
+        include_str!("../../sdk/pole/README.md"),
+    ),
+    (
+        "sdk/pole/src/lib.rs",
+        include_str!("../../sdk/pole/src/lib.rs"),
+    ),
+];
+
 /// Copied as they are: the contract a Python or JavaScript project is built against.
 const WIT: &[(&str, &str)] = &[
     (
@@ -175,14 +232,6 @@ const WIT: &[(&str, &str)] = &[
         include_str!("../../wit/since_v0.2.0/deps/sockets/package.wit"),
     ),
 ];
-
-/// The SDK next to the sources this binary was built from, if it is still there.
-pub fn default_sdk() -> Option<PathBuf> {
-    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk");
-    sdk.join("Cargo.toml")
-        .is_file()
-        .then(|| std::path::absolute(&sdk).unwrap_or(sdk))
-}
 
 /// A name that cannot be a connector id: the message says what a good one looks like.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -251,7 +300,7 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
 /// Write the project into `dir` (which must not exist, or be empty). Returns the files written.
 ///
 /// # Errors
-/// A bad id, a directory in the way, no SDK found for Rust, a file that cannot be written.
+/// A bad id, a directory in the way, a file that cannot be written.
 pub fn create(project: &Project, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     check_id(&project.id)?;
     if project.vendor.trim().is_empty() || project.vendor.contains(['"', '\\', '\n']) {
@@ -269,7 +318,7 @@ pub fn create(project: &Project, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         );
     }
     let system = system_name(&project.id);
-    let mut values = vec![
+    let values = vec![
         ("id", project.id.clone()),
         ("crate", project.id.clone()),
         ("crate_file", project.id.replace('-', "_")),
@@ -278,25 +327,7 @@ pub fn create(project: &Project, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         ("vendor", project.vendor.clone()),
     ];
     let (templates, verbatim): (Files, Vec<(&str, &str)>) = match project.lang {
-        Lang::Rust => {
-            let sdk = project.sdk.clone().or_else(default_sdk).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "cannot find the interop SDK: pass --sdk PATH (the `sdk/` directory of the interop sources)"
-                )
-            })?;
-            if !sdk.join("Cargo.toml").is_file() {
-                bail!("--sdk {}: no Cargo.toml there", sdk.display());
-            }
-            let sdk = std::path::absolute(&sdk)?;
-            values.push((
-                "sdk_dependency",
-                format!(
-                    "interop-sdk = {{ path = {} }}",
-                    toml::Value::String(sdk.display().to_string())
-                ),
-            ));
-            (RUST, Vec::new())
-        }
+        Lang::Rust => (RUST, RUST_SDK.to_vec()),
         Lang::Python => (PYTHON, [PYTHON_HELPERS, WIT].concat()),
         Lang::Js => (JS, [JS_HELPERS, WIT].concat()),
     };
@@ -358,10 +389,9 @@ mod tests {
                 id: "acme-rms".into(),
                 vendor: "Acme Ltd (fictional)".into(),
                 lang,
-                sdk: default_sdk(),
             };
             let files = create(&project, &dir).unwrap();
-            let verbatim = ["wit", "interop_connector", "interop-connector"];
+            let verbatim = ["sdk", "wit", "interop_connector", "interop-connector"];
             for f in files
                 .iter()
                 .filter(|f| !verbatim.iter().any(|v| f.starts_with(dir.join(v))))
@@ -378,6 +408,88 @@ mod tests {
             let err = create(&project, &dir).unwrap_err().to_string();
             assert!(err.contains("not empty"), "{err}");
             let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+
+    /// Every file under `dir`, relative to it, skipping `skip` (relative folder names).
+    fn files_under(dir: &Path, skip: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                if skip.contains(&rel.as_str()) {
+                    continue;
+                }
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    out.push(rel);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_rust_project_carries_the_whole_sdk_and_its_contract_is_the_frozen_one() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        // Every source of the Rust SDK and of interop-pole is vendored, and nothing else.
+        let on_disk: Vec<String> = files_under(
+            &root.join("sdk"),
+            &["python", "js", "target", "pole/target"],
+        )
+        .into_iter()
+        .map(|f| format!("sdk/{f}"))
+        .collect();
+        let mut embedded: Vec<String> = RUST_SDK.iter().map(|(p, _)| p.to_string()).collect();
+        embedded.sort();
+        assert_eq!(
+            embedded, on_disk,
+            "RUST_SDK must list every file of sdk/ (Rust)"
+        );
+        for (path, text) in RUST_SDK {
+            assert_eq!(
+                std::fs::read_to_string(root.join(path)).unwrap(),
+                *text,
+                "{path}"
+            );
+        }
+        // The SDK's contract is the frozen 0.2.0, byte for byte, as the other SDKs carry it.
+        let frozen = files_under(&root.join("wit/since_v0.2.0"), &[]);
+        let copy = files_under(&root.join("sdk/wit"), &[]);
+        assert_eq!(frozen, copy);
+        for f in &frozen {
+            assert_eq!(
+                std::fs::read(root.join("wit/since_v0.2.0").join(f)).unwrap(),
+                std::fs::read(root.join("sdk/wit").join(f)).unwrap(),
+                "sdk/wit/{f} differs from wit/since_v0.2.0/{f}"
+            );
+        }
+        for (path, text) in WIT {
+            let f = path.strip_prefix("wit/").unwrap();
+            assert_eq!(
+                std::fs::read_to_string(root.join("sdk/wit").join(f)).unwrap(),
+                *text
+            );
+        }
+        // The vendored manifests stand alone: nothing inherited from a workspace, every
+        // dependency between them versioned.
+        for (path, text) in RUST_SDK.iter().filter(|(p, _)| p.ends_with("Cargo.toml")) {
+            let manifest: toml::Table = text.parse().unwrap();
+            assert!(
+                !text.contains(".workspace"),
+                "{path} inherits from a workspace"
+            );
+            for (name, dep) in manifest["dependencies"].as_table().unwrap() {
+                if let Some(dep) = dep.as_table()
+                    && dep.contains_key("path")
+                {
+                    assert!(dep.contains_key("version"), "{path}: {name} is path-only");
+                }
+            }
         }
     }
 }

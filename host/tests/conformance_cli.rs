@@ -9,8 +9,8 @@ use interop_sandbox::types::{
     IntelligenceAssessment, SourceEvaluation, Submission,
 };
 use interop_test_artifacts::{
-    GUEST_CONTRACT_NEXT, GUEST_MISBEHAVE, HARRIER_ANPR, KESTREL_RMS, OSPREY_CUSTODY_PY,
-    OSPREY_INTEL_JS,
+    GUEST_CONTRACT_NEXT, GUEST_MISBEHAVE, GUEST_NO_CHECK, HARRIER_ANPR, KESTREL_RMS,
+    OSPREY_CUSTODY_PY, OSPREY_INTEL_JS,
 };
 use serde_json::Value;
 
@@ -411,4 +411,214 @@ async fn a_connector_built_against_contract_0_1_still_reaches_silver() {
     );
     let contract = check(&report, "contract")["evidence"].to_string();
     assert!(contract.contains("0.1.0"), "{contract}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connector_that_declares_no_check_is_judged_on_what_it_declares() {
+    // Bronze, with no vendor system: `check` is not asked for where the contract leaves it
+    // optional, and, being undeclared, must answer invalid-input like any undeclared operation.
+    let out = interop(&["conformance", GUEST_NO_CHECK, "--json"]);
+    let report = json(&out);
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(tiers(&report)[0], ("Bronze".into(), true), "{report:#}");
+    let undeclared = check(&report, "undeclared-operations");
+    assert_eq!(undeclared["status"], "pass", "{undeclared}");
+    assert!(
+        undeclared["evidence"]
+            .to_string()
+            .contains("check (not declared) → invalid-input"),
+        "{undeclared}"
+    );
+    let unreachable = check(&report, "vendor-unreachable");
+    assert_eq!(unreachable["status"], "pass", "{unreachable}");
+    let text = unreachable["evidence"].to_string();
+    assert!(
+        !text.contains("check →")
+            && text.contains("search object")
+            && text.contains("→ unavailable"),
+        "{unreachable}"
+    );
+    let missing = check(&report, "missing-config");
+    assert_eq!(missing["status"], "pass", "{missing}");
+    assert!(
+        missing["evidence"].to_string().contains("search object"),
+        "{missing}"
+    );
+    // No `check` among the checks the vendor system would run.
+    assert!(
+        !statuses(&report).iter().any(|(id, _)| id == "check"),
+        "{report:#}"
+    );
+
+    // Silver, against the Kestrel stand-in.
+    let kestrel = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config::default())
+        .await
+        .unwrap();
+    let url = format!("base_url={}", kestrel.base_url());
+    let out = interop(&[
+        "conformance",
+        GUEST_NO_CHECK,
+        "--config",
+        &url,
+        "--config",
+        "api_key=demo-key",
+        "--search",
+        "Object=ZX51ABC",
+        "--json",
+    ]);
+    let (verdicts, failed) = verdict(&out);
+    let report = json(&out);
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(
+        verdicts[..2],
+        [("Bronze".into(), true), ("Silver".into(), true)],
+        "{report:#}"
+    );
+    assert_eq!(check(&report, "check")["status"], "not-applicable");
+    for id in ["search", "fetch-found", "fetch-not-found", "unauthorized"] {
+        assert_eq!(check(&report, id)["status"], "pass", "{id}: {report:#}");
+    }
+    let unauthorized = check(&report, "unauthorized")["evidence"].to_string();
+    assert!(
+        unauthorized.contains("search object") && unauthorized.contains("→ unauthorized"),
+        "{unauthorized}"
+    );
+}
+
+/// A scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("interop-conformance-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_signed_artifact_a_vendor_ships_reaches_gold_ready_and_its_signature_is_checked() {
+    let dir = scratch("signed");
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    for (prefix, comment) in [
+        ("kestrel", "Kestrel release key"),
+        ("other", "someone else"),
+    ] {
+        let out = interop(&[
+            "keys",
+            "generate",
+            "--out",
+            &p(prefix),
+            "--comment",
+            comment,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = interop(&[
+        "sign",
+        KESTREL_RMS,
+        "--key",
+        &p("kestrel.key"),
+        "--out",
+        &p("kestrel.wasm"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let kestrel = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config::default())
+        .await
+        .unwrap();
+    let harrier = harrier_anpr_standin::StandIn::start(harrier_anpr_standin::Config::default())
+        .await
+        .unwrap();
+    let k_url = format!("base_url={}", kestrel.base_url());
+    let h_url = format!("base_url={}", harrier.base_url());
+    let run = |trust: &str| {
+        interop(&[
+            "conformance",
+            &p("kestrel.wasm"),
+            "--trust",
+            trust,
+            "--config",
+            &k_url,
+            "--config",
+            "api_key=demo-key",
+            "--search",
+            "Person=Examplewood",
+            "--peer",
+            HARRIER_ANPR,
+            "--peer-config",
+            &h_url,
+            "--peer-config",
+            "token=demo-token",
+            "--json",
+        ])
+    };
+
+    // Signed by the key it is told to trust: every tier, the exchange run by a gateway that
+    // verified the signature (a signed component by an unknown key would not load).
+    let out = run(&p("kestrel.pub"));
+    let report = json(&out);
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(
+        tiers(&report),
+        [
+            ("Bronze".into(), true),
+            ("Silver".into(), true),
+            ("GoldReady".into(), true)
+        ],
+        "{report:#}"
+    );
+    let signature = check(&report, "signature");
+    assert_eq!(signature["status"], "pass", "{signature}");
+    assert!(
+        signature["evidence"]
+            .to_string()
+            .contains("valid signature by trusted key"),
+        "{signature}"
+    );
+    let exchange = check(&report, "exchange")["evidence"].to_string();
+    assert!(
+        exchange.contains("kestrel-rms: signed by key")
+            && exchange.contains("own signer")
+            && exchange.contains("harrier-anpr: unsigned")
+            && exchange.contains("merged: "),
+        "{exchange}"
+    );
+
+    // Told to trust another key: the signature check fails, and with it Bronze.
+    let out = run(&p("other.pub"));
+    let report = json(&out);
+    assert!(!out.status.success(), "{report:#}");
+    let signature = check(&report, "signature");
+    assert_eq!(signature["status"], "fail", "{signature}");
+    assert!(
+        signature["evidence"].to_string().contains("unknown key"),
+        "{signature}"
+    );
+    assert_eq!(tiers(&report)[0], ("Bronze".into(), false));
+
+    // Without --trust the signature is reported, not judged.
+    let out = interop(&["conformance", &p("kestrel.wasm"), "--json"]);
+    let report = json(&out);
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(check(&report, "signature")["status"], "not-applicable");
+    assert_eq!(report["signature"]["status"], "signed", "{report:#}");
+
+    // A --trust file that is not a key names the file.
+    let out = interop(&[
+        "conformance",
+        &p("kestrel.wasm"),
+        "--trust",
+        &p("kestrel.key"),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("kestrel.key"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -673,3 +673,81 @@ async fn metrics_need_the_scrape_token_when_one_is_set() {
     );
     gw.stop().await;
 }
+
+/// A query the gateway's checks pass but a connector cannot serve (a key it does not search
+/// by, an id it cannot read) is the connector's answer, not a malformed request (400) and not
+/// a failure (502): what schemathesis found when a schema-valid search came back 400.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connector_declining_a_query_is_its_answer_not_a_bad_request() {
+    let dir = scratch("declined");
+    let (config, _k, _h) = setup(&dir, "", "").await;
+    let gw = serve(&config).await;
+    let query = json!({
+        "justification": "Enquiry into burglary KR/1",
+        "query": {"kind": "event", "keys": [{"kind": "email", "address": "a@b.example"}]},
+    });
+    let (s, body) = request(
+        "POST",
+        &format!("{}/v1/search", gw.url),
+        Some(OFFICER),
+        Some(query.clone()),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["complete"], false, "{body}");
+    let sources = body["sources"].as_array().unwrap();
+    assert!(!sources.is_empty(), "{body}");
+    for source in sources {
+        assert_eq!(source["status"], "declined", "{body}");
+        assert_eq!(source["class"], "invalid_input", "{body}");
+    }
+    let (s, body) = request(
+        "POST",
+        &format!("{}/v1/connectors/kestrel-rms/search", gw.url),
+        Some(OFFICER),
+        Some(query),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["records"], json!([]), "{body}");
+    assert!(
+        body["declined"]
+            .as_str()
+            .is_some_and(|m| m.contains("Kestrel")),
+        "{body}"
+    );
+    // A search of a kind the connector does not take never reaches it: 403.
+    let (s, body) = request(
+        "POST",
+        &format!("{}/v1/connectors/kestrel-rms/search", gw.url),
+        Some(OFFICER),
+        Some(json!({"justification": "Enquiry into burglary KR/1",
+                    "query": {"kind": "organisation", "text": "Example Ltd"}})),
+    )
+    .await;
+    assert_eq!(s, 403, "{body}");
+    // 2.0 is an integer limit, as the schema's `integer` allows.
+    let (s, body) = request(
+        "POST",
+        &format!("{}/v1/connectors/kestrel-rms/search", gw.url),
+        Some(OFFICER),
+        Some(json!({"justification": "Enquiry into burglary KR/1",
+                    "query": {"kind": "person", "text": "Examplewood", "limit": 2.0}})),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    // A stream honours `limit`.
+    let (s, streamed) = request(
+        "GET",
+        &format!("{}/v1/audit?stream=true&limit=1", gw.url),
+        Some(AUDITOR),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{streamed}");
+    assert!(
+        streamed.is_object(),
+        "one record, one JSON line: {streamed}"
+    );
+    gw.stop().await;
+}

@@ -295,6 +295,29 @@ async fn alex_and_alexander_with_a_transposed_birthday_are_one_explained_group()
         .collect();
     assert_eq!(linked, ["harrier-anpr:KPR-0009", "kestrel-rms:NOM-000113"]);
 
+    // The OpenAPI document describes the evidence.
+    let (status, api) = request("GET", &format!("{}/openapi.json", gw.url), None, None).await;
+    assert_eq!(status, 200);
+    let schemas = &api["components"]["schemas"];
+    for name in [
+        "Group",
+        "Evidence",
+        "Link",
+        "PossibleMatch",
+        "NotGrouped",
+        "FieldLevel",
+    ] {
+        assert!(schemas.get(name).is_some(), "{name} is not described");
+    }
+    assert!(
+        schemas["Evidence"].to_string().contains("record_linkage")
+            && schemas["NotGrouped"]
+                .to_string()
+                .contains("conflicting_identifier"),
+        "{}",
+        schemas["Evidence"]
+    );
+
     // The same search again: the same id.
     let again = search_surname(&gw, "Protoford").await;
     assert_eq!(group_of(&again, "harrier-anpr", "KPR-0009")["id"], id);

@@ -103,12 +103,19 @@ async fn a_new_rust_project_ships_signed_to_a_running_gateway() {
         "README.md",
         ".gitignore",
         "standin/standin.py",
+        "sdk/Cargo.toml",
+        "sdk/src/lib.rs",
+        "sdk/wit/connector.wit",
+        "sdk/pole/Cargo.toml",
+        "sdk/pole/src/lib.rs",
     ] {
         assert!(project.join(file).is_file(), "no {file}");
     }
+    carries_no_path_of_this_machine(&project);
 
-    // Its own unit tests, natively.
-    let out = cargo(&project, &["test", "--quiet"]);
+    // Its own unit tests, natively, offline: the SDK from sdk/, the rest from the registry
+    // cache.
+    let out = cargo(&project, &["test", "--quiet", "--offline"]);
     assert!(
         out.status.success(),
         "cargo test in the new project:\n{}",
@@ -117,7 +124,14 @@ async fn a_new_rust_project_ships_signed_to_a_running_gateway() {
     // The component.
     let out = cargo(
         &project,
-        &["build", "--release", "--target", "wasm32-wasip2", "--quiet"],
+        &[
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--quiet",
+            "--offline",
+        ],
     );
     assert!(
         out.status.success(),
@@ -126,10 +140,95 @@ async fn a_new_rust_project_ships_signed_to_a_running_gateway() {
     );
     let wasm = shared_target().join("wasm32-wasip2/release/acme_rms.wasm");
     assert!(wasm.is_file());
+    builds_against_only_its_own_sdk(&project);
 
     passes_conformance(&project, &wasm).await;
     ships_to_a_running_gateway(&project, &wasm, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The interop checkout this test runs from.
+fn checkout() -> PathBuf {
+    std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap()
+}
+
+/// Nothing the project holds names the checkout `interop` was built from (or any absolute
+/// path): its Cargo.toml names the SDK it carries, `sdk/`, relatively and with a version.
+fn carries_no_path_of_this_machine(project: &Path) {
+    let checkout = checkout();
+    assert!(
+        !std::fs::canonicalize(project)
+            .unwrap()
+            .starts_with(&checkout),
+        "the project must be generated outside the checkout"
+    );
+    let mut stack = vec![project.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                !text.contains(checkout.to_str().unwrap()),
+                "{} names the checkout {}",
+                path.display(),
+                checkout.display()
+            );
+        }
+    }
+    let manifest: toml::Table = std::fs::read_to_string(project.join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let sdk = &manifest["dependencies"]["interop-sdk"];
+    assert_eq!(sdk["path"].as_str(), Some("sdk"), "{sdk}");
+    assert_eq!(sdk["version"].as_str(), Some("0.1.0"), "{sdk}");
+    for manifest in ["Cargo.toml", "sdk/Cargo.toml", "sdk/pole/Cargo.toml"] {
+        let text = std::fs::read_to_string(project.join(manifest)).unwrap();
+        for line in text.lines().filter(|l| l.contains("path")) {
+            assert!(
+                !line.contains("\"/") && !line.contains("\"~") && !line.contains(".."),
+                "{manifest}: {line}"
+            );
+        }
+    }
+}
+
+/// Every package of the build that is not from the registry is one the project holds.
+fn builds_against_only_its_own_sdk(project: &Path) {
+    let out = cargo(project, &["metadata", "--offline", "--format-version", "1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let project = std::fs::canonicalize(project).unwrap();
+    let mut local = Vec::new();
+    for package in metadata["packages"].as_array().unwrap() {
+        let manifest = PathBuf::from(package["manifest_path"].as_str().unwrap());
+        match package["source"].as_str() {
+            None => {
+                assert!(
+                    manifest.starts_with(&project),
+                    "{} comes from {}",
+                    package["name"],
+                    manifest.display()
+                );
+                local.push(package["name"].as_str().unwrap().to_string());
+            }
+            Some(source) => assert!(
+                source.starts_with("registry+") || source.starts_with("sparse+"),
+                "{} comes from {source}",
+                package["name"]
+            ),
+        }
+    }
+    local.sort();
+    assert_eq!(local, ["acme-rms", "interop-pole", "interop-sdk"]);
 }
 
 /// The vendor signs the component; a force's running gateway installs it from its plugin

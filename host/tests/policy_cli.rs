@@ -168,6 +168,32 @@ async fn each_example_runs_under_the_policy_init_writes_for_its_demo_configurati
         ] {
             assert!(shown.contains(needle), "{needle:?} missing from:\n{shown}");
         }
+        // Review and inspect say what the connector declares in the contract's own words.
+        let inspected =
+            tokio::task::block_in_place(|| interop(&["inspect", example.component], &[]));
+        assert!(inspected.status.success(), "{}", text(&inspected.stderr));
+        let inspected = text(&inspected.stdout);
+        for shown in [&shown, &inspected] {
+            for needle in [
+                "operations:   check, search, fetch, submit",
+                "highest classification returned: secret",
+                "config base_url         endpoint required;",
+                " secret   required;",
+            ] {
+                assert!(shown.contains(needle), "{needle:?} missing from:\n{shown}");
+            }
+            for debug_form in [
+                "Operation::",
+                "Kind::",
+                "Classification::",
+                "configkind",
+                "Some(",
+                "Endpoint",
+                "TopSecret",
+            ] {
+                assert!(!shown.contains(debug_form), "{debug_form:?} in:\n{shown}");
+            }
+        }
         let json = tokio::task::block_in_place(|| {
             interop(
                 &[

@@ -108,7 +108,7 @@ pub mod validate {
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/since_v0.2.0",
+        path: "wit",
         world: "connector-world",
         pub_export_macro: true,
         export_macro_name: "__export_connector_raw",

@@ -80,6 +80,7 @@ const COMPONENTS: &[(&str, &str, &str)] = &[
     ),
     ("GUEST_LIAR", "guest-liar", "guest_liar"),
     ("GUEST_LIAR_KEYS", "guest-liar-keys", "guest_liar_keys"),
+    ("GUEST_NO_CHECK", "guest-no-check", "guest_no_check"),
 ];
 
 fn main() {

@@ -184,6 +184,34 @@ async fn kestrel_fetch_unknown_is_not_found() {
     assert!(matches!(connector_error(err), ConnectorError::NotFound(_)));
 }
 
+/// An id that would address the collection or its parent (empty, dots, or an empty parent in a
+/// sub-id: what schemathesis sent as `/&`) is not found, never another resource of the vendor.
+#[tokio::test]
+async fn ids_that_would_address_another_resource_are_not_found() {
+    let kestrel_vendor = kestrel_rms_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
+    let harrier_vendor = harrier_anpr_standin::StandIn::start(Default::default())
+        .await
+        .unwrap();
+    let k = kestrel(kestrel_grant(&kestrel_vendor.base_url())).await;
+    let h = harrier(harrier_grant(&harrier_vendor.base_url())).await;
+    for (kind, id) in [
+        (EntityKind::Person, ""),
+        (EntityKind::Person, ".."),
+        (EntityKind::Event, "."),
+        (EntityKind::Location, "/&"),
+        (EntityKind::Object, "/TEL-1"),
+    ] {
+        let err = k.fetch(&context(), kind, id).await.unwrap_err();
+        assert_eq!(err.class(), "not-found", "kestrel {kind} {id:?}: {err}");
+    }
+    for (kind, id) in [(EntityKind::Object, ""), (EntityKind::Person, "..")] {
+        let err = h.fetch(&context(), kind, id).await.unwrap_err();
+        assert_eq!(err.class(), "not-found", "harrier {kind} {id:?}: {err}");
+    }
+}
+
 #[tokio::test]
 async fn kestrel_fetches_an_incident_as_an_event_with_roles() {
     let vendor = kestrel_rms_standin::StandIn::start(Default::default())

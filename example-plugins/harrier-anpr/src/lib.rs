@@ -60,6 +60,13 @@ impl Settings {
         collection: &str,
         id: &str,
     ) -> Result<String, ConnectorError> {
+        // An empty or dot-only id names no record: sent, it would address the collection or
+        // its parent instead (`vehicles/`, `vehicles/..`), so it is not found without asking.
+        if id.is_empty() || id.bytes().all(|b| b == b'.') {
+            return Err(ConnectorError::NotFound(format!(
+                "no Harrier ANPR record has the id `{id}`"
+            )));
+        }
         let path = format!("harrier/{collection}/{}", http::percent_encode(id));
         Ok(send(self.get(&path, ctx))?.text())
     }

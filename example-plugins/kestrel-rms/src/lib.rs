@@ -65,13 +65,25 @@ fn send(request: Request) -> Result<Response, ConnectorError> {
         .error_for_status_with(|r| mapping::error_detail(&r.body))
 }
 
+/// An id as one segment of a Kestrel path, percent-encoded. An empty or dot-only id names no
+/// record: sent, it would address the collection or its parent instead (`nominals/`,
+/// `nominals/..`), so it is not found without asking.
+fn segment(id: &str) -> Result<String, ConnectorError> {
+    if id.is_empty() || id.bytes().all(|b| b == b'.') {
+        return Err(ConnectorError::NotFound(format!(
+            "no Kestrel RMS record has the id `{id}`"
+        )));
+    }
+    Ok(http::percent_encode(id))
+}
+
 fn nominal(s: &Settings, ctx: &RequestContext, id: &str) -> Result<Nominal, ConnectorError> {
-    let path = format!("api/v2/nominals/{}", http::percent_encode(id));
+    let path = format!("api/v2/nominals/{}", segment(id)?);
     send(s.get(&path, ctx))?.json()
 }
 
 fn incident(s: &Settings, ctx: &RequestContext, id: &str) -> Result<Incident, ConnectorError> {
-    let path = format!("api/v2/incidents/{}", http::percent_encode(id));
+    let path = format!("api/v2/incidents/{}", segment(id)?);
     send(s.get(&path, ctx))?.json()
 }
 
@@ -80,7 +92,7 @@ fn vehicle(
     ctx: &RequestContext,
     id: &str,
 ) -> Result<VehicleOfInterest, ConnectorError> {
-    let path = format!("api/v2/vehicles/{}", http::percent_encode(id));
+    let path = format!("api/v2/vehicles/{}", segment(id)?);
     send(s.get(&path, ctx))?.json()
 }
 

@@ -11,3 +11,4 @@
 pub mod config;
 pub mod justification;
 pub mod request;
+pub mod schema;

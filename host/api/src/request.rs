@@ -290,10 +290,32 @@ struct RawQuery {
     text: Option<String>,
     #[serde(default)]
     keys: Vec<SearchKey>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json_integer")]
     limit: Option<u32>,
     #[serde(default)]
     cursor: Option<String>,
+}
+
+/// An integer as JSON Schema counts one: `2` or `2.0` (a number with no fraction), within
+/// `u32`; anything else is refused as the wrong type.
+fn json_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    use serde::de::Error as _;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(i) = n.as_u64() {
+        return u32::try_from(i)
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("{n} is out of range")));
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => {
+            Ok(Some(f as u32))
+        }
+        _ => Err(D::Error::custom(format!(
+            "invalid type: {n}, expected an integer"
+        ))),
+    }
 }
 
 /// A checked search request.
@@ -668,6 +690,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("unknown field"), "{err}");
+        // 2.0 is an integer, as JSON Schema counts them; 2.5 and -1 are not limits.
+        let limit = |l: &str| {
+            parse_search(
+                format!(r#"{{"justification":"Burglary KR/1","query":{{"kind":"person","text":"x","limit":{l}}}}}"#).as_bytes(),
+                &rules(),
+            )
+        };
+        assert_eq!(limit("2.0").unwrap().query.limit, 2);
+        assert!(limit("2.5").is_err());
+        assert!(limit("-1").is_err());
+        assert!(limit("1e10").is_err());
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         assert!(parse_search(deep.as_bytes(), &rules()).is_err());
         let f = parse_fetch(

@@ -96,7 +96,7 @@ pub(crate) fn json_response(status: StatusCode, bytes: Bytes, correlation_id: &s
 }
 
 /// The JSON error body every refusal answers with.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct Problem<'a> {
     pub(crate) error: &'a str,
     pub(crate) status: u16,

@@ -33,7 +33,7 @@ use super::Plugin;
 use super::metrics::Metrics;
 use interop_api::config::LinkageSettings;
 use interop_audit::{LinkDecision, Linked};
-use interop_linkage::keys::{self, KeyField, KeyedRecord};
+use interop_linkage::keys::{self, KeyedRecord};
 use interop_linkage::{
     Address, FieldAgreement, GroupId, LinkConfig, LinkExplanation, Model, NotGroupedBecause,
     PartialDate, PersonRecord, RecordKey, Vehicle as LinkedVehicle, WeightSource,
@@ -99,7 +99,7 @@ where
 }
 
 /// One record and the connector it came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     /// Connector id.
     pub connector: String,
@@ -110,7 +110,7 @@ pub struct Hit {
 }
 
 /// A record named in a group's evidence: the connector that returned it and its id there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Member {
     /// Connector id.
     pub connector: String,
@@ -127,8 +127,31 @@ impl Member {
     }
 }
 
+/// How one field compared in one link: the level it reached and its weight.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FieldLevel {
+    /// The field: `surname`, `given_name`, `date_of_birth`, `gender`, `address`, `phone`,
+    /// `email`, `pnc_id`, `cro_number`, `vrm` or `vin`.
+    pub field: String,
+    /// The level reached, e.g. `exact`, `nickname`, `day_month_transposed`, `different`
+    /// (docs/LINKAGE.md lists each field's levels).
+    pub agreement: String,
+    /// Its match weight in bits: positive for, negative against.
+    pub weight: f64,
+}
+
+impl FieldLevel {
+    fn of(f: &FieldAgreement) -> Self {
+        FieldLevel {
+            field: f.field.name().to_owned(),
+            agreement: f.agreement.clone(),
+            weight: f.weight,
+        }
+    }
+}
+
 /// One scored pair of records of people and why it scored so.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Link {
     /// The two records.
     pub records: [Member; 2],
@@ -137,9 +160,9 @@ pub struct Link {
     /// The match weight as a probability.
     pub match_probability: f64,
     /// Fields that counted for the link (weight above zero), with the level they reached.
-    pub agreed: Vec<FieldAgreement>,
+    pub agreed: Vec<FieldLevel>,
     /// Fields that counted against it (weight below zero).
-    pub disagreed: Vec<FieldAgreement>,
+    pub disagreed: Vec<FieldLevel>,
 }
 
 impl Link {
@@ -148,14 +171,14 @@ impl Link {
             records: [Member::of(&l.records[0]), Member::of(&l.records[1])],
             match_weight: l.match_weight,
             match_probability: l.match_probability,
-            agreed: l.agreeing_fields().cloned().collect(),
-            disagreed: l.disagreeing_fields().cloned().collect(),
+            agreed: l.agreeing_fields().map(FieldLevel::of).collect(),
+            disagreed: l.disagreeing_fields().map(FieldLevel::of).collect(),
         }
     }
 }
 
 /// Why a possible match was not grouped.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NotGrouped {
     /// The link's probability is below `[linkage] group_threshold`.
@@ -211,7 +234,7 @@ impl NotGrouped {
 }
 
 /// A link to a record outside the group, shown beside it and never merged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PossibleMatch {
     /// The id of the group the other record is in (also in this answer).
     pub other_group: String,
@@ -222,30 +245,30 @@ pub struct PossibleMatch {
 }
 
 /// Two records joined because they share an identifier.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SharedLink {
     /// The two records.
     pub records: [Member; 2],
     /// The identifier they share: `vin`, `vrm`, `telephone`, `email`, `uprn` or
     /// `postcode_and_street`.
-    pub shared: KeyField,
+    pub shared: String,
 }
 
 /// Two records sharing an identifier but kept apart by a conflicting decisive one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SharedConflict {
     /// The id of the group the other record is in (also in this answer).
     pub other_group: String,
     /// The two records.
     pub records: [Member; 2],
     /// The identifier they share.
-    pub shared: KeyField,
+    pub shared: String,
     /// The identifier their groups disagree on (`vin`, `uprn`).
-    pub conflicting: KeyField,
+    pub conflicting: String,
 }
 
 /// Why a group's records are together.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Evidence {
     /// People: Fellegi–Sunter record linkage. Each link above `[linkage] group_threshold`
@@ -273,7 +296,7 @@ pub enum Evidence {
 }
 
 /// Records that describe the same real-world entity, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Group {
     /// `grp_` and 32 hex digits of the SHA-256 of the sorted (connector, local id) pairs of
     /// its members: the same members give the same id in any answer, whatever order the
@@ -610,7 +633,7 @@ pub fn group(hits: Vec<Hit>, linker: &Linker) -> Grouped {
                                                 Member::of(&l.records[0]),
                                                 Member::of(&l.records[1]),
                                             ],
-                                            shared: l.shared,
+                                            shared: l.shared.name().to_owned(),
                                         })
                                         .collect(),
                                     possible_matches: g
@@ -622,8 +645,8 @@ pub fn group(hits: Vec<Hit>, linker: &Linker) -> Grouped {
                                                 Member::of(&p.records[0]),
                                                 Member::of(&p.records[1]),
                                             ],
-                                            shared: p.shared,
-                                            conflicting: p.conflicting,
+                                            shared: p.shared.name().to_owned(),
+                                            conflicting: p.conflicting.name().to_owned(),
                                         })
                                         .collect(),
                                     possible_matches_left_off: g.possible_matches_left_off,
@@ -710,7 +733,7 @@ fn combination(
     is_member: &impl Fn(&Member) -> bool,
     audit_id: &impl Fn(Category, &Member) -> String,
 ) -> Vec<Linked> {
-    let field_text = |f: &FieldAgreement| format!("{}:{}", f.field.name(), f.agreement);
+    let field_text = |f: &FieldLevel| format!("{}:{}", f.field, f.agreement);
     let scored = |l: &Link, decision: LinkDecision, because: Option<String>| Linked {
         group: group.to_owned(),
         decision,
@@ -723,7 +746,7 @@ fn combination(
         not_grouped_because: because,
     };
     let keyed = |records: &[Member; 2],
-                 shared: KeyField,
+                 shared: &str,
                  decision: LinkDecision,
                  because: Option<String>| Linked {
         group: group.to_owned(),
@@ -733,7 +756,7 @@ fn combination(
         match_probability: None,
         agreed: Vec::new(),
         disagreed: Vec::new(),
-        shared: Some(shared.name().to_owned()),
+        shared: Some(shared.to_owned()),
         not_grouped_because: because,
     };
     match evidence {
@@ -765,7 +788,7 @@ fn combination(
             ..
         } => links
             .iter()
-            .map(|l| keyed(&l.records, l.shared, LinkDecision::Grouped, None))
+            .map(|l| keyed(&l.records, &l.shared, LinkDecision::Grouped, None))
             .chain(
                 possible_matches
                     .iter()
@@ -773,9 +796,9 @@ fn combination(
                     .map(|p| {
                         keyed(
                             &p.records,
-                            p.shared,
+                            &p.shared,
                             LinkDecision::PossibleMatch,
-                            Some(format!("conflicting_identifier:{}", p.conflicting.name())),
+                            Some(format!("conflicting_identifier:{}", p.conflicting)),
                         )
                     }),
             )
@@ -919,7 +942,7 @@ mod tests {
         let agreed: Vec<String> = links[0]
             .agreed
             .iter()
-            .map(|f| format!("{}:{}", f.field.name(), f.agreement))
+            .map(|f| format!("{}:{}", f.field, f.agreement))
             .collect();
         assert!(agreed.contains(&"given_name:nickname".into()), "{agreed:?}");
         assert!(
@@ -985,7 +1008,7 @@ mod tests {
                 .link
                 .disagreed
                 .iter()
-                .any(|f| f.field.name() == "pnc_id")
+                .any(|f| f.field == "pnc_id")
         );
         let audited: Vec<&Linked> = grouped.combined.iter().collect();
         assert_eq!(audited.len(), 1, "a possible match is audited once");
@@ -1072,7 +1095,7 @@ mod tests {
         let Evidence::SharedIdentifier { links, .. } = &grouped.groups[0].evidence else {
             panic!("{:?}", grouped.groups[0].evidence)
         };
-        assert_eq!(links[0].shared, KeyField::Vrm);
+        assert_eq!(links[0].shared, "vrm");
         assert!(matches!(grouped.groups[1].evidence, Evidence::Unmatched));
         assert_eq!(grouped.combined.len(), 1);
         assert_eq!(grouped.combined[0].shared.as_deref(), Some("vrm"));

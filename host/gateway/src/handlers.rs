@@ -24,16 +24,21 @@ use super::federation::{self, Hit};
 use super::{Plugin, State};
 
 /// How one connector fared in a federated search: `ok` with the number of records it
-/// disclosed and its cursor, or `timed_out` / `failed` with the error's class and message.
-#[derive(Serialize)]
-struct SourceStatus {
+/// disclosed and its cursor; `declined` when it answered that it cannot serve this query (its
+/// `invalid_input`: a key it does not search by, say), with its message; or `timed_out` /
+/// `failed` with the error's class and message.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SourceStatus {
     connector: String,
     version: String,
+    #[schema(value_type = String, pattern = "^(ok|declined|failed|timed_out)$")]
     status: &'static str,
+    /// Records it disclosed to you (never those withheld for clearance).
     #[serde(skip_serializing_if = "Option::is_none")]
     records: Option<usize>,
     /// Present (possibly null) exactly when the connector answered.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     next_cursor: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     class: Option<String>,
@@ -42,9 +47,10 @@ struct SourceStatus {
     took_ms: u64,
 }
 
-/// `POST /v1/search`'s answer.
-#[derive(Serialize)]
-struct FederatedAnswer<'a> {
+/// `POST /v1/search`'s answer: `complete` is false when a connector failed (the answer is
+/// partial, never silently).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct FederatedAnswer<'a> {
     correlation_id: &'a str,
     complete: bool,
     sources: Vec<SourceStatus>,
@@ -54,18 +60,23 @@ struct FederatedAnswer<'a> {
 }
 
 /// `POST /v1/connectors/{id}/search|fetch`'s answer.
-#[derive(Serialize)]
-struct ConnectorAnswer<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ConnectorAnswer<'a> {
     correlation_id: &'a str,
     connector: &'a str,
+    #[schema(value_type = Vec<Hit>)]
     records: &'a [Hit],
     withheld: usize,
     next_cursor: Option<String>,
+    /// Present when the connector answered that it cannot serve this search (its
+    /// `invalid_input`: a key it does not search by, say): its words. Nothing was searched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    declined: Option<String>,
 }
 
 /// A failed connector call's answer.
-#[derive(Serialize)]
-struct CallFailure<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct CallFailure<'a> {
     error: String,
     class: String,
     connector: &'a str,
@@ -73,10 +84,12 @@ struct CallFailure<'a> {
     status: u16,
 }
 
-/// One target of a submit.
-#[derive(Serialize)]
-struct Target {
+/// One target of a submit: `ok` with its receipt, `declined` when the connector answered that
+/// it cannot take this submission (its `invalid_input`), or `failed`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Target {
     connector: String,
+    #[schema(value_type = String, pattern = "^(ok|declined|failed)$")]
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     receipt: Option<Receipt>,
@@ -86,13 +99,21 @@ struct Target {
     message: Option<String>,
 }
 
-/// A submit's answer.
-#[derive(Serialize)]
-struct SubmitAnswer<'a> {
+/// A submit's answer: a receipt or an error per target.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SubmitAnswer<'a> {
     correlation_id: &'a str,
     idempotency_key: &'a str,
     complete: bool,
     targets: Vec<Target>,
+}
+
+/// Did the connector decline the request: answer that it cannot serve it (its
+/// `invalid_input`), as opposed to failing? The gateway checked the request against the API;
+/// what a connector cannot serve (a key it does not search by, an update its vendor forbids)
+/// is its answer, not a malformed request and not a failure.
+fn declined(e: &CallError) -> bool {
+    matches!(e, CallError::Connector { .. }) && e.class() == "invalid-input"
 }
 
 /// An error class as the API writes it: snake_case (`not_found`).
@@ -303,32 +324,44 @@ pub(crate) fn query_subjects(q: &SearchQuery) -> Vec<String> {
     out
 }
 
+/// One installed connector, as `GET /v1/connectors` lists it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Listed<'a> {
+    describe: &'a ConnectorInfo,
+    component_sha256: &'a str,
+    signature: Signature<'a>,
+    health: Health,
+    /// What your roles allow on it: `search`, `fetch`, `submit`.
+    #[schema(value_type = Vec<String>)]
+    you_may: Vec<&'static str>,
+}
+
+/// A connector's signature: `verified` by a trusted key, or `unsigned` (loaded under
+/// `allow_unsigned`, development only).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub(crate) enum Signature<'a> {
+    Verified { key_id: &'a str },
+    Unsigned,
+}
+
+/// A connector's calls since start and how many failed; `failing` when every call failed.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Health {
+    calls: u64,
+    failed: u64,
+    #[schema(value_type = String, pattern = "^(ok|failing)$")]
+    status: &'static str,
+}
+
+/// `GET /v1/connectors`' answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ConnectorList<'a> {
+    connectors: Vec<Listed<'a>>,
+}
+
 /// `GET /v1/connectors`: what runs, what the caller may do with each. No server paths.
 pub(crate) async fn list(Shared(state): Shared<Arc<State>>, caller: Caller) -> Audited {
-    #[derive(Serialize)]
-    struct Listed<'a> {
-        describe: &'a ConnectorInfo,
-        component_sha256: &'a str,
-        signature: Signature<'a>,
-        health: Health,
-        you_may: Vec<&'static str>,
-    }
-    #[derive(Serialize)]
-    #[serde(tag = "status", rename_all = "snake_case")]
-    enum Signature<'a> {
-        Verified { key_id: &'a str },
-        Unsigned,
-    }
-    #[derive(Serialize)]
-    struct Health {
-        calls: u64,
-        failed: u64,
-        status: &'static str,
-    }
-    #[derive(Serialize)]
-    struct Answer<'a> {
-        connectors: Vec<Listed<'a>>,
-    }
     let access = caller.access(&state, AuditEvent::Access, "list-connectors");
     let plugins = state.plugins();
     let connectors = plugins
@@ -367,7 +400,7 @@ pub(crate) async fn list(Shared(state): Shared<Arc<State>>, caller: Caller) -> A
     let mut access = access;
     access.record().policy_decision = "allowed: any user may list connectors".into();
     access
-        .answer(StatusCode::OK, Outcome::Ok, &Answer { connectors })
+        .answer(StatusCode::OK, Outcome::Ok, &ConnectorList { connectors })
         .await
 }
 
@@ -425,6 +458,7 @@ pub(crate) async fn federated_search(
     let mut withheld_all = Vec::new();
     let mut sources = Vec::new();
     let mut failed = 0;
+    let mut declined_by = 0;
     for (plugin, result, took) in results {
         let info = plugin.connector.info();
         match result {
@@ -452,11 +486,16 @@ pub(crate) async fn federated_search(
                 withheld_all.extend(withheld);
             }
             Err(e) => {
-                failed += 1;
+                if declined(&e) {
+                    declined_by += 1;
+                } else {
+                    failed += 1;
+                }
                 sources.push(SourceStatus {
                     connector: info.id.clone(),
                     version: info.version.clone(),
                     status: match &e {
+                        _ if declined(&e) => "declined",
                         CallError::Timeout { .. } => "timed_out",
                         _ => "failed",
                     },
@@ -478,7 +517,7 @@ pub(crate) async fn federated_search(
     );
     subjects.sort();
     subjects.dedup();
-    let complete = failed == 0;
+    let complete = failed == 0 && declined_by == 0;
     let (status, outcome) = if failed == targets.len() {
         (StatusCode::BAD_GATEWAY, Outcome::Failed)
     } else if complete {
@@ -525,6 +564,13 @@ async fn one_target(
         return Err(access.refuse(refusal).await);
     };
     access.reaches(&[&plugin]);
+    if !plugin.connector.info().operations.contains(&op) {
+        let refusal = Refusal::forbidden(
+            format!("`{id}` does not {op}; see GET /v1/connectors"),
+            format!("refused: {id} does not {op}"),
+        );
+        return Err(access.refuse(refusal).await);
+    }
     let Some(role) = access.role_for(id, op) else {
         let refusal = Refusal::forbidden(
             format!("your roles do not allow {op} on `{id}`"),
@@ -534,6 +580,18 @@ async fn one_target(
     };
     access.record().policy_decision = format!("allowed: {role} may {op} {id}");
     Ok((access, plugin, role))
+}
+
+/// The refusal (403) when `plugin` does not handle `kind` records: a connector is never asked
+/// about a kind it did not declare.
+fn kind_refusal(plugin: &Plugin, kind: EntityKind) -> Option<Refusal> {
+    let info = plugin.connector.info();
+    (!info.entity_kinds.contains(&kind)).then(|| {
+        Refusal::forbidden(
+            format!("`{}` does not take {kind} records", info.id),
+            "refused: the connector does not take this kind".into(),
+        )
+    })
 }
 
 /// A failed call to one connector, audited and answered.
@@ -583,6 +641,9 @@ pub(crate) async fn connector_search(
     access.why(&search.why);
     access.record().criteria = Some(criteria_of(&search.query, None));
     access.record().subjects = query_subjects(&search.query);
+    if let Some(refusal) = kind_refusal(&plugin, search.query.kind) {
+        return access.refuse(refusal).await;
+    }
     let ctx = access.context(&role, &search.why, None);
     let result = federation::timed(
         &state.metrics,
@@ -612,8 +673,24 @@ pub(crate) async fn connector_search(
                 records: &shown,
                 withheld: withheld.len(),
                 next_cursor: r.next_cursor,
+                declined: None,
             };
             access.answer(StatusCode::OK, Outcome::Ok, &answer).await
+        }
+        Err(e) if declined(&e) => {
+            access.record().error_class = Some(api_class(&e));
+            let correlation_id = access.correlation_id.clone();
+            let answer = ConnectorAnswer {
+                correlation_id: &correlation_id,
+                connector: &id,
+                records: &[],
+                withheld: 0,
+                next_cursor: None,
+                declined: Some(public_message(&e)),
+            };
+            access
+                .answer(StatusCode::OK, Outcome::Failed, &answer)
+                .await
         }
         Err(e) => failed_call(access, &id, &e).await,
     }
@@ -687,6 +764,9 @@ pub(crate) async fn connector_fetch(
         local_id: Some(fetch.local_id.clone()),
         ..Criteria::default()
     });
+    if let Some(refusal) = kind_refusal(&plugin, fetch.kind) {
+        return access.refuse(refusal).await;
+    }
     let ctx = access.context(&role, &fetch.why, None);
     let result = federation::timed(
         &state.metrics,
@@ -726,10 +806,12 @@ pub(crate) async fn connector_fetch(
                 records: &shown,
                 withheld: 0,
                 next_cursor: None,
+                declined: None,
             };
             access.answer(StatusCode::OK, Outcome::Ok, &answer).await
         }
-        Err(e) if e.class() == "not-found" => {
+        // An id the connector cannot read (its invalid_input) names no record either.
+        Err(e) if e.class() == "not-found" || declined(&e) => {
             access.record().error_class = Some(api_class(&e));
             let (status, body) = not_found(&access, &id);
             access.answer(status, Outcome::Failed, &body).await
@@ -795,14 +877,7 @@ async fn submit(
     });
     let targets = match only {
         Some((plugin, role)) => {
-            if !plugin.connector.info().entity_kinds.contains(&kind) {
-                let refusal = Refusal::forbidden(
-                    format!(
-                        "`{}` does not take {kind} records",
-                        plugin.connector.info().id
-                    ),
-                    "refused: the connector does not take this kind".into(),
-                );
+            if let Some(refusal) = kind_refusal(&plugin, kind) {
                 return access.refuse(refusal).await;
             }
             vec![(plugin, role)]
@@ -842,6 +917,7 @@ async fn submit(
     };
     let mut answers = Vec::new();
     let mut failed = 0;
+    let mut declined_by = 0;
     let mut receipts = Vec::new();
     for (plugin, result, _) in results {
         let id = plugin.connector.info().id.clone();
@@ -857,10 +933,16 @@ async fn submit(
                 });
             }
             Err(e) => {
-                failed += 1;
+                let status = if declined(&e) {
+                    declined_by += 1;
+                    "declined"
+                } else {
+                    failed += 1;
+                    "failed"
+                };
                 answers.push(Target {
                     connector: id,
-                    status: "failed",
+                    status,
                     receipt: None,
                     class: Some(api_class(&e)),
                     message: Some(public_message(&e)),
@@ -869,26 +951,37 @@ async fn submit(
         }
     }
     access.record().disclosed = receipts;
-    let (status, outcome) = match failed {
-        0 => (StatusCode::OK, Outcome::Ok),
-        n if n == targets.len() => (StatusCode::BAD_GATEWAY, Outcome::Failed),
+    let (status, outcome) = match (failed, declined_by) {
+        (0, 0) => (StatusCode::OK, Outcome::Ok),
+        (n, _) if n == targets.len() => (StatusCode::BAD_GATEWAY, Outcome::Failed),
+        (_, d) if d == targets.len() => (StatusCode::OK, Outcome::Failed),
         _ => (StatusCode::OK, Outcome::Partial),
     };
     let correlation_id = access.correlation_id.clone();
     let answer = SubmitAnswer {
         correlation_id: &correlation_id,
         idempotency_key: &submit.idempotency_key,
-        complete: failed == 0,
+        complete: failed == 0 && declined_by == 0,
         targets: answers,
     };
     access.answer(status, outcome, &answer).await
 }
 
+/// A page of `GET /v1/audit`: the records after the cursor, each with its `seq`, and the
+/// cursor of the next page when there are more.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct PageAnswer {
+    /// Audit records, as `interop audit query --json` prints them, each with its `seq`.
+    #[schema(value_type = Vec<Object>)]
+    records: Vec<serde_json::Value>,
+    next_cursor: Option<String>,
+}
+
 /// Records one page of `GET /v1/audit` holds unless `limit` says; at most [`MAX_AUDIT_PAGE`].
-const DEFAULT_AUDIT_PAGE: usize = 100;
+pub(crate) const DEFAULT_AUDIT_PAGE: usize = 100;
 /// Most records one page holds: a page is a few MiB at most. More is read page by page, or
 /// streamed with `stream=true`.
-const MAX_AUDIT_PAGE: usize = 1000;
+pub(crate) const MAX_AUDIT_PAGE: usize = 1000;
 
 /// Records a stream carries in flight between the reading thread and the connection: bounds
 /// what a slow reader makes the gateway hold.
@@ -896,8 +989,8 @@ const STREAM_BUFFER: usize = 64;
 
 /// `GET /v1/audit?user=&connector=&subject=&since=&until=&operation=&limit=&cursor=&stream=`:
 /// for auditors; the read itself is audited. A page of at most `limit` records after `cursor`,
-/// or with `stream=true` every matching record after `cursor` as JSON lines
-/// (`application/x-ndjson`), read from the log as they are sent.
+/// or with `stream=true` every matching record after `cursor` (the first `limit`, when given)
+/// as JSON lines (`application/x-ndjson`), read from the log as they are sent.
 pub(crate) async fn audit_read(
     Shared(state): Shared<Arc<State>>,
     caller: Caller,
@@ -961,6 +1054,12 @@ pub(crate) async fn audit_read(
         ("until", params.until, &mut filter.until),
     ] {
         if let Some(v) = value {
+            // Exactly the documented forms: no space around them.
+            if v.trim() != v {
+                return access
+                    .refuse(bad(format!("`{name}`: no spaces around the time")))
+                    .await;
+            }
             match interop_audit::parse_time(&v) {
                 Ok(t) => *slot = Some(t),
                 Err(e) => return access.refuse(bad(format!("`{name}`: {e}"))).await,
@@ -976,13 +1075,8 @@ pub(crate) async fn audit_read(
     let path = state.audit.path().to_path_buf();
     let after = params.cursor;
     if params.stream == Some(true) {
-        if params.limit.is_some() {
-            return access
-                .refuse(bad(
-                    "`stream=true` sends every match: leave `limit` out".into()
-                ))
-                .await;
-        }
+        // A stream sends every match, or the first `limit` when given.
+        let mut left = params.limit.unwrap_or(usize::MAX);
         access.record().policy_decision = "allowed: auditor role".into();
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(STREAM_BUFFER);
         tokio::task::spawn_blocking(move || {
@@ -1004,6 +1098,10 @@ pub(crate) async fn audit_read(
                 if after.is_some_and(|a| hit.seq <= a) || !filter.matches(&hit.record) {
                     continue;
                 }
+                if left == 0 {
+                    return;
+                }
+                left -= 1;
                 let Ok(mut v) = serde_json::to_value(&hit.record) else {
                     continue;
                 };
@@ -1056,11 +1154,6 @@ pub(crate) async fn audit_read(
             return access.refuse(failed).await;
         }
     };
-    #[derive(Serialize)]
-    struct PageAnswer {
-        records: Vec<serde_json::Value>,
-        next_cursor: Option<String>,
-    }
     let records = page
         .records
         .into_iter()

@@ -122,11 +122,6 @@ async fn metrics(Shared(state): Shared<Arc<State>>, request: Request) -> Respons
     r
 }
 
-async fn openapi() -> Response {
-    let mut r = Response::new(axum::body::Body::from(super::openapi::document()));
-    r.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
+async fn openapi(Shared(state): Shared<Arc<State>>) -> Response {
+    axum::Json(super::openapi::document(&state)).into_response()
 }

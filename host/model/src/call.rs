@@ -160,6 +160,7 @@ pub struct SearchResult {
 /// Records a connector returned that the host dropped at the sandbox boundary, by reason.
 /// Each is a fault of the connector: a gateway audits it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dropped {
     /// Classified above the `max_classification` the connector declares.
     pub above_ceiling: u32,
@@ -205,6 +206,7 @@ impl Dropped {
 }
 
 /// One entity to create (no `local_id`) or update (with one), with its links.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Submission {
     /// The vendor's id of the entity to update; none to create one.
@@ -220,6 +222,7 @@ pub struct Submission {
 }
 
 /// What a vendor says it did with a submission.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Receipt {
     /// The vendor's id for the entity.
@@ -231,6 +234,7 @@ pub struct Receipt {
 }
 
 /// A data operation a connector may support.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[allow(missing_docs)]
 #[serde(rename_all = "snake_case")]
@@ -242,6 +246,7 @@ pub enum Operation {
 }
 
 /// What kind of configuration value a key is.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConfigKind {
@@ -254,6 +259,7 @@ pub enum ConfigKind {
 }
 
 /// One configuration key a connector declares.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConfigKey {
     /// Its name.
@@ -269,6 +275,7 @@ pub struct ConfigKey {
 }
 
 /// What a connector says about itself.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConnectorInfo {
     /// Stable id, lowercase letters, digits and `-`, e.g. `acme-rms`.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Government Security Classifications tier. OFFICIAL-SENSITIVE is OFFICIAL with
 /// [`Handling::sensitive`] set, as GSC defines it. Ordered: OFFICIAL < SECRET < TOP SECRET.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Classification {
@@ -29,6 +30,7 @@ impl Classification {
 }
 
 /// 3x5x2 source evaluation (College of Policing APP): 1 reliable, 2 untested, 3 not reliable.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SourceEvaluation {
     /// 1: reliable.
@@ -43,6 +45,7 @@ pub enum SourceEvaluation {
 }
 
 /// 3x5x2 intelligence assessment A–E.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum IntelligenceAssessment {
     /// A: known to be true without reservation.
@@ -132,7 +135,71 @@ impl TryFrom<GradingJson> for Grading {
     }
 }
 
+/// A grading's schema, written out because its JSON is [`GradingJson`]'s and one rule is not a
+/// field's type: handling code `C` carries its conditions, `P` none.
+#[cfg(feature = "openapi")]
+mod grading_schema {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
+    use utoipa::openapi::{Ref, RefOr, Schema};
+
+    use super::{Grading, IntelligenceAssessment, SourceEvaluation};
+
+    impl utoipa::PartialSchema for Grading {
+        fn schema() -> RefOr<Schema> {
+            let variant = |letter: &str, conditions: Schema, required: bool| {
+                let mut o = ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .property("source", Ref::from_schema_name("SourceEvaluation"))
+                    .property(
+                        "intelligence",
+                        Ref::from_schema_name("IntelligenceAssessment"),
+                    )
+                    .property(
+                        "handling",
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some([letter])),
+                    )
+                    .property("conditions", conditions)
+                    .required("source")
+                    .required("intelligence")
+                    .required("handling")
+                    .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
+                if required {
+                    o = o.required("conditions");
+                }
+                Schema::Object(o.build())
+            };
+            let none = Schema::Object(ObjectBuilder::new().schema_type(Type::Null).build());
+            let text = Schema::Object(ObjectBuilder::new().schema_type(Type::String).build());
+            Schema::OneOf(
+                OneOfBuilder::new()
+                    .description(Some(
+                        "3x5x2 grading: source evaluation (1-3), intelligence assessment (A-E), \
+                         handling code P (no conditions) or C (with its conditions)",
+                    ))
+                    .item(variant("P", none, false))
+                    .item(variant("C", text, true))
+                    .build(),
+            )
+            .into()
+        }
+    }
+
+    impl utoipa::ToSchema for Grading {
+        fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+            use utoipa::PartialSchema as _;
+            schemas.push((SourceEvaluation::name().into(), SourceEvaluation::schema()));
+            schemas.push((
+                IntelligenceAssessment::name().into(),
+                IntelligenceAssessment::schema(),
+            ));
+        }
+    }
+}
+
 /// Handling label carried by every record and every submission.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Handling {
     /// The GSC tier.
@@ -148,6 +215,7 @@ pub struct Handling {
 }
 
 /// Where a record came from. `local_id` is the vendor system's own id: `fetch` takes it back.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Source {
     /// Force or organisation owning the data, e.g. `Exampleshire Constabulary`.
@@ -163,6 +231,7 @@ pub struct Source {
 // ---------------------------------------------------------------- person
 
 /// Gender (DS_037), the Dictionary's eight values.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
 #[serde(rename_all = "snake_case")]
@@ -178,6 +247,7 @@ pub enum Gender {
 }
 
 /// Officer-observed ethnicity (DS_112), codes 0–7.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ObservedEthnicity {
     /// 0
@@ -207,6 +277,7 @@ pub enum ObservedEthnicity {
 }
 
 /// A person (P_001 and the other person entities of the POLE Dictionary).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Person {
     /// Given names (DS_031), each 1–35 characters.
@@ -242,6 +313,7 @@ pub struct Person {
 // ---------------------------------------------------------------- object
 
 /// A vehicle.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Vehicle {
     /// Vehicle registration mark (DS_065), 1–11 alphanumerics, no spaces.
@@ -261,6 +333,7 @@ pub struct Vehicle {
 }
 
 /// Property (O_010): category, description and an optional identifier.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PropertyItem {
     /// Category (DS_097, PND `ObjectCategoryList`).
@@ -274,6 +347,7 @@ pub struct PropertyItem {
 }
 
 /// A weapon.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Weapon {
     /// SDM `WTLT` code.
@@ -287,6 +361,7 @@ pub struct Weapon {
 }
 
 /// A drug.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Drug {
     /// Drug type.
@@ -298,6 +373,7 @@ pub struct Drug {
 }
 
 /// Document type.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
 #[serde(rename_all = "snake_case")]
@@ -309,6 +385,7 @@ pub enum DocumentType {
 }
 
 /// An identity document.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Document {
     /// What kind of document.
@@ -322,6 +399,7 @@ pub struct Document {
 }
 
 /// Telephone type (DS_051).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub enum TelephoneType {
@@ -344,6 +422,7 @@ pub enum TelephoneType {
 }
 
 /// A telephone.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Telephone {
     /// Its type (DS_051).
@@ -355,6 +434,7 @@ pub struct Telephone {
 }
 
 /// An email address.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Email {
     /// DS_054, `local@domain`, 5–120 characters.
@@ -362,6 +442,7 @@ pub struct Email {
 }
 
 /// An object of the POLE model.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -378,6 +459,7 @@ pub enum PoleObject {
 // ---------------------------------------------------------------- location
 
 /// A location: an address, a point, or an area.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     /// Flat or floor (DS_005); ground floor is `0`.
@@ -407,6 +489,7 @@ pub struct Location {
 // ---------------------------------------------------------------- organisation
 
 /// An organisation: a company that keeps vehicles, a business at an address, a charity.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Organisation {
     /// Name (SDM `organisationName`), 1–160 characters.
@@ -422,6 +505,7 @@ pub struct Organisation {
 // ---------------------------------------------------------------- event
 
 /// What kind of event.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)]
 #[serde(rename_all = "snake_case")]
@@ -437,6 +521,7 @@ pub enum EventKind {
 }
 
 /// An event: an incident, crime, intelligence report, custody, stop and search…
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Event {
     /// What kind. As JSON `event_kind`: an entity's `kind` is its tag (`"kind":"event"`).
@@ -465,6 +550,7 @@ pub struct Event {
 // ---------------------------------------------------------------- records
 
 /// The four POLE entity kinds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[allow(missing_docs)]
 #[serde(rename_all = "snake_case")]
@@ -477,6 +563,7 @@ pub enum EntityKind {
 }
 
 /// A POLE entity.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -502,6 +589,7 @@ impl Entity {
 }
 
 /// Points at an entity in the same system; `local_id` is opaque to the host.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EntityRef {
     /// Its kind.
@@ -511,6 +599,7 @@ pub struct EntityRef {
 }
 
 /// One link per role, as the SDM does. `role` is an SDM `linkReason`, e.g. `homeAddress`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Link {
     /// The entity the link starts at.
@@ -523,6 +612,7 @@ pub struct Link {
 
 /// An entity a record links to, carried with it: it has the record's source system and
 /// handling; `local_id` is what the record's links name.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkedEntity {
     /// Its id in the record's system.
@@ -532,6 +622,7 @@ pub struct LinkedEntity {
 }
 
 /// A POLE entity as one system holds it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoleRecord {
     /// Where it came from.
@@ -554,6 +645,7 @@ pub struct PoleRecord {
 
 /// One thing the host found wrong with a record a connector returned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualityWarning {
     /// Where, as a path into the record's JSON, e.g. `entity.date_of_birth`.
     pub field: String,

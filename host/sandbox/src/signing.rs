@@ -752,6 +752,26 @@ pub fn verify(bytes: &[u8], trust: &TrustStore) -> Result<Signer, SignatureError
     }
 }
 
+/// The key a component's signature was made with, when it carries one that matches its bytes
+/// (`None` when unsigned). A tool that runs a vendor's own artifact for the vendor (the
+/// conformance kit's gateway exchange) trusts this key for that run only; it is never a
+/// force's trust decision, which takes the vendor's `.pub` file.
+///
+/// # Errors
+/// Why the signature is not one: [`SignatureError::Tampered`] or [`SignatureError::Malformed`].
+pub fn signer_key(bytes: &[u8]) -> Result<Option<PublicKey>, SignatureError> {
+    let Some(found) = find_signature(bytes)? else {
+        return Ok(None);
+    };
+    let key_id = check(bytes, &found)?;
+    let key =
+        VerifyingKey::from_bytes(&found.public).map_err(|_| SignatureError::Tampered { key_id })?;
+    Ok(Some(PublicKey {
+        key,
+        comment: "the component's own signer".into(),
+    }))
+}
+
 /// A component's signature as a tool that holds no trust store reports it. Its text
 /// ([`fmt::Display`]) is what `inspect`, `call` and `policy review` print; as JSON it is
 /// `{"status": "unsigned" | "signed" | "invalid", "key_id"?, "reason"?, "trust_checked": false,

@@ -11,7 +11,26 @@ use interop_sandbox::types::{Classification, EntityKind, RequestContext, SearchQ
 use interop_sandbox::{AllowList, Grant, Host, HostPattern, Limits, signing};
 use serde::Deserialize;
 
-const AFTER_HELP: &str = "\
+/// The submission `interop call --help` shows: complete, every field named, in the /v1 JSON
+/// shape (`interop conformance --submit` takes the same, and the gateway's `POST /v1/submit`
+/// as its `submission`).
+macro_rules! submit_example {
+    () => {
+        r#"{"local_id": null,
+              "handling": {"classification": "official", "sensitive": false, "caveats": [],
+                           "grading": null, "review_date": null},
+              "entity": {"kind": "event", "event_kind": "incident", "category": "BURGLARY",
+                         "references": [], "ho_classification": null, "offence_code": null,
+                         "starts_at": "2026-03-01T21:30:00Z", "ends_at": null,
+                         "exact_time_known": true, "status": null,
+                         "description": "Shed broken into at 12 Example Street (synthetic)"},
+              "links": [],
+              "reason": "Reported by the householder"}"#
+    };
+}
+
+const AFTER_HELP: &str = concat!(
+    "\
 Operations and their --input:
   describe   none
   check      none
@@ -20,7 +39,16 @@ Operations and their --input:
              [{\"kind\":\"vrm\",\"vrm\":\"ZX51ABC\"}] or [{\"kind\":\"name\",\"surname\":\"Examplewood\",\"given_name\":null,\"date_of_birth\":\"1988-03-14\"}],
              and \"cursor\" from a previous answer's next_cursor; limit defaults to 20
   fetch      {\"kind\":\"person\",\"local_id\":\"NOM-000101\"}
-  submit     a submission: {\"local_id\":null,\"handling\":{…},\"entity\":{\"Event\":{…}},\"links\":[]}
+  submit     a submission, every field shown (null or [] where there is nothing), e.g.
+             an incident:
+             ",
+    submit_example!(),
+    "
+             local_id names the vendor's entity to update (null: create one). The entity is
+             any POLE entity in the /v1 shape: {\"kind\":\"person\",…}, {\"kind\":\"location\",…},
+             {\"kind\":\"organisation\",…}, {\"kind\":\"object\",\"type\":\"vehicle\",…}. A link is
+             {\"from\":{\"kind\":\"event\",\"local_id\":\"…\"},\"to\":{…},\"role\":\"incidentLocation\"}.
+             Pass --idempotency-key KEY so that a retry does not create twice.
 --input takes JSON text, or @FILE to read it from a file, or @- for stdin.
 
 The connector is granted nothing but what you pass: either a policy file (--policy, as a force
@@ -34,7 +62,8 @@ Example:
   interop call harrier_anpr_connector.wasm search \\
       --config base_url=http://127.0.0.1:4200 --config token=demo-token \\
       --allow-host http://127.0.0.1:4200 \\
-      --input '{\"kind\":\"object\",\"keys\":[{\"kind\":\"vrm\",\"vrm\":\"ZX51ABC\"}],\"limit\":5}'";
+      --input '{\"kind\":\"object\",\"keys\":[{\"kind\":\"vrm\",\"vrm\":\"ZX51ABC\"}],\"limit\":5}'"
+);
 
 /// Arguments of `interop call`.
 #[derive(clap::Args)]
@@ -276,6 +305,20 @@ mod tests {
         assert_eq!(q.limit, 20);
         assert!(q.keys.is_empty());
         assert_eq!(q.cursor, None);
+    }
+
+    #[test]
+    fn the_submission_in_the_help_is_complete_and_parses_as_given() {
+        let example: serde_json::Value = serde_json::from_str(submit_example!()).unwrap();
+        let parsed: Submission = parse_json(submit_example!(), "a submission").unwrap();
+        // Every field it names is one the submission has, and it names every field: written
+        // back, it is the same JSON.
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), example);
+        assert!(AFTER_HELP.contains(submit_example!()));
+        assert!(
+            !AFTER_HELP.contains("{…}}"),
+            "nothing elided in the example"
+        );
     }
 
     #[test]

@@ -9,18 +9,23 @@ use interop_sandbox::types::{EntityKind, SearchKey, SearchQuery, Submission};
 use interop_sandbox::{Host, HostPattern};
 
 const AFTER_HELP: &str = "\
-What it checks (each with its evidence), and the InterOp-Pol tier each counts towards:
-  Bronze      the contract (version, world), a complete describe, undeclared operations and
-              unhandled entity kinds answer invalid-input, an unreachable vendor answers
-              unavailable, missing configuration answers an error, every call within the
-              default budgets. Needs no vendor system.
-  Silver      configuration documented; against the vendor's test system (--config): check,
-              a search per entity kind (--search), the search limit and cursor, fetch of a
-              found record and of a missing one (not-found), submit and its idempotent retry,
-              wrong credentials (unauthorized); every record's source, handling labels and
-              POLE formats.
+What it checks (each with its evidence), and the InterOp-Pol tier each counts towards. Only
+what the connector declares in describe is asked of it: `check` is optional, and so is each
+data operation (docs/VENDOR-GUIDE.md, section 4, lists every check of every tier).
+  Bronze      the contract (version, world), a complete describe, undeclared operations
+              (check included) and unhandled entity kinds answer invalid-input, an
+              unreachable vendor answers unavailable, missing configuration answers an
+              error, every call within the default budgets; with --trust, a valid signature
+              by one of those keys. Needs no vendor system.
+  Silver      configuration documented; against the vendor's test system (--config): check
+              (when declared), a search per entity kind (--search), the search limit and
+              cursor, fetch of a found record and of a missing one (not-found), submit and
+              its idempotent retry, wrong credentials (unauthorized); every record's source,
+              handling labels and POLE formats.
   Gold-ready  a real gateway with this connector and another supplier's (--peer) merges
-              their records of the same entity in one federated search.
+              their records of the same entity in one federated search. The gateway trusts
+              the --trust keys and each component's own signer, so it runs the signed
+              artifact you ship; an unsigned one is loaded as in development.
 Gold itself is certified by a force, not by this kit.
 
 Without --config for the required keys the vendor checks are listed as not run, with what to
@@ -39,8 +44,10 @@ Examples:
       --search Person=Examplewood --search Object=ZX51ABC \\
       --search '{\"kind\":\"event\",\"keys\":[{\"kind\":\"reference\",\"reference\":\"KR/2026/000301\"}]}'
 
-  # Gold-ready: a federated search through a gateway with another supplier's connector
-  interop conformance kestrel_rms_connector.wasm --config base_url=http://127.0.0.1:4100 \\
+  # Gold-ready, on the signed artifact: a federated search through a gateway with another
+  # supplier's connector
+  interop conformance kestrel_rms_connector.wasm --trust kestrel-release.pub \\
+      --config base_url=http://127.0.0.1:4100 \\
       --config api_key=demo-key --search Person=Examplewood \\
       --peer harrier_anpr_connector.wasm --peer-config base_url=http://127.0.0.1:4200 \\
       --peer-config token=demo-token";
@@ -75,6 +82,10 @@ pub struct Args {
     /// A further origin the peer may call (repeatable).
     #[arg(long = "peer-allow-host", value_parser = HostPattern::parse, value_name = "HOST", requires = "peer")]
     peer_allow_host: Vec<HostPattern>,
+    /// Your public key file (PREFIX.pub from `interop keys generate`, repeatable): the
+    /// component must carry a valid signature by one of them (the `signature` check).
+    #[arg(long, value_name = "FILE.pub")]
+    trust: Vec<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -161,6 +172,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             config: args.peer_config.into_iter().collect(),
             allow: args.peer_allow_host,
         }),
+        trust: args.trust,
     };
     let host = Host::new()?;
     let report = conformance::run(&host, &args.component, &options).await?;

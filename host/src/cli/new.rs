@@ -10,12 +10,14 @@ stand-in for that API (standin/standin.py, Python standard library only, synthet
 a README with the commands that build it and run the conformance kit against the stand-in.
 As written, the project builds and passes Bronze and Silver; then you map your own API.
 
-  rust    src/lib.rs on the interop-sdk crate; cargo build --release --target wasm32-wasip2
+  rust    src/lib.rs on the interop-sdk crate, whose sources the project carries in sdk/;
+          cargo build --release --target wasm32-wasip2
   python  app.py on the interop_connector helpers; ./build.sh (componentize-py 0.25.1, installed
           into .venv on first use, or $COMPONENTIZE_PY)
   js      app.js on the interop-connector helpers; ./build.sh (ComponentizeJS 0.23.0, installed
           with npm on first use, or $COMPONENTIZE_JS)
-Python and JavaScript projects carry their helpers and the contract (wit/) with them.
+Every project carries what it builds against (the Rust SDK, or the Python or JavaScript
+helpers and the contract, wit/): it builds on a machine without the interop sources.
 
 Example:
   interop new acme-rms --vendor 'Acme Systems Ltd'
@@ -42,10 +44,6 @@ pub struct Args {
     /// Where to write it (default: ./NAME). It must not exist, or be empty.
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
-    /// The interop SDK's `sdk/` directory, for a Rust project (default: the one this binary
-    /// was built from).
-    #[arg(long, value_name = "PATH")]
-    sdk: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -65,7 +63,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             LangArg::Python => Lang::Python,
             LangArg::Js => Lang::Js,
         },
-        sdk: args.sdk,
     };
     let files = scaffold::create(&project, &dir)?;
     println!("wrote {} files in {}:", files.len(), dir.display());

@@ -13,11 +13,14 @@ opens the audit log, and serves the API (see GET /openapi.json) until SIGINT or 
 stops accepting, lets calls in flight finish (up to 30 s) and closes the audit log.
 
 The configuration (TOML) names the listen address, the TLS certificate and key (or plain_http =
-true on a loopback address), the connectors with their policies, roles, users (by the SHA-256 of
-their token: `interop token new`), and the audit directory. The format is documented at the top of
-host/api/src/config.rs.
+true on a loopback address), the trust store, the plugin store, roles, users (by the SHA-256 of
+their token: `interop token new`), and the audit directory. docs/OPERATOR-GUIDE.md describes
+every key with its default and an example, and the connector policy file with its secrets (in
+the interop sources and in the release archive). `interop serve --example-config` prints a
+complete, commented configuration to start from.
 
-Example:
+Examples:
+  interop serve --example-config > /etc/interop/gateway.toml   # then edit it
   interop serve --config /etc/interop/gateway.toml
   curl -s -H \"Authorization: Bearer $TOKEN\" https://gateway.force.example:8443/v1/search \\
        -d '{\"justification\":\"burglary enquiry\",\"query\":{\"kind\":\"person\",\"text\":\"Examplewood\"}}'";
@@ -27,12 +30,19 @@ Example:
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
     /// The gateway configuration file.
-    #[arg(long, value_name = "FILE")]
-    config: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "example_config")]
+    config: Option<PathBuf>,
+    /// Print a complete, commented configuration (every key, with its default) and exit.
+    #[arg(long, conflicts_with = "config")]
+    example_config: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let config = GatewayConfig::from_file(&args.config)?;
+    let Some(file) = args.config else {
+        print!("{}", interop_gateway::config::EXAMPLE);
+        return Ok(());
+    };
+    let config = GatewayConfig::from_file(&file)?;
     // No connector is given the gateway's own store, audit log, keys or configuration.
     let host = Host::new()?.protecting(config.protected_paths());
     let listen = config.listen;

@@ -86,15 +86,46 @@ async fn run(
     let shown = super::describe_query(query);
     let ours_policy = write_policy(scratch, ours, &given.values, &options.allow)?;
     let theirs_policy = write_policy(scratch, theirs, &peer.config, &peer.allow)?;
+    // The gateway trusts the --trust keys and, for this run only, each component's own signer:
+    // the signed artifact a vendor ships runs as it will in a force's gateway (whose trust
+    // store holds the vendor's .pub file), and an unsigned one under allow_unsigned.
+    let mut keys: Vec<String> = options
+        .trust
+        .iter()
+        .map(|k| std::path::absolute(k).map(|k| quote(&k.display().to_string())))
+        .collect::<Result<_, _>>()?;
+    let mut signing = Vec::new();
+    for (who, id, file) in [
+        ("ours", &ours.id, path),
+        ("peer", &theirs.id, peer.component.as_path()),
+    ] {
+        let bytes = std::fs::read(file)?;
+        match interop_sandbox::signing::signer_key(&bytes) {
+            Ok(Some(key)) => {
+                let pub_file = scratch.join(format!("{who}-signer.pub"));
+                std::fs::write(&pub_file, format!("{}\n", key.to_line()))?;
+                keys.push(quote(&pub_file.display().to_string()));
+                signing.push(format!(
+                    "{id}: signed by key {}, trusted for this exchange as the component's own signer",
+                    key.id()
+                ));
+            }
+            Ok(None) => signing.push(format!(
+                "{id}: unsigned, loaded under allow_unsigned (a force's gateway refuses it)"
+            )),
+            Err(e) => signing.push(format!("{id}: {e}")),
+        }
+    }
     let token = format!("conformance-{}{}", nonce(), nonce());
     let config_text = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\ngateway_id = \"conformance-kit\"\n\
          [audit]\ndir = \"audit\"\n\
-         [trust]\nallow_unsigned = true\n\
+         [trust]\nkeys = [{}]\nallow_unsigned = true\n\
          [[connectors]]\ncomponent = {}\npolicy = {}\n\
          [[connectors]]\ncomponent = {}\npolicy = {}\n\
          [roles.kit]\nconnectors = [\"*\"]\noperations = [\"search\"]\n\
          [[users]]\nid = \"conformance-kit\"\ntoken_sha256 = \"{}\"\nroles = [\"kit\"]\nclearance = \"top-secret\"\n",
+        keys.join(", "),
         quote(&std::path::absolute(path)?.display().to_string()),
         quote(&ours_policy.display().to_string()),
         quote(&std::path::absolute(&peer.component)?.display().to_string()),
@@ -104,7 +135,13 @@ async fn run(
     let config_file = scratch.join("gateway.toml");
     std::fs::write(&config_file, config_text)?;
     let config = GatewayConfig::from_file(&config_file)?;
-    let gateway = Gateway::start(config, host).await?;
+    let gateway = match Gateway::start(config, host).await {
+        Ok(gateway) => gateway,
+        Err(e) => {
+            signing.push(format!("the gateway did not start: {e:#}"));
+            return Ok((false, signing));
+        }
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -119,10 +156,11 @@ async fn run(
     let _ = stop.send(());
     let _ = server.await;
     let (status, answer) = answer?;
-    let mut evidence = vec![format!(
+    let mut evidence = signing;
+    evidence.push(format!(
         "a gateway with {} {} and {} {}: POST /v1/search {shown} → HTTP {status}",
         ours.id, ours.version, theirs.id, theirs.version
-    )];
+    ));
     if status != 200 {
         evidence.push(answer.to_string());
         return Ok((false, evidence));

@@ -52,6 +52,9 @@ pub struct Options {
     pub submission: Option<Submission>,
     /// Another supplier's connector, for the Gold-ready exchange.
     pub peer: Option<Peer>,
+    /// Public key files (`.pub`) the component's signature is checked against; empty, the
+    /// signature is reported but not judged.
+    pub trust: Vec<std::path::PathBuf>,
 }
 
 /// The InterOp-Pol tiers.
@@ -162,9 +165,11 @@ pub async fn run(host: &Host, path: &Path, options: &Options) -> anyhow::Result<
         records_seen: 0,
         record_problems: Vec::new(),
         record_warnings: Vec::new(),
+        searches: options.searches.clone(),
     };
     let contract = interop_sandbox::contract::read(&bytes).unwrap_or_default();
     let signature = interop_sandbox::signing::signature_status(&bytes);
+    kit.signature(&bytes, &signature, &options.trust)?;
     let loaded = match crate::compiled::compiled(host, path).await {
         Ok(compiled) => {
             host.load_compiled(&name, &compiled.component, Grant::default())
@@ -237,7 +242,7 @@ pub async fn run(host: &Host, path: &Path, options: &Options) -> anyhow::Result<
             let online = connector
                 .with_grant(given.grant(&options.allow))
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let reachable = kit.check_online(&online).await;
+            let reachable = kit.check_online(&online, &info).await;
             if reachable {
                 kit.silver(&online, &info, options).await;
                 kit.unauthorized(&connector, &info, &given, &options.allow)
@@ -431,6 +436,8 @@ struct Kit {
     records_seen: usize,
     record_problems: Vec<String>,
     record_warnings: Vec<String>,
+    /// The vendor's `--search`es.
+    searches: Vec<SearchQuery>,
 }
 
 impl Kit {
@@ -442,6 +449,34 @@ impl Kit {
             status,
             evidence,
         });
+    }
+
+    /// A search to put to the connector where what it finds does not matter (its vendor is
+    /// unreachable, or its credentials wrong): the vendor's own `--search` for a kind it
+    /// handles, else text of the shape its first kind is searched by (a name, a VRM, a street).
+    fn probe(&self, info: &ConnectorInfo) -> SearchQuery {
+        if let Some(q) = self
+            .searches
+            .iter()
+            .find(|q| info.entity_kinds.contains(&q.kind))
+        {
+            return SearchQuery {
+                limit: q.limit.min(5),
+                cursor: None,
+                ..q.clone()
+            };
+        }
+        let kind = info
+            .entity_kinds
+            .first()
+            .copied()
+            .unwrap_or(EntityKind::Person);
+        let text = match kind {
+            EntityKind::Object => "CF26TST",
+            EntityKind::Location => "Example Street",
+            _ => "Examplewood",
+        };
+        query(kind, Some(text), 5)
     }
 
     fn verdict(ok: bool) -> Status {
@@ -488,6 +523,66 @@ impl Kit {
                 }
             }
         }
+    }
+
+    /// Bronze's `signature`: with `--trust`, the component must carry a valid signature by one
+    /// of those keys (the artifact the vendor ships); without, it is reported, not judged.
+    fn signature(
+        &mut self,
+        bytes: &[u8],
+        status: &interop_sandbox::signing::SignatureStatus,
+        trust: &[std::path::PathBuf],
+    ) -> anyhow::Result<()> {
+        let title = "signed by a key given with --trust, over every byte of the component";
+        if trust.is_empty() {
+            self.push(
+                "signature",
+                Tier::Bronze,
+                title,
+                Status::NotApplicable,
+                vec![
+                    status.to_string(),
+                    "pass --trust VENDOR.pub to check the signature of the artifact you ship"
+                        .into(),
+                ],
+            );
+            return Ok(());
+        }
+        let store = interop_sandbox::signing::TrustStore::from_files(
+            trust.iter().map(std::path::PathBuf::as_path),
+        )
+        .map_err(|e| anyhow::anyhow!("--trust: {e}"))?;
+        let keys: Vec<String> = store
+            .trusted()
+            .map(|k| k.id().as_str().to_string())
+            .collect();
+        let mut evidence = vec![format!("trusted: {}", keys.join(", "))];
+        let ok = match interop_sandbox::signing::verify(bytes, &store) {
+            Ok(signer) => {
+                evidence.push(format!(
+                    "valid signature by trusted key {}{}",
+                    signer.key_id,
+                    if signer.comment.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", signer.comment)
+                    }
+                ));
+                true
+            }
+            Err(e) => {
+                evidence.push(format!("refused: {e}"));
+                false
+            }
+        };
+        self.push(
+            "signature",
+            Tier::Bronze,
+            title,
+            Self::verdict(ok),
+            evidence,
+        );
+        Ok(())
     }
 
     fn describe(&mut self, info: &ConnectorInfo) {
@@ -639,6 +734,15 @@ impl Kit {
         let mut evidence = Vec::new();
         let mut ok = true;
         let mut any = false;
+        if !declared(Operation::Check) {
+            any = true;
+            let r = self.call("check", c.check(&context(None))).await;
+            ok &= is_class(&r, "invalid-input");
+            evidence.push(format!(
+                "check (not declared) → {}",
+                outcome(&r, |c| c.message.clone())
+            ));
+        }
         if !declared(Operation::Search) {
             any = true;
             let r = self
@@ -795,19 +899,19 @@ impl Kit {
         let mut evidence = vec![format!(
             "every endpoint set to {dead}, where nothing listens"
         )];
-        let r = self.call("check", c.check(&context(None))).await;
-        let mut ok = is_class(&r, "unavailable");
-        evidence.push(format!("check → {}", outcome(&r, |c| c.message.clone())));
+        let mut ok = true;
+        if info.operations.contains(&Operation::Check) {
+            let r = self.call("check", c.check(&context(None))).await;
+            ok &= is_class(&r, "unavailable");
+            evidence.push(format!("check → {}", outcome(&r, |c| c.message.clone())));
+        }
         if info.operations.contains(&Operation::Search) {
-            let r = self
-                .call(
-                    "search",
-                    c.search(&context(None), &query(kind, Some("Examplewood"), 5)),
-                )
-                .await;
+            let q = self.probe(info);
+            let r = self.call("search", c.search(&context(None), &q)).await;
             ok &= is_class(&r, "unavailable");
             evidence.push(format!(
-                "search → {}",
+                "search {} → {}",
+                describe_query(&q),
                 outcome(&r, |s| format!("{} records", s.records.len()))
             ));
         }
@@ -881,11 +985,11 @@ impl Kit {
             );
             return;
         }
-        let r = self.call("check", c.check(&context(None))).await;
+        let (what, r) = self.first_declared_call(c, info).await;
         let ok = matches!(&r, Err(CallError::Connector { .. }));
         let mut evidence = vec![
             format!("granted nothing (it requires {})", required.join(", ")),
-            format!("check → {}", outcome(&r, |c| c.message.clone())),
+            format!("{what} → {}", outcome(&r, |s| s.clone())),
         ];
         if matches!(
             &r,
@@ -908,7 +1012,63 @@ impl Kit {
         );
     }
 
-    async fn check_online(&mut self, c: &Connector) -> bool {
+    /// Call the first operation the connector declares (`check` when it does), with inputs
+    /// that need nothing from the vendor: what was called, and what came back (as text).
+    async fn first_declared_call(
+        &mut self,
+        c: &Connector,
+        info: &ConnectorInfo,
+    ) -> (String, Result<String, CallError>) {
+        let declared = |op: Operation| info.operations.contains(&op);
+        let kind = info
+            .entity_kinds
+            .first()
+            .copied()
+            .unwrap_or(EntityKind::Person);
+        if declared(Operation::Check) {
+            let r = self.call("check", c.check(&context(None))).await;
+            ("check".into(), r.map(|c| c.message))
+        } else if declared(Operation::Search) {
+            let q = self.probe(info);
+            let r = self.call("search", c.search(&context(None), &q)).await;
+            (
+                format!("search {}", describe_query(&q)),
+                r.map(|s| format!("{} records", s.records.len())),
+            )
+        } else if declared(Operation::Fetch) {
+            let r = self
+                .call("fetch", c.fetch(&context(None), kind, "conformance-1"))
+                .await;
+            (
+                format!("fetch {kind} \"conformance-1\""),
+                r.map(|r| r.source.local_id),
+            )
+        } else {
+            let item = synthetic(&info.entity_kinds).remove(0);
+            let r = self
+                .call("submit", c.submit(&context(Some(nonce())), &item))
+                .await;
+            (
+                format!("submit a {}", kind_of(&item.entity)),
+                r.map(|r| r.local_id),
+            )
+        }
+    }
+
+    /// Silver's `check`: the vendor's test system answers it. A connector that does not
+    /// declare `check` is not asked (the contract leaves it optional): the other vendor checks
+    /// show whether the test system answers.
+    async fn check_online(&mut self, c: &Connector, info: &ConnectorInfo) -> bool {
+        if !info.operations.contains(&Operation::Check) {
+            self.push(
+                CHECK.0,
+                Tier::Silver,
+                CHECK.1,
+                Status::NotApplicable,
+                vec!["it does not declare check (optional in the contract): the checks below reach the test system instead".into()],
+            );
+            return true;
+        }
         let r: Result<CheckReport, CallError> = self.call("check", c.check(&context(None))).await;
         let ok = r.is_ok();
         self.push(
@@ -1281,29 +1441,32 @@ impl Kit {
                 return;
             }
         };
-        let r = self.call("check", c.check(&context(None))).await;
-        let mut ok = is_class(&r, "unauthorized");
-        let mut evidence = vec![
-            format!("`{}` set to a wrong value", secret.name),
-            format!("check → {}", outcome(&r, |c| c.message.clone())),
-        ];
+        let mut evidence = vec![format!("`{}` set to a wrong value", secret.name)];
+        let mut ok = true;
+        let mut asked = false;
+        if info.operations.contains(&Operation::Check) {
+            asked = true;
+            let r = self.call("check", c.check(&context(None))).await;
+            ok &= is_class(&r, "unauthorized");
+            evidence.push(format!("check → {}", outcome(&r, |c| c.message.clone())));
+        }
         if info.operations.contains(&Operation::Search) {
-            let kind = info
-                .entity_kinds
-                .first()
-                .copied()
-                .unwrap_or(EntityKind::Person);
-            let r = self
-                .call(
-                    "search",
-                    c.search(&context(None), &query(kind, Some("Examplewood"), 5)),
-                )
-                .await;
+            asked = true;
+            // One of the vendor's own searches: it finds data with the right credentials.
+            let q = self.probe(info);
+            let r = self.call("search", c.search(&context(None), &q)).await;
             ok &= is_class(&r, "unauthorized");
             evidence.push(format!(
-                "search → {}",
+                "search {} → {}",
+                describe_query(&q),
                 outcome(&r, |s| format!("{} records", s.records.len()))
             ));
+        }
+        if !asked {
+            // Neither check nor search: the first other operation it declares.
+            let (what, r) = self.first_declared_call(&c, info).await;
+            ok &= is_class(&r, "unauthorized");
+            evidence.push(format!("{what} → {}", outcome(&r, |s| s.clone())));
         }
         evidence.push("expected: unauthorized".into());
         self.push(
@@ -1444,7 +1607,10 @@ const UNAUTHORIZED: (&str, &str) = ("unauthorized", "wrong credentials answer un
 /// The Silver checks that need the vendor, for a report that cannot run them.
 fn silver_checks(info: &ConnectorInfo) -> Vec<(&'static str, &'static str)> {
     let declared = |op: Operation| info.operations.contains(&op);
-    let mut out = vec![CHECK];
+    let mut out = Vec::new();
+    if declared(Operation::Check) {
+        out.push(CHECK);
+    }
     if declared(Operation::Search) {
         out.extend([SEARCH, SEARCH_LIMIT]);
     }

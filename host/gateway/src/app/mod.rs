@@ -6,7 +6,7 @@
 //! Every response of the gateway gets `Cache-Control: no-store`, `X-Content-Type-Options:
 //! nosniff`, `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY` and, unless it set its own,
 //! `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'`. The app's pages carry
-//! a strict policy of their own ([`PAGE_CSP`](super::oidc::PAGE_CSP)): scripts and styles from
+//! a strict policy of their own ([`PAGE_CSP`](signin::PAGE_CSP)): scripts and styles from
 //! the gateway only, no inline script or style, no `eval`.
 
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use http::{HeaderValue, StatusCode};
 
 use super::State;
-use super::oidc;
+mod signin;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -35,10 +35,10 @@ pub(crate) fn routes() -> Router<Arc<State>> {
         .route("/app/app.js", get(script))
         .route("/app/app.css", get(style))
         .route("/favicon.ico", get(no_icon))
-        .route("/auth/login", get(oidc::login))
-        .route("/auth/callback", get(oidc::callback))
-        .route("/auth/logout", post(oidc::logout))
-        .route("/auth/session", get(oidc::session))
+        .route("/auth/login", get(signin::login))
+        .route("/auth/callback", get(signin::callback))
+        .route("/auth/logout", post(signin::logout))
+        .route("/auth/session", get(signin::session))
 }
 
 async fn root() -> Response {
@@ -50,7 +50,7 @@ async fn root() -> Response {
 }
 
 async fn index() -> Response {
-    oidc::html_response(StatusCode::OK, INDEX_HTML.to_string())
+    signin::html_response(StatusCode::OK, INDEX_HTML.to_string())
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {

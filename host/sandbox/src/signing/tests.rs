@@ -367,3 +367,24 @@ async fn a_signed_component_still_loads() {
         }
     );
 }
+
+#[test]
+fn the_signer_key_is_the_one_that_signed_and_only_when_the_bytes_match() {
+    let vendor = key(3);
+    let bytes = tiny_component();
+    assert_eq!(signer_key(&bytes).unwrap(), None);
+    let signed = sign(&bytes, &vendor).unwrap();
+    let own = signer_key(&signed).unwrap().expect("signed");
+    assert_eq!(own.id(), vendor.id());
+    assert_eq!(own.to_bytes(), vendor.public("").to_bytes());
+    // Trusting it verifies the component; a changed byte is no signer at all.
+    let mut store = TrustStore::new();
+    store.trust(own);
+    assert_eq!(verify(&signed, &store).unwrap().key_id, vendor.id());
+    let mut changed = signed.clone();
+    changed[25] ^= 1;
+    assert!(matches!(
+        signer_key(&changed),
+        Err(SignatureError::Tampered { .. } | SignatureError::Malformed { .. })
+    ));
+}
