@@ -8,7 +8,7 @@ use interop_sdk::http::{self, Request, Response};
 use interop_sdk::prelude::*;
 
 /// The Kestrel example connector's mapping, shared rather than copied.
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../../../../example-plugins/kestrel-rms/src/mapping/mod.rs"]
 mod mapping;
 
