@@ -116,20 +116,20 @@ async fn start(name: &str, linkage: &str) -> Running {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let url = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        loop {
-            let line = lines
-                .next()
-                .expect("the gateway prints its address")
-                .unwrap();
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                return addr.trim().to_string();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // Read its stdout to the end, so nothing it writes there can fail on a closed pipe.
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(addr) = line.strip_prefix("listening on ")
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(addr.trim().to_string());
             }
         }
-    })
-    .await
-    .unwrap();
+    });
+    let url = rx.await.expect("the gateway prints its address");
     Running {
         url,
         dir,

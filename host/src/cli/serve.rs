@@ -53,14 +53,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     let bound = listener.local_addr()?;
     // The line scripts and tests wait for; it names the real port when the config says 0.
-    println!(
-        "listening on {}://{bound}",
-        if tls { "https" } else { "http" }
-    );
-    println!(
-        "the officer's app: {}://{bound}/app/",
-        if tls { "https" } else { "http" }
-    );
+    // Both lines in one write, and nothing on stdout after it: a caller that stops reading
+    // once it has the address must not make a later write fail (a broken pipe would stop the
+    // gateway).
+    let scheme = if tls { "https" } else { "http" };
+    println!("listening on {scheme}://{bound}\nthe officer's app: {scheme}://{bound}/app/");
     tracing::info!(
         "gateway serving {} connectors on {bound}",
         gateway.plugins().len()
