@@ -125,7 +125,10 @@ async fn both_example_connectors_reach_gold_ready_with_each_other_as_peer() {
     );
     let exchange = check(&report, "exchange")["evidence"].to_string();
     assert!(
-        exchange.contains("merged: person:examplewood:alex:1988-03-14"),
+        exchange.contains("merged: grp_")
+            && exchange.contains("(record_linkage: ")
+            && exchange.contains("kestrel-rms:NOM-000101")
+            && exchange.contains("harrier-anpr:KPR-0001"),
         "{exchange}"
     );
     assert!(

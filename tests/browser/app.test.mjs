@@ -201,6 +201,11 @@ test('the profile shows both systems side by side with source and handling', asy
   assert.match(body, /1988-03-14/);
   assert.match(body, /OFFICIAL/);
   assert.match(await page.locator('#profile-title').textContent(), /Examplewood/i);
+  // Why the two records are one subject: the gateway's linkage evidence, as text.
+  const why = await page.locator('#profile-why').textContent();
+  assert.match(why, /kestrel-rms NOM-000101/);
+  assert.match(why, /harrier-anpr KPR-0001/);
+  assert.match(why, /likely one person\. Agreed: surname exact, given name exact, date of birth exact/);
   await axe('the profile');
   await shot('04-profile');
 });

@@ -506,7 +506,7 @@ mod tests {
             get(&api, "/harrier/ping"),
             (
                 StatusCode::OK,
-                r#"<pong system="Harrier ANPR" version="2.3.0" vehicles="10"/>"#.to_owned()
+                r#"<pong system="Harrier ANPR" version="2.3.0" vehicles="11"/>"#.to_owned()
             )
         );
     }

@@ -7,6 +7,10 @@
 //! 1975-11-02 (`ZY19DEF`, `ZT08KLM`), `KPR-0003` MORGAN SAMPLEFORD 2001-06-30 (`ZW66GHJ`),
 //! `KPR-0004` JORDAN O'TESTLY 1979-02-11 (`ZR12NPQ`) and `KPR-0008` CASEY MOCKRIDGE 1969-05-05
 //! (`ZM69EFG`).
+//!
+//! For record linkage, a keeper Kestrel holds differently: `KPR-0009` ALEXANDER PROTOFORD
+//! 1991-07-04 (`ZP15RTF`) is Kestrel's Alex Protoford born 07/04/1991, day and month keyed the
+//! other way round.
 
 use crate::model::{Grading, Keeper, Read, Vehicle};
 
@@ -46,7 +50,7 @@ fn s(v: &str) -> String {
 /// The seeded vehicles, sorted by id.
 pub fn vehicles() -> Vec<Vehicle> {
     #[rustfmt::skip]
-    let rows: [VehicleRow; 10] = [
+    let rows: [VehicleRow; 11] = [
         ("ZX51ABC", "FORD", "FOCUS", "BLUE", "HATCHBACK", Some("KPR-0001"), "OFFICIAL"),
         ("ZY19DEF", "VAUXHALL", "CORSA", "RED", "HATCHBACK", Some("KPR-0002"), "OFFICIAL"),
         ("ZT08KLM", "TOYOTA", "PRIUS", "SILVER", "HATCHBACK", Some("KPR-0002"), "OFFICIAL"),
@@ -57,6 +61,7 @@ pub fn vehicles() -> Vec<Vehicle> {
         ("ZD17BCD", "VOLKSWAGEN", "GOLF", "GREEN", "HATCHBACK", Some("KPR-0006"), "OFFICIAL"),
         ("ZM69EFG", "HONDA", "CB500F", "BLACK", "MOTORCYCLE", Some("KPR-0008"), "OFFICIAL-SENSITIVE"),
         ("ZX51AXE", "SKODA", "OCTAVIA", "BLUE", "ESTATE", None, "OFFICIAL"),
+        ("ZP15RTF", "KIA", "CEED", "ORANGE", "HATCHBACK", Some("KPR-0009"), "OFFICIAL"),
     ];
     rows.iter()
         .enumerate()
@@ -79,7 +84,7 @@ pub fn vehicles() -> Vec<Vehicle> {
 /// The seeded keepers, sorted by id.
 pub fn keepers() -> Vec<Keeper> {
     #[rustfmt::skip]
-    let rows: [KeeperRow; 8] = [
+    let rows: [KeeperRow; 9] = [
         ("EXAMPLEWOOD", "ALEX JORDAN", Some("1988-03-14"), &["12 Fictional Road", "Sampleton"], "ZZ1 1AA", "OFFICIAL"),
         ("TESTFIELD", "PRIYA", Some("1975-11-02"), &["3 Imaginary Close", "Sampleton"], "ZZ2 4BD", "OFFICIAL"),
         ("SAMPLEFORD", "MORGAN", Some("2001-06-30"), &["Flat 4", "9 Notreal Street", "Exampleford"], "ZZ3 7CE", "OFFICIAL"),
@@ -88,6 +93,7 @@ pub fn keepers() -> Vec<Keeper> {
         ("DEMOLEY", "HARPER ROSE", Some("1965-12-01"), &["Flat 2", "5 Imitation Parade", "Exampleford"], "ZZ3 9XY", "OFFICIAL"),
         ("EXAMPLE FLEET HIRE LTD", "", None, &["Unit 3, Mockup Industrial Estate", "Mockbury"], "ZZ4 1AA", "OFFICIAL"),
         ("MOCKRIDGE", "CASEY", Some("1969-05-05"), &["1 Hypothetical Mews", "Sampleton"], "ZZ1 9ZX", "OFFICIAL-SENSITIVE"),
+        ("PROTOFORD", "ALEXANDER", Some("1991-07-04"), &["5 Specimen Walk", "Mockbury"], "ZZ4 3QP", "OFFICIAL"),
     ];
     rows.iter()
         .enumerate()
@@ -188,7 +194,7 @@ mod tests {
         let vehicles = vehicles();
         let keepers = keepers();
         let reads = reads();
-        assert_eq!((vehicles.len(), keepers.len(), reads.len()), (10, 8, 20));
+        assert_eq!((vehicles.len(), keepers.len(), reads.len()), (11, 9, 20));
         let keeper_ids: HashSet<_> = keepers.iter().map(|k| k.id.as_str()).collect();
         let vrms: HashSet<_> = vehicles.iter().map(|v| v.vrm.as_str()).collect();
         assert_eq!(vrms.len(), vehicles.len());

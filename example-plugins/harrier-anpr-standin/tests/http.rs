@@ -28,7 +28,7 @@ async fn ping_and_auth() {
     assert_eq!(r.header("content-type"), Some("application/xml"));
     assert_eq!(
         r.body,
-        r#"<pong system="Harrier ANPR" version="2.3.0" vehicles="10"/>"#
+        r#"<pong system="Harrier ANPR" version="2.3.0" vehicles="11"/>"#
     );
 
     let r = request(s.addr, "GET", "/harrier/ping", &[], "").await;

@@ -703,7 +703,7 @@ mod tests {
         let (status, v) = get(&api, "/api/v2/status");
         assert_eq!(status, StatusCode::OK);
         assert_eq!(v["system"], "Kestrel RMS");
-        assert_eq!(v["nominalCount"], 12);
+        assert_eq!(v["nominalCount"], 15);
         assert_eq!(v["incidentCount"], 8);
         assert_eq!(v["vehicleCount"], 3);
     }
@@ -718,7 +718,7 @@ mod tests {
         let (_, v) = get(&api, "/api/v2/nominals?forename=jord");
         assert_eq!(
             ids(&v, "nominalId"),
-            ["NOM-000101", "NOM-000109"],
+            ["NOM-000101", "NOM-000109", "NOM-000114", "NOM-000115"],
             "forename2 counts"
         );
         let (_, v) = get(
@@ -742,12 +742,12 @@ mod tests {
     fn nominal_paging_and_validation() {
         let api = Kestrel::new(KEY.into());
         let (_, v) = get(&api, "/api/v2/nominals");
-        assert_eq!(v["total"], 12);
+        assert_eq!(v["total"], 15);
         assert_eq!(v["offset"], 0);
-        let (_, v) = get(&api, "/api/v2/nominals?limit=5&offset=10");
-        assert_eq!(ids(&v, "nominalId"), ["NOM-000111", "NOM-000112"]);
-        assert_eq!(v["total"], 12);
-        assert_eq!(v["offset"], 10);
+        let (_, v) = get(&api, "/api/v2/nominals?limit=5&offset=13");
+        assert_eq!(ids(&v, "nominalId"), ["NOM-000114", "NOM-000115"]);
+        assert_eq!(v["total"], 15);
+        assert_eq!(v["offset"], 13);
         let (status, v) = get(&api, "/api/v2/nominals?limit=101");
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(v["error"], "limit must be 1..100");

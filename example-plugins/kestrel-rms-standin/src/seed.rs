@@ -326,6 +326,73 @@ pub fn nominals() -> Vec<Nominal> {
             "OFFICIAL",
             "2026-02-10T13:00:00Z",
         ),
+        // Record linkage (docs/LINKAGE.md): Alex Protoford is Harrier's keeper ALEXANDER
+        // PROTOFORD, whose date of birth was keyed day for month (04/07 here, 07-04 there).
+        nominal(
+            "NOM-000113",
+            ("Alex", None),
+            "Protoford",
+            "07/04/1991",
+            "M",
+            "W1",
+            None,
+            &[],
+            vec![address(
+                "ADR-0214",
+                "5",
+                "Specimen Walk",
+                "Mockbury",
+                "ZZ4 3QP",
+            )],
+            &["+447700900131"],
+            &[],
+            "OFFICIAL",
+            "2026-02-12T10:00:00Z",
+        ),
+        // Two different men called Jordan Sampleton, born the same day, with their own PNC ids:
+        // never one person, however alike.
+        nominal(
+            "NOM-000114",
+            ("Jordan", None),
+            "Sampleton",
+            "21/06/1985",
+            "M",
+            "W1",
+            Some("1985/0012345L"),
+            &[],
+            vec![address(
+                "ADR-0215",
+                "8",
+                "Mockup Street",
+                "Sampleton",
+                "ZZ1 4TT",
+            )],
+            &["+447700900141"],
+            &[],
+            "OFFICIAL",
+            "2026-02-12T10:05:00Z",
+        ),
+        nominal(
+            "NOM-000115",
+            ("Jordan", None),
+            "Sampleton",
+            "21/06/1985",
+            "M",
+            "B1",
+            Some("1994/0054321Z"),
+            &[],
+            vec![address(
+                "ADR-0216",
+                "40",
+                "Fabricated Drive",
+                "Exampleford",
+                "ZZ3 5WD",
+            )],
+            &[],
+            &[],
+            "OFFICIAL",
+            "2026-02-12T10:10:00Z",
+        ),
     ]
 }
 
@@ -579,7 +646,7 @@ mod tests {
     fn seed_is_consistent() {
         let nominals = nominals();
         let incidents = incidents();
-        assert_eq!(nominals.len(), 12);
+        assert_eq!(nominals.len(), 15);
         assert_eq!(incidents.len(), 8);
         let ids: HashSet<_> = nominals.iter().map(|n| n.nominal_id.as_str()).collect();
         assert_eq!(ids.len(), nominals.len(), "nominal ids are unique");

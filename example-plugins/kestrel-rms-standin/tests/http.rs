@@ -35,7 +35,7 @@ async fn status_and_auth() {
     assert_eq!(v["system"], "Kestrel RMS");
     assert_eq!(v["version"], "4.2.1");
     assert_eq!(v["force"], "Exampleshire Constabulary");
-    assert_eq!(v["nominalCount"], 12);
+    assert_eq!(v["nominalCount"], 15);
 
     let r = request(s.addr, "GET", "/api/v2/status", &[], "").await;
     assert_eq!(r.status, 401);

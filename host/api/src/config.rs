@@ -27,6 +27,14 @@
 //! [audit]
 //! dir = "/var/lib/interop/audit"
 //!
+//! [linkage]                                 # which records of people are one person (docs/LINKAGE.md)
+//! # group_threshold = 0.5                   # link probability at or above which records are grouped
+//! # possible_threshold = 0.05               # at or above this (and below the other): "possible match"
+//! # prior_log2_odds = -16                   # prior odds, in bits, that two records are one person
+//! # max_group_size = 64                     # most records one group holds
+//! # model = "/etc/interop/linkage-model.json"   # weights estimated on the force's own data
+//! #                                         # (link-bench --model-out); the built-in ones otherwise
+//!
 //! [trust]                                   # whose signatures this force accepts
 //! keys = ["/etc/interop/trust/kestrel-release.pub"]   # `interop keys generate` writes .pub files
 //! revoked = ["3f2a9c0b7d1e4f56", "/etc/interop/trust/kestrel-2025.pub"]  # key ids or .pub files
@@ -199,11 +207,62 @@ pub struct GatewayConfig {
     pub roles: BTreeMap<String, Role>,
     /// Users with static bearer tokens (service accounts, the embedded default).
     pub users: Vec<User>,
+    /// How federated answers decide which records of people are one person.
+    pub linkage: LinkageSettings,
     /// One sign-on with the force's OpenID Connect provider (`[oidc]`), if configured: bearer
     /// JWT access tokens for API clients, and the browser sign-in for the app.
     pub oidc: Option<interop_identity::OidcConfig>,
     /// Per-user rate limit on every authenticated request (`[rate_limit]`), if configured.
     pub rate_limit: Option<interop_identity::RateLimit>,
+}
+
+/// The `[linkage]` section: the linker's thresholds and weights for federated answers.
+///
+/// Records of people whose link probability is at least `group_threshold` are grouped; links
+/// at least `possible_threshold` but not grouped are shown beside the group as possible
+/// matches, never merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkageSettings {
+    /// Link probability at or above which records are grouped (default 0.5: more likely one
+    /// person than not).
+    pub group_threshold: f64,
+    /// Link probability at or above which a link not grouped is shown as a possible match
+    /// (default 0.05).
+    pub possible_threshold: f64,
+    /// The prior log2 odds that two records in one answer are one person, replacing the
+    /// model's (default -16, see [`DEFAULT_PRIOR_LOG2_ODDS`]).
+    pub prior_log2_odds: f64,
+    /// Most records one group holds (default 64).
+    pub max_group_size: usize,
+    /// A model file (JSON, as `link-bench --model-out` writes it) to weigh with instead of the
+    /// built-in weights.
+    pub model: Option<PathBuf>,
+}
+
+/// Default [`LinkageSettings::group_threshold`].
+pub const DEFAULT_GROUP_THRESHOLD: f64 = 0.5;
+/// Default [`LinkageSettings::possible_threshold`].
+pub const DEFAULT_POSSIBLE_THRESHOLD: f64 = 0.05;
+/// Default [`LinkageSettings::prior_log2_odds`]: odds of 1 to 65,536. The records of people in
+/// a federated answer are alike by name already (the search asked for the name), so agreeing
+/// on a name says less than it does across a whole file. At -16 bits, a surname and given name
+/// that agree exactly (about 14 bits with the built-in weights) are not enough to group: a date
+/// of birth, an address, a telephone or an identifier must agree as well, and records alike
+/// only by name are shown as possible matches.
+pub const DEFAULT_PRIOR_LOG2_ODDS: f64 = -16.0;
+/// Default [`LinkageSettings::max_group_size`].
+pub const DEFAULT_MAX_GROUP_SIZE: usize = 64;
+
+impl Default for LinkageSettings {
+    fn default() -> Self {
+        LinkageSettings {
+            group_threshold: DEFAULT_GROUP_THRESHOLD,
+            possible_threshold: DEFAULT_POSSIBLE_THRESHOLD,
+            prior_log2_odds: DEFAULT_PRIOR_LOG2_ODDS,
+            max_group_size: DEFAULT_MAX_GROUP_SIZE,
+            model: None,
+        }
+    }
 }
 
 /// The `[trust]` section: the force's trust store. Every connector is verified against it
@@ -293,8 +352,19 @@ struct Raw {
     users: Vec<Spanned<RawUser>>,
     access: Option<Spanned<RawAccess>>,
     metrics: Option<Spanned<RawMetrics>>,
+    linkage: Option<Spanned<RawLinkage>>,
     oidc: Option<interop_identity::OidcToml>,
     rate_limit: Option<interop_identity::RateLimitToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLinkage {
+    group_threshold: Option<f64>,
+    possible_threshold: Option<f64>,
+    prior_log2_odds: Option<f64>,
+    max_group_size: Option<u64>,
+    model: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -771,6 +841,58 @@ impl GatewayConfig {
             None => None,
         };
 
+        let linkage = match raw.linkage {
+            Some(l) => {
+                let offset = l.span().start;
+                let l = l.into_inner();
+                let group = l.group_threshold.unwrap_or(DEFAULT_GROUP_THRESHOLD);
+                let possible = l.possible_threshold.unwrap_or(DEFAULT_POSSIBLE_THRESHOLD);
+                let open_unit = |p: f64| p.is_finite() && p > 0.0 && p < 1.0;
+                if !open_unit(group) {
+                    return Err(at(
+                        offset,
+                        format!(
+                            "[linkage] group_threshold = {group}: give a probability between 0 and 1, e.g. 0.5"
+                        ),
+                    ));
+                }
+                if !open_unit(possible) || possible > group {
+                    return Err(at(
+                        offset,
+                        format!(
+                            "[linkage] possible_threshold = {possible}: give a probability above 0 and at most group_threshold ({group}), e.g. 0.05"
+                        ),
+                    ));
+                }
+                let prior = l.prior_log2_odds.unwrap_or(DEFAULT_PRIOR_LOG2_ODDS);
+                if !(prior.is_finite() && (-60.0..=60.0).contains(&prior)) {
+                    let p = prior;
+                    return Err(at(
+                        offset,
+                        format!(
+                            "[linkage] prior_log2_odds = {p}: give bits between -60 and 60, e.g. -10"
+                        ),
+                    ));
+                }
+                let max_group_size = l.max_group_size.unwrap_or(DEFAULT_MAX_GROUP_SIZE as u64);
+                // One record cannot be grouped; more than 10,000 records of one person is no
+                // limit at all.
+                if !(2..=10_000).contains(&max_group_size) {
+                    return Err(at(
+                        offset,
+                        format!("[linkage] max_group_size = {max_group_size}: give 2 to 10000"),
+                    ));
+                }
+                LinkageSettings {
+                    group_threshold: group,
+                    possible_threshold: possible,
+                    prior_log2_odds: prior,
+                    max_group_size: max_group_size as usize,
+                    model: l.model.as_deref().map(resolve),
+                }
+            }
+            None => LinkageSettings::default(),
+        };
         let oidc = match raw.oidc {
             Some(o) => {
                 let o = o.check(base).map_err(|e| identity_error(text, &at, &e))?;
@@ -796,6 +918,7 @@ impl GatewayConfig {
         };
 
         Ok(GatewayConfig {
+            linkage,
             source: path.to_owned(),
             listen,
             limits,
@@ -934,6 +1057,40 @@ clearance = "official"
 "#,
             hex::encode(token_sha256("demo-token-1"))
         )
+    }
+
+    #[test]
+    fn linkage_thresholds_are_read_and_checked() {
+        let c = parse(&good()).unwrap();
+        assert_eq!(c.linkage, LinkageSettings::default());
+        let c = parse(&format!(
+            "{}[linkage]\ngroup_threshold = 0.9\npossible_threshold = 0.2\nprior_log2_odds = -6.5\nmax_group_size = 8\nmodel = \"model.json\"\n",
+            good()
+        ))
+        .unwrap();
+        assert_eq!(c.linkage.group_threshold, 0.9);
+        assert_eq!(c.linkage.possible_threshold, 0.2);
+        assert_eq!(c.linkage.prior_log2_odds, -6.5);
+        assert_eq!(c.linkage.max_group_size, 8);
+        assert_eq!(
+            c.linkage.model.as_deref(),
+            Some(Path::new("/etc/interop/model.json"))
+        );
+        for (bad, says) in [
+            ("group_threshold = 1.0", "group_threshold = 1"),
+            (
+                "group_threshold = 0.4\npossible_threshold = 0.6",
+                "at most group_threshold",
+            ),
+            ("possible_threshold = 0.0", "possible_threshold = 0"),
+            ("prior_log2_odds = 100.0", "prior_log2_odds"),
+            ("max_group_size = 1", "give 2 to 10000"),
+            ("threshold = 0.5", "unknown field"),
+        ] {
+            let e = parse(&format!("{}[linkage]\n{bad}\n", good())).unwrap_err();
+            assert!(e.message.contains(says), "{bad}: {e}");
+            assert!(e.line > 1, "{e}");
+        }
     }
 
     #[test]

@@ -83,8 +83,8 @@ pub use line::{Checkpoint, Head};
 pub use query::{Filter, Hit, Page, Reader, parse_time, query, query_hits, query_page};
 pub use record::{
     Appended, AuditEvent, AuditRecord, ConnectorFault, ConnectorRef, Criteria, CriteriaKey,
-    MAX_CRITERIA_ENTRIES, MAX_ID_BYTES_PER_LINE, MAX_IDS_PER_LINE, MAX_LABEL_CHARS, MAX_TEXT_CHARS,
-    Outcome, Phase, S62Category, cap,
+    LinkDecision, Linked, MAX_CRITERIA_ENTRIES, MAX_ID_BYTES_PER_LINE, MAX_IDS_PER_LINE,
+    MAX_LABEL_CHARS, MAX_TEXT_CHARS, Outcome, Phase, S62Category, cap,
 };
 pub use verify::{
     CheckpointSummary, MAX_OPEN_INTENTS_LISTED, OpenIntent, Problem, ProblemKind, TornTail,

@@ -108,6 +108,12 @@ pub struct AuditRecord {
     /// Ids of the records withheld for clearance (ids, never content).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub withheld_ids: Vec<String>,
+    /// For a combination (a federated answer): every link between two disclosed records that
+    /// the answer showed, joined into one group or shown as a possible match, with the
+    /// linker's evidence. Ids and evidence, never content; never cut (they overflow into
+    /// continuation records like ids).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<Linked>,
     /// Connectors that answered with records they may not return (dropped at the sandbox
     /// boundary) or that failed the boundary checks (passed with quality warnings): faults of
     /// the connector, one entry per connector.
@@ -253,12 +259,74 @@ impl AuditRecord {
         self.withheld_ids.extend(part.withheld_ids);
         self.subjects.extend(part.subjects);
         self.recipients.extend(part.recipients);
+        self.linked.extend(part.linked);
+    }
+}
+
+/// Whether a link joined two records into one group or was only shown beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkDecision {
+    /// The two records were shown as one group.
+    Grouped,
+    /// The two records were shown in different groups, side by side, as a possible match.
+    PossibleMatch,
+}
+
+/// One link a federated answer made between two records (DPA 2018 s.62: combination), and
+/// why. Every part is an id, a number or a name from the linker's fixed vocabulary of fields
+/// and agreement levels: no record content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Linked {
+    /// The group's stable id (`grp_…`), as the answer gave it.
+    pub group: String,
+    /// Whether the link grouped the records.
+    pub decision: LinkDecision,
+    /// The two records' audit ids (`connector:kind:local-id`, as in `disclosed`).
+    pub records: [String; 2],
+    /// For people: the link's match weight, in bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_weight: Option<f64>,
+    /// For people: the link's match probability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub match_probability: Option<f64>,
+    /// For people: the fields that counted for the link, as `field:level`
+    /// (`given_name:nickname`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreed: Vec<String>,
+    /// For people: the fields that counted against it (`pnc_id:different`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disagreed: Vec<String>,
+    /// For things: the identifier the two records share (`vrm`, `uprn`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<String>,
+    /// For a possible match: why it was not grouped (`below_group_threshold`,
+    /// `conflicting_identifier:pnc_id`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_grouped_because: Option<String>,
+}
+
+impl Linked {
+    /// About how many bytes it takes on a line: what the line budget counts.
+    fn line_bytes(&self) -> usize {
+        let texts: usize = self
+            .agreed
+            .iter()
+            .chain(&self.disagreed)
+            .chain(&self.records)
+            .map(|s| s.len() + 3)
+            .sum();
+        160 + self.group.len()
+            + texts
+            + self.shared.as_ref().map_or(0, String::len)
+            + self.not_grouped_because.as_ref().map_or(0, String::len)
     }
 }
 
 /// The id lists of a record, drained into lines one budget at a time.
 struct Ids {
     lists: [std::collections::VecDeque<String>; 4],
+    linked: std::collections::VecDeque<Linked>,
 }
 
 impl Ids {
@@ -270,11 +338,12 @@ impl Ids {
                 std::mem::take(&mut r.subjects).into(),
                 std::mem::take(&mut r.recipients).into(),
             ],
+            linked: std::mem::take(&mut r.linked).into(),
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.lists.iter().all(|l| l.is_empty())
+        self.lists.iter().all(|l| l.is_empty()) && self.linked.is_empty()
     }
 
     /// Move ids into `r` until the line's budget is spent; at least one id when any is left.
@@ -298,6 +367,19 @@ impl Ids {
                 if let Some(id) = from.pop_front() {
                     to.push(id);
                 }
+            }
+        }
+        // Links after ids, under the same budget: each one whole.
+        while let Some(next) = self.linked.front() {
+            let size = next.line_bytes();
+            let fits = count < MAX_IDS_PER_LINE && bytes + size <= MAX_ID_BYTES_PER_LINE;
+            if !fits && count > 0 {
+                return;
+            }
+            bytes += size;
+            count += 1;
+            if let Some(l) = self.linked.pop_front() {
+                r.linked.push(l);
             }
         }
     }
@@ -553,5 +635,49 @@ mod tests {
         assert_eq!(back.disclosed, r.disclosed);
         assert_eq!(back.withheld_ids, r.withheld_ids);
         assert_eq!(back.subjects, r.subjects);
+    }
+
+    fn link(i: usize) -> Linked {
+        Linked {
+            group: format!("grp_{i:032x}"),
+            decision: if i.is_multiple_of(2) {
+                LinkDecision::Grouped
+            } else {
+                LinkDecision::PossibleMatch
+            },
+            records: [
+                format!("kestrel-rms:person:NOM-{i}"),
+                format!("harrier-anpr:person:KPR-{i}"),
+            ],
+            match_weight: Some(12.25),
+            match_probability: Some(0.999_791),
+            agreed: vec!["surname:exact".into(), "given_name:nickname".into()],
+            disagreed: vec!["pnc_id:different".into()],
+            shared: None,
+            not_grouped_because: (i % 2 == 1).then(|| "conflicting_identifier:pnc_id".into()),
+        }
+    }
+
+    #[test]
+    fn links_overflow_into_continuations_whole_and_in_order() {
+        let mut r = AuditRecord::new(AuditEvent::Access, "search");
+        r.disclosed = (0..150).map(|i| format!("k:person:{i}")).collect();
+        r.linked = (0..700).map(link).collect();
+        let lines = r.clone().into_lines(3);
+        assert!(lines.len() >= 4, "{}", lines.len());
+        for line in &lines {
+            let text = serde_json::to_string(line).unwrap();
+            assert!(text.len() < 64 * 1024, "{}", text.len());
+        }
+        let mut back = lines[0].clone();
+        for p in lines.into_iter().skip(1) {
+            back.absorb(p);
+        }
+        assert_eq!(back.linked, r.linked);
+        assert_eq!(back.disclosed, r.disclosed);
+        // What is written reads back the same.
+        let text = serde_json::to_string(&back.linked).unwrap();
+        let read: Vec<Linked> = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, r.linked);
     }
 }

@@ -525,6 +525,10 @@ pub(crate) async fn federated_search(
     } else {
         (StatusCode::OK, Outcome::Partial)
     };
+    // The combination itself: which records are one person or thing, and why, audited with
+    // the answer.
+    let grouped = federation::group(shown_all, &state.linker);
+    access.record().linked = grouped.combined;
     let correlation_id = access.correlation_id.clone();
     let took_ms = access.started.elapsed().as_millis() as u64;
     let answer = FederatedAnswer {
@@ -532,7 +536,7 @@ pub(crate) async fn federated_search(
         complete,
         sources,
         withheld: withheld_all.len(),
-        groups: federation::group(shown_all),
+        groups: grouped.groups,
         took_ms,
     };
     access.answer(status, outcome, &answer).await

@@ -85,6 +85,8 @@ pub(crate) struct State {
     plugins: std::sync::RwLock<Arc<Vec<Arc<Plugin>>>>,
     pub(crate) audit: AuditLog,
     pub(crate) metrics: Metrics,
+    /// How federated answers group records (`[linkage]`).
+    pub(crate) linker: federation::Linker,
     /// Which refused unauthenticated requests get a record of their own.
     pub(crate) auth_failures: auth::FailureLimiter,
     pub(crate) started: Instant,
@@ -124,6 +126,8 @@ impl Gateway {
     /// The first connector, policy or audit problem, naming the file.
     pub async fn start(config: GatewayConfig, host: &Host) -> anyhow::Result<Gateway> {
         let trust = trust_store(&config)?;
+        let linker = federation::Linker::new(&config.linkage)
+            .with_context(|| format!("{}", config.source.display()))?;
         if config.trust.allow_unsigned {
             tracing::warn!(
                 "DEVELOPMENT MODE: [trust] allow_unsigned = true in {}: connectors that carry no \
@@ -183,6 +187,7 @@ impl Gateway {
             plugins: std::sync::RwLock::new(Arc::new(plugins)),
             audit,
             metrics: Metrics::default(),
+            linker,
             auth_failures: auth::FailureLimiter::default(),
             started: Instant::now(),
             store,

@@ -24,6 +24,9 @@
 //! The same input gives the same groups and group ids in any order. Explanations hold ids,
 //! weights and level names, never record content, so they can be audited.
 //!
+//! Vehicles, telephones, e-mail addresses and places are grouped by the identifiers they share
+//! ([`keys`]), with a VIN or UPRN conflict keeping apart a cloned plate or two flats.
+//!
 //! [`jsonl`] reads and writes the line-per-record files `interop link` works on; the
 //! `link-bench` binary runs that without the rest of interop.
 
@@ -37,6 +40,7 @@ pub mod estimate;
 pub mod explain;
 pub mod field;
 pub mod jsonl;
+pub mod keys;
 mod linker;
 pub mod model;
 mod nicknames;

@@ -5,6 +5,7 @@ mod call;
 mod conformance;
 mod inspect;
 mod keys;
+mod link;
 mod new;
 mod plugin;
 mod policy;
@@ -33,6 +34,9 @@ Examples:
   interop keys generate --out kestrel-release --comment 'Kestrel Systems release key'
   interop sign kestrel_rms_connector.wasm --key kestrel-release.key
   interop verify kestrel_rms_connector.wasm --trust kestrel-release.pub
+
+  # Which records of people in a file are one person, and why
+  interop link --input records.jsonl --output groups.jsonl --explain
 
   # Search a vendor system through its connector, granting it one origin and its settings
   interop call kestrel_rms_connector.wasm search \\
@@ -70,6 +74,8 @@ enum Command {
     Policy(policy::Args),
     /// Verify the gateway's audit log for tampering, or query it.
     Audit(audit::Args),
+    /// Link a file of person records: which are one person, and why (the gateway's linker).
+    Link(link::Args),
     /// Run the gateway: federated search, enter-once submit, audit.
     Serve(serve::Args),
     /// Make bearer tokens for gateway users, and their hashes.
@@ -105,6 +111,7 @@ pub fn main() -> ExitCode {
             Command::Plugin(args) => plugin::run(args).await,
             Command::Policy(args) => policy::run(args).await,
             Command::Audit(args) => audit::run(args).await,
+            Command::Link(args) => link::run(args),
             Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Token(args) => token::run(args).map(|()| ExitCode::SUCCESS),
             Command::Keys(args) => keys::run(args).map(|()| ExitCode::SUCCESS),

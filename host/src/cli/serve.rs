@@ -53,14 +53,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     let bound = listener.local_addr()?;
     // The line scripts and tests wait for; it names the real port when the config says 0.
-    println!(
-        "listening on {}://{bound}",
-        if tls { "https" } else { "http" }
-    );
-    println!(
-        "the officer's app: {}://{bound}/app/",
-        if tls { "https" } else { "http" }
-    );
+    // Both lines in one write (println! would flush at the first newline), nothing on stdout
+    // after it, and a failed write ignored: a caller that stops reading once it has the
+    // address must not stop the gateway with a broken pipe.
+    let scheme = if tls { "https" } else { "http" };
+    let lines =
+        format!("listening on {scheme}://{bound}\nthe officer's app: {scheme}://{bound}/app/\n");
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(lines.as_bytes()).and_then(|()| out.flush());
+    }
     tracing::info!(
         "gateway serving {} connectors on {bound}",
         gateway.plugins().len()

@@ -189,11 +189,30 @@ async fn run(
                 .collect();
             from.contains(&ours.id.as_str()) && from.contains(&theirs.id.as_str())
         })
-        .filter_map(|g| g["key"].as_str().map(str::to_string))
+        .filter_map(|g| {
+            let id = g["id"].as_str()?;
+            let members: Vec<String> = g["records"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    format!(
+                        "{}:{}",
+                        r["connector"].as_str().unwrap_or("?"),
+                        r["record"]["source"]["local_id"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect();
+            Some(format!(
+                "{id} ({}: {})",
+                g["evidence"]["kind"].as_str().unwrap_or("?"),
+                members.join(" + ")
+            ))
+        })
         .collect();
     if merged.is_empty() {
         evidence.push(format!(
-            "no group holds records from both: the same {kind} must come back from both systems with the same matching key (a person's surname, first given name and date of birth; a vehicle's VRM or VIN)"
+            "no group holds records from both: the same {kind} must come back from both systems alike enough to be linked (a person's names and date of birth, with an address, telephone or PNC id where held; a vehicle's VRM or VIN)"
         ));
         Ok((false, evidence))
     } else {

@@ -146,8 +146,8 @@ function route() {
   $('case-line-enter').textContent = caseLine();
   const hash = location.hash || '#search';
   if (hash.startsWith('#profile/') && lastAnswer) {
-    const key = decodeURIComponent(hash.slice('#profile/'.length));
-    const group = lastAnswer.groups.find((g) => g.key === key);
+    const id = decodeURIComponent(hash.slice('#profile/'.length));
+    const group = lastAnswer.groups.find((g) => g.id === id);
     if (group) return showProfile(group);
   }
   if (hash === '#enter') {
@@ -275,7 +275,7 @@ function titleOf(group) {
     case 'organisation':
       return e.name || 'Organisation';
     default:
-      return group.key;
+      return group.id || 'Record';
   }
 }
 
@@ -317,11 +317,14 @@ function renderResults(answer) {
   for (const group of answer.groups) {
     const systems = systemsOf(group);
     const tags = el('p', {}, 'Held by: ', ...systems.map((s) => el('span', { class: 'tag' }, s)));
-    const open = el('a', { class: 'button open', href: `#profile/${encodeURIComponent(group.key)}` },
+    const open = el('a', { class: 'button open', href: `#profile/${encodeURIComponent(group.id)}` },
       'Open profile');
     open.setAttribute('aria-label', `Open profile: ${titleOf(group)}`);
+    const possible = possibleMatches(group).length;
+    const note = `${group.records.length} record(s)`
+      + (possible ? `; ${possible} possible match(es) shown beside it, not merged` : '');
     list.append(el('li', {}, el('h3', {}, titleOf(group)), tags,
-      el('p', { class: 'note' }, `${group.records.length} record(s)`), open));
+      el('p', { class: 'note' }, note), open));
   }
 }
 
@@ -436,15 +439,86 @@ function showProfile(group) {
     for (const link of hit.record.links || []) {
       const other = link.to && link.to.local_id !== hit.record.source.local_id ? link.to : link.from;
       const entity = other ? linked.get(other.local_id) : null;
-      const what = entity ? titleOf({ key: other.local_id, records: [{ record: { entity } }] })
+      const what = entity ? titleOf({ id: other.local_id, records: [{ record: { entity } }] })
         : `${other ? other.kind : 'record'} ${other ? other.local_id : ''}`;
       links.append(el('li', {}, `${link.role}: ${what} `, el('span', { class: 'tag' }, hit.connector)));
       count += 1;
     }
   }
   if (count === 0) links.append(el('li', {}, 'No linked records.'));
+  renderWhy(group);
   $('profile-title').setAttribute('tabindex', '-1');
   $('profile-title').focus();
+}
+
+// ---- why these records are one subject: the gateway's linkage evidence ---------------------
+
+function possibleMatches(group) {
+  return (group.evidence && group.evidence.possible_matches) || [];
+}
+
+function memberText(m) {
+  return `${m.connector} ${m.local_id}`;
+}
+
+function fieldsText(fields) {
+  return (fields || []).map((f) => `${f.field.replace(/_/g, ' ')} ${f.agreement.replace(/_/g, ' ')}`)
+    .join(', ') || 'none';
+}
+
+function percent(p) {
+  return `${(100 * p).toFixed(p > 0.999 || p < 0.001 ? 3 : 1)}%`;
+}
+
+function becauseText(p) {
+  if (p.conflicting) return `different ${p.conflicting.toUpperCase()}: two things, however alike`;
+  const b = p.because || {};
+  switch (b.kind) {
+    case 'conflicting_identifier':
+      return `different ${b.field.replace(/_/g, ' ').toUpperCase()}: two people, however alike`;
+    case 'below_group_threshold':
+      return 'not likely enough to be one person';
+    case 'group_size_limit':
+      return 'the group would be too large';
+    case 'member_unlikely':
+      return 'another record of the group is unlikely to be the same person';
+    default:
+      return b.kind || 'not grouped';
+  }
+}
+
+function renderWhy(group) {
+  const why = $('profile-why');
+  clear(why);
+  const ev = group.evidence || { kind: 'unmatched' };
+  for (const l of ev.links || []) {
+    const [a, b] = l.records;
+    if (l.match_probability !== undefined) {
+      why.append(el('li', {}, `${memberText(a)} and ${memberText(b)}: linked, ${percent(l.match_probability)} likely one person. `
+        + `Agreed: ${fieldsText(l.agreed)}. Disagreed: ${fieldsText(l.disagreed)}.`));
+    } else {
+      why.append(el('li', {}, `${memberText(a)} and ${memberText(b)}: the same ${l.shared.replace(/_/g, ' ')}.`));
+    }
+  }
+  if (!(ev.links || []).length) why.append(el('li', {}, 'One record: nothing else in this search was linked to it.'));
+  const beside = $('profile-possible');
+  clear(beside);
+  const possible = possibleMatches(group);
+  $('profile-possible-heading').hidden = possible.length === 0;
+  for (const p of possible) {
+    const link = p.link || p;
+    const [a, b] = link.records;
+    const chance = link.match_probability !== undefined ? `, ${percent(link.match_probability)}` : '';
+    const other = lastAnswer && lastAnswer.groups.find((g) => g.id === p.other_group);
+    const item = el('li', {}, `${memberText(a)} and ${memberText(b)}${chance}: not merged, ${becauseText(p)}. `);
+    if (link.agreed) item.append(`Agreed: ${fieldsText(link.agreed)}. Disagreed: ${fieldsText(link.disagreed)}. `);
+    if (other) {
+      item.append(el('a', { href: `#profile/${encodeURIComponent(other.id)}` }, `Open ${titleOf(other)}`));
+    }
+    beside.append(item);
+  }
+  const left = ev.possible_matches_left_off || 0;
+  if (left) beside.append(el('li', {}, `${left} more possible match(es) not listed.`));
 }
 
 window.addEventListener('hashchange', () => {

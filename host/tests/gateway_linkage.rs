@@ -1,0 +1,441 @@
+//! Record linkage through the real `interop serve` binary, with the Kestrel and Harrier
+//! connectors against their stand-ins' seed data: one person held as `Alex` in one system and
+//! `ALEXANDER` in the other, with day and month of birth keyed the other way round, is one
+//! explained group; two different people sharing a name and a birthday but with different PNC
+//! ids (in one system) are kept apart and shown as a possible match; the audit record of each answer lists the
+//! links with their evidence.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use interop_gateway::config::token_sha256;
+use interop_sandbox::signing::{self, SecretKey};
+use interop_test_artifacts::{HARRIER_ANPR, KESTREL_RMS};
+use serde_json::{Value, json};
+
+mod common;
+use common::request;
+
+const TOKEN: &str = "linkage-test-token-0001";
+
+/// The gateway binary with its stand-ins; dropping it kills the gateway.
+struct Running {
+    url: String,
+    dir: PathBuf,
+    child: Child,
+    _kestrel: kestrel_rms_standin::StandIn,
+    _harrier: harrier_anpr_standin::StandIn,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn policy(dir: &Path, id: &str, base_url: &str, secret_key: &str, secret: &str) -> PathBuf {
+    let secret_file = dir.join(format!("{id}.secret"));
+    std::fs::write(&secret_file, secret).unwrap();
+    let file = dir.join(format!("{id}.toml"));
+    std::fs::write(
+        &file,
+        format!(
+            "connector = \"{id}\"\n[limits]\ntimeout_ms = 5000\n[config]\nbase_url = \"{base_url}\"\nforce = \"Test Constabulary\"\n[secrets]\n{secret_key} = {{ file = \"{}\" }}\n[network]\nallow = [\"config:base_url\"]\nprivate = [\"127.0.0.1\"]\n",
+            secret_file.display()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+/// Start both stand-ins and `interop serve` with both connectors; `linkage` is the
+/// configuration's `[linkage]` section, if any.
+async fn start(name: &str, linkage: &str) -> Running {
+    let kestrel = kestrel_rms_standin::StandIn::start(kestrel_rms_standin::Config::default())
+        .await
+        .unwrap();
+    let harrier = harrier_anpr_standin::StandIn::start(harrier_anpr_standin::Config::default())
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("interop-linkage-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = SecretKey::generate().unwrap();
+    key.write_files(&dir.join("dev-signing"), "linkage test", false)
+        .unwrap();
+    let signed = |component: &str| {
+        let out = dir.join(Path::new(component).file_name().unwrap());
+        std::fs::write(
+            &out,
+            signing::sign(&std::fs::read(component).unwrap(), &key).unwrap(),
+        )
+        .unwrap();
+        out
+    };
+    let kestrel_wasm = signed(KESTREL_RMS);
+    let harrier_wasm = signed(HARRIER_ANPR);
+    let kp = policy(
+        &dir,
+        "kestrel-rms",
+        &kestrel.base_url(),
+        "api_key",
+        kestrel_rms_standin::DEFAULT_API_KEY,
+    );
+    let hp = policy(
+        &dir,
+        "harrier-anpr",
+        &harrier.base_url(),
+        "token",
+        harrier_anpr_standin::DEFAULT_API_KEY,
+    );
+    let config = dir.join("gateway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\n[audit]\ndir = \"audit\"\n\
+             [trust]\nkeys = [\"dev-signing.pub\"]\n{linkage}\n\
+             [[connectors]]\ncomponent = \"{}\"\npolicy = \"{}\"\n\
+             [[connectors]]\ncomponent = \"{}\"\npolicy = \"{}\"\n\
+             [roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\"]\n\
+             [[users]]\nid = \"pc-link\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
+            kestrel_wasm.display(),
+            kp.display(),
+            harrier_wasm.display(),
+            hp.display(),
+            hex::encode(token_sha256(TOKEN))
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // Read its stdout to the end, so nothing it writes there can fail on a closed pipe.
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(addr) = line.strip_prefix("listening on ")
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(addr.trim().to_string());
+            }
+        }
+    });
+    let url = rx.await.expect("the gateway prints its address");
+    Running {
+        url,
+        dir,
+        child,
+        _kestrel: kestrel,
+        _harrier: harrier,
+    }
+}
+
+async fn search_surname(gw: &Running, surname: &str) -> Value {
+    let (status, body) = request(
+        "POST",
+        &format!("{}/v1/search", gw.url),
+        Some(TOKEN),
+        Some(json!({
+            "justification": "Linkage test enquiry OP-LINK-1",
+            "query": {"kind": "person", "keys": [
+                {"kind": "name", "surname": surname, "given_name": null, "date_of_birth": null}
+            ]}
+        })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["complete"], true, "{body}");
+    body
+}
+
+/// The group holding `connector`'s record `local_id`.
+fn group_of<'a>(answer: &'a Value, connector: &str, local_id: &str) -> &'a Value {
+    answer["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| {
+            g["records"].as_array().unwrap().iter().any(|r| {
+                r["connector"] == connector && r["record"]["source"]["local_id"] == local_id
+            })
+        })
+        .unwrap_or_else(|| panic!("no group holds {connector}:{local_id}: {answer}"))
+}
+
+fn members(group: &Value) -> Vec<String> {
+    let mut m: Vec<String> = group["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}",
+                r["connector"].as_str().unwrap(),
+                r["record"]["source"]["local_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    m.sort();
+    m
+}
+
+fn levels(fields: &Value) -> Vec<String> {
+    fields
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["field"].as_str().unwrap(),
+                f["agreement"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// The audit records of searches, from the log file, continuation records put back.
+fn audited_searches(dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("audit/audit.jsonl")).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    let mut out: Vec<Value> = Vec::new();
+    for line in lines {
+        if let Some(of) = line.get("continuation_of").and_then(Value::as_u64) {
+            let whole = out
+                .iter_mut()
+                .find(|r| r["seq"].as_u64() == Some(of))
+                .expect("a continuation follows its record");
+            for (k, v) in line.as_object().unwrap() {
+                if let (Some(items), Some(into)) = (v.as_array(), whole[k].as_array_mut()) {
+                    into.extend(items.iter().cloned());
+                }
+            }
+        } else if line["operation"] == "search" {
+            out.push(line);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alex_and_alexander_with_a_transposed_birthday_are_one_explained_group() {
+    let gw = start("alex", "").await;
+    let answer = search_surname(&gw, "Protoford").await;
+    let group = group_of(&answer, "kestrel-rms", "NOM-000113");
+    assert_eq!(
+        members(group),
+        ["harrier-anpr:KPR-0009", "kestrel-rms:NOM-000113"],
+        "{answer}"
+    );
+    // The systems really hold them differently.
+    let names: Vec<&str> = group["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["record"]["entity"]["given_names"][0].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Alex") && names.contains(&"ALEXANDER"),
+        "{names:?}"
+    );
+    let births: Vec<&str> = group["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["record"]["entity"]["date_of_birth"].as_str().unwrap())
+        .collect();
+    assert!(
+        births.contains(&"1991-04-07") && births.contains(&"1991-07-04"),
+        "{births:?}"
+    );
+
+    let id = group["id"].as_str().unwrap();
+    assert!(id.starts_with("grp_") && id.len() == 36, "{id}");
+    let evidence = &group["evidence"];
+    assert_eq!(evidence["kind"], "record_linkage", "{group}");
+    let link = &evidence["links"][0];
+    assert_eq!(evidence["links"].as_array().unwrap().len(), 1, "{evidence}");
+    assert!(link["match_probability"].as_f64().unwrap() > 0.95, "{link}");
+    assert!(link["match_weight"].as_f64().unwrap() > 4.0, "{link}");
+    assert!(link["disagreed"].as_array().unwrap().is_empty(), "{link}");
+    let agreed = levels(&link["agreed"]);
+    for expected in [
+        "surname:exact",
+        "given_name:nickname",
+        "date_of_birth:day_month_transposed",
+    ] {
+        assert!(
+            agreed.contains(&expected.to_string()),
+            "{expected}: {agreed:?}"
+        );
+    }
+    let linked: Vec<String> = link["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}:{}",
+                m["connector"].as_str().unwrap(),
+                m["local_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(linked, ["harrier-anpr:KPR-0009", "kestrel-rms:NOM-000113"]);
+
+    // The OpenAPI document describes the evidence.
+    let (status, api) = request("GET", &format!("{}/openapi.json", gw.url), None, None).await;
+    assert_eq!(status, 200);
+    let schemas = &api["components"]["schemas"];
+    for name in [
+        "Group",
+        "Evidence",
+        "Link",
+        "PossibleMatch",
+        "NotGrouped",
+        "FieldLevel",
+    ] {
+        assert!(schemas.get(name).is_some(), "{name} is not described");
+    }
+    assert!(
+        schemas["Evidence"].to_string().contains("record_linkage")
+            && schemas["NotGrouped"]
+                .to_string()
+                .contains("conflicting_identifier"),
+        "{}",
+        schemas["Evidence"]
+    );
+
+    // The same search again: the same id.
+    let again = search_surname(&gw, "Protoford").await;
+    assert_eq!(group_of(&again, "harrier-anpr", "KPR-0009")["id"], id);
+
+    // The audit record lists the combination with its evidence.
+    let searches = audited_searches(&gw.dir);
+    assert_eq!(searches.len(), 2);
+    let combined = searches[0]["linked"].as_array().expect("linked is audited");
+    let this = combined
+        .iter()
+        .find(|l| l["group"] == id)
+        .unwrap_or_else(|| panic!("{combined:?}"));
+    assert_eq!(this["decision"], "grouped");
+    assert_eq!(
+        this["records"],
+        json!([
+            "harrier-anpr:person:KPR-0009",
+            "kestrel-rms:person:NOM-000113"
+        ])
+    );
+    assert!(
+        this["agreed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "date_of_birth:day_month_transposed"),
+        "{this}"
+    );
+    assert!(this["match_probability"].as_f64().unwrap() > 0.95);
+    assert_eq!(searches[0]["category"], "combination");
+    // Ids and evidence, never content.
+    assert!(!searches[0]["linked"].to_string().contains("Protoford"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_people_sharing_name_and_birthday_with_different_pnc_ids_are_kept_apart() {
+    let gw = start("sampleton", "").await;
+    let answer = search_surname(&gw, "Sampleton").await;
+    let first = group_of(&answer, "kestrel-rms", "NOM-000114");
+    let second = group_of(&answer, "kestrel-rms", "NOM-000115");
+    assert_eq!(members(first), ["kestrel-rms:NOM-000114"], "{answer}");
+    assert_eq!(members(second), ["kestrel-rms:NOM-000115"], "{answer}");
+    assert_ne!(first["id"], second["id"]);
+    // Shown beside each other as possible matches, with why they were not grouped.
+    let beside = second["evidence"]["possible_matches"].as_array().unwrap();
+    let conflict = beside
+        .iter()
+        .find(|p| {
+            p["other_group"] == first["id"] && p["because"]["kind"] == "conflicting_identifier"
+        })
+        .unwrap_or_else(|| panic!("no possible match with a PNC conflict: {second}"));
+    assert_eq!(conflict["because"]["field"], "pnc_id", "{conflict}");
+    let agreed = levels(&conflict["link"]["agreed"]);
+    assert!(
+        agreed.contains(&"date_of_birth:exact".to_string()),
+        "{agreed:?}"
+    );
+    assert!(
+        agreed.contains(&"given_name:exact".to_string()),
+        "{agreed:?}"
+    );
+    assert!(
+        first["evidence"]["possible_matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["other_group"] == second["id"]),
+        "shown beside both: {first}"
+    );
+
+    // Audited as a possible match, with the reason.
+    let searches = audited_searches(&gw.dir);
+    let combined = searches[0]["linked"].as_array().unwrap();
+    assert_eq!(
+        combined.len(),
+        1,
+        "audited once, not once per side: {combined:?}"
+    );
+    assert_eq!(combined[0]["decision"], "possible_match");
+    assert_eq!(
+        combined[0]["not_grouped_because"],
+        "conflicting_identifier:pnc_id"
+    );
+    assert_eq!(
+        combined[0]["records"],
+        json!([
+            "kestrel-rms:person:NOM-000114",
+            "kestrel-rms:person:NOM-000115"
+        ])
+    );
+    assert!(
+        combined[0]["disagreed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "pnc_id:different"),
+        "{combined:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_grouping_threshold_comes_from_the_configuration() {
+    // A threshold no link reaches: nothing is grouped, and the strong link is shown as a
+    // possible match below the threshold instead.
+    let gw = start(
+        "threshold",
+        "[linkage]\ngroup_threshold = 0.999999999\npossible_threshold = 0.01\n",
+    )
+    .await;
+    let answer = search_surname(&gw, "Protoford").await;
+    let kestrel = group_of(&answer, "kestrel-rms", "NOM-000113");
+    assert_eq!(members(kestrel), ["kestrel-rms:NOM-000113"], "{answer}");
+    let harrier = group_of(&answer, "harrier-anpr", "KPR-0009");
+    let beside = kestrel["evidence"]["possible_matches"].as_array().unwrap();
+    assert!(
+        beside.iter().any(|p| p["other_group"] == harrier["id"]
+            && p["because"]["kind"] == "below_group_threshold"),
+        "{kestrel}"
+    );
+    drop(gw);
+}
