@@ -446,7 +446,7 @@ struct RawUser {
     id: String,
     token_sha256: String,
     #[serde(default)]
-    roles: Vec<String>,
+    roles: Vec<Spanned<String>>,
     clearance: String,
 }
 
@@ -759,12 +759,14 @@ impl GatewayConfig {
                 }
             };
             for role in &u.roles {
-                if !roles.contains_key(role) {
+                if !roles.contains_key(role.get_ref()) {
                     return Err(at(
-                        offset,
+                        role.span().start,
                         format!(
-                            "user `{}`: role `{role}` is not defined; add [roles.{role}]",
-                            u.id
+                            "user `{}`: role `{}` is not defined; add [roles.{}]",
+                            u.id,
+                            role.get_ref(),
+                            role.get_ref()
                         ),
                     ));
                 }
@@ -784,7 +786,7 @@ impl GatewayConfig {
             users.push(User {
                 id: u.id,
                 token_sha256,
-                roles: u.roles,
+                roles: u.roles.into_iter().map(Spanned::into_inner).collect(),
                 clearance,
             });
         }

@@ -70,6 +70,9 @@ impl Refusal {
 pub(crate) struct Access {
     pub(crate) state: Arc<State>,
     pub(crate) user: User,
+    /// The roles (and trust) in force when the request began: one request decides by one
+    /// access configuration, even if a reload swaps it meanwhile.
+    pub(crate) roles: Arc<super::live::AccessConfig>,
     pub(crate) correlation_id: String,
     pub(crate) started: Instant,
     record: AuditRecord,
@@ -137,6 +140,7 @@ impl Access {
         record.access_id = Some(correlation_id.clone());
         record.client_correlation_id = client_correlation_id;
         Access {
+            roles: state.access(),
             state,
             user,
             correlation_id,

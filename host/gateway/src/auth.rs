@@ -237,7 +237,7 @@ async fn identify(
     let oidc = state.oidc.as_ref();
     if parts.headers.contains_key(http::header::AUTHORIZATION) || oidc.is_none() {
         let token = bearer(parts).map_err(Refused::unauthenticated)?;
-        if let Some(user) = find_user(&state.config.users, token) {
+        if let Some(user) = find_user(&state.access().users, token) {
             return Ok((user.clone(), "token", None));
         }
         let Some(oidc) = oidc.filter(|_| interop_identity::looks_like_jwt(token)) else {

@@ -159,12 +159,12 @@ fn class_name(c: Classification) -> &'static str {
 impl Access {
     /// The first of the user's roles that may do `op` on `connector`.
     fn role_for(&self, connector: &str, op: Operation) -> Option<String> {
+        let access = &self.roles;
         self.user
             .roles
             .iter()
             .find(|r| {
-                self.state
-                    .config
+                access
                     .roles
                     .get(*r)
                     .is_some_and(|role| role.allows(connector, op))
@@ -174,13 +174,11 @@ impl Access {
 
     /// May any of the user's roles read the audit log?
     fn is_auditor(&self) -> bool {
-        self.user.roles.iter().any(|r| {
-            self.state
-                .config
-                .roles
-                .get(r)
-                .is_some_and(|role| role.audit)
-        })
+        let access = &self.roles;
+        self.user
+            .roles
+            .iter()
+            .any(|r| access.roles.get(r).is_some_and(|role| role.audit))
     }
 
     fn context(&self, role: &str, why: &request::Why, key: Option<&str>) -> RequestContext {

@@ -23,6 +23,10 @@
 //! | `POST /v1/submit` | role with `submit` | enter once: one entity to every connector that takes it |
 //! | `GET /v1/audit` | role with `audit = true` | query the audit log, a page at a time (the read is audited) |
 //!
+//! Users, roles, the claims mapping and the trust store reload while it runs (on a file change,
+//! `SIGHUP` or `interop serve --reload`), whole and audited; a revoked key stops its
+//! connectors in the same reload (see [`live`]).
+//!
 //! Every `/v1` answer is audited before it leaves: a request becomes an `Access` holding its
 //! audit record, and the only ways to a response write that record first (see `access.rs`).
 
@@ -37,6 +41,7 @@ mod auth;
 pub mod federation;
 mod handlers;
 mod listener;
+pub mod live;
 pub mod metrics;
 mod oidc;
 mod openapi;
@@ -96,6 +101,12 @@ pub(crate) struct State {
     pub(crate) oidc: Option<oidc::Oidc>,
     /// The per-user rate limit, when `[rate_limit]` is configured.
     pub(crate) rate_limiter: Option<interop_identity::RateLimiter>,
+    /// Users, roles, the claims mapping and the trust store: replaced whole by a reload.
+    access: std::sync::RwLock<Arc<live::AccessConfig>>,
+    /// Makes configuration reloads one at a time.
+    reloading: tokio::sync::Mutex<()>,
+    /// What the configuration watcher has seen of the files.
+    live_watch: live::Watcher,
 }
 
 impl State {
@@ -109,6 +120,18 @@ impl State {
 
     fn set_plugins(&self, plugins: Vec<Arc<Plugin>>) {
         *self.plugins.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(plugins);
+    }
+
+    /// The access configuration in force now: a request takes it once and decides by it.
+    pub(crate) fn access(&self) -> Arc<live::AccessConfig> {
+        self.access
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn set_access(&self, access: Arc<live::AccessConfig>) {
+        *self.access.write().unwrap_or_else(|e| e.into_inner()) = access;
     }
 }
 
@@ -125,7 +148,8 @@ impl Gateway {
     /// # Errors
     /// The first connector, policy or audit problem, naming the file.
     pub async fn start(config: GatewayConfig, host: &Host) -> anyhow::Result<Gateway> {
-        let trust = trust_store(&config)?;
+        let access = live::AccessConfig::of(&config, 1)?;
+        let trust = &access.trust;
         let linker = federation::Linker::new(&config.linkage)
             .with_context(|| format!("{}", config.source.display()))?;
         if config.trust.allow_unsigned {
@@ -149,7 +173,7 @@ impl Gateway {
                 host,
                 &installed.component,
                 &installed.policy,
-                &trust,
+                trust,
                 config.trust.allow_unsigned,
             )
             .await?;
@@ -175,12 +199,16 @@ impl Gateway {
             plugins.push(Arc::new(plugin));
         }
         let store = match &config.store {
-            Some(sc) => Some(reload::Watch::open(sc, host, reload::verifier(&config)?)?),
+            Some(sc) => Some(reload::Watch::open(sc, host, reload::verifier_of(&access))?),
             None => None,
         };
         let oidc = oidc::Oidc::setup(&config).await?;
         let rate_limiter = oidc::rate_limiter(&config);
+        let live_watch = live::Watcher::new(&access);
         let state = Arc::new(State {
+            access: std::sync::RwLock::new(Arc::new(access)),
+            reloading: tokio::sync::Mutex::new(()),
+            live_watch,
             oidc,
             rate_limiter,
             config,
@@ -211,6 +239,13 @@ impl Gateway {
             Some(watch) => watch.apply(&self.state, false).await,
             None => Ok(false),
         }
+    }
+
+    /// Read the configuration file again and apply its users, roles, claims mapping and trust
+    /// store, whole, or refuse it and keep what runs (see [`live`]). `trigger` says why, for the
+    /// audit record (e.g. `SIGHUP`).
+    pub async fn reload_config(&self, trigger: &str) -> live::ReloadReport {
+        live::reload(&self.state, trigger, None).await
     }
 
     /// Serve on `listener` until `shutdown` resolves, then stop accepting, let calls in flight
@@ -244,11 +279,21 @@ impl Gateway {
                 }
             })
         });
+        let config_watcher = {
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(live::WATCH_INTERVAL).await;
+                    live::watch_step(&state).await;
+                }
+            })
+        };
         let housekeeping = oidc::spawn_housekeeping(self.state.clone());
         listener::serve(self.state.clone(), listener, tls, shutdown).await;
         if let Some(w) = watcher {
             w.abort();
         }
+        config_watcher.abort();
         if let Some(h) = housekeeping {
             h.abort();
         }

@@ -24,8 +24,11 @@ use interop_sandbox::signing::{self, KeyId, SignatureError, TrustStore};
 pub(crate) struct Watch {
     store: Store,
     host: Host,
-    verifier: Arc<dyn Verifier>,
+    /// Replaced when a configuration reload changes the trust store.
+    verifier: std::sync::RwLock<Arc<dyn Verifier>>,
     poll: Duration,
+    /// Set when the trust store changed: apply again even if the generation did not move.
+    stale: std::sync::atomic::AtomicBool,
     /// The index generation running now; the lock also makes applies one at a time.
     applied: tokio::sync::Mutex<Option<u64>>,
 }
@@ -39,8 +42,9 @@ impl Watch {
         Ok(Watch {
             store: Store::open(&config.dir)?,
             host: host.clone(),
-            verifier,
+            verifier: std::sync::RwLock::new(verifier),
             poll: config.poll,
+            stale: std::sync::atomic::AtomicBool::new(false),
             applied: tokio::sync::Mutex::new(None),
         })
     }
@@ -49,14 +53,26 @@ impl Watch {
         self.poll
     }
 
+    /// Verify with `verifier` from now on, and apply the store again at the next `apply`.
+    pub(crate) fn set_verifier(&self, verifier: Arc<dyn Verifier>) {
+        *self.verifier.write().unwrap_or_else(|e| e.into_inner()) = verifier;
+        self.stale.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Bring the running connectors in line with the store. `strict` (at start): any
     /// connector that does not load is an error. Returns whether anything was applied.
     pub(crate) async fn apply(&self, state: &State, strict: bool) -> anyhow::Result<bool> {
         let mut applied = self.applied.lock().await;
         let index = self.store.index()?;
-        if *applied == Some(index.generation) {
+        let stale = self.stale.swap(false, std::sync::atomic::Ordering::SeqCst);
+        if *applied == Some(index.generation) && !stale {
             return Ok(false);
         }
+        let verifier = self
+            .verifier
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if let Some(from) = *applied {
             // What the store recorded since: each change, with who made it.
             match self.store.changes() {
@@ -107,7 +123,7 @@ impl Watch {
             }
             match self
                 .store
-                .load(&self.host, self.verifier.as_ref(), id, &slot.current)
+                .load(&self.host, verifier.as_ref(), id, &slot.current)
                 .await
             {
                 Ok(loaded) => {
@@ -265,4 +281,12 @@ pub fn verifier(config: &GatewayConfig) -> anyhow::Result<Arc<dyn Verifier>> {
         trust: super::trust_store(config)?,
         allow_unsigned: config.trust.allow_unsigned,
     }))
+}
+
+/// The verifier of an access configuration's trust store.
+pub(crate) fn verifier_of(access: &super::live::AccessConfig) -> Arc<dyn Verifier> {
+    Arc::new(TrustVerifier {
+        trust: access.trust.clone(),
+        allow_unsigned: access.allow_unsigned,
+    })
 }

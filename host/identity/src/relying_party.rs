@@ -163,6 +163,9 @@ pub struct RelyingParty {
     keys: KeySet,
     clock: Arc<dyn Clock>,
     pending: Arc<dyn PendingLoginStore>,
+    /// The claims mapping in force: the configuration's at start, replaced whole by
+    /// [`set_claims`](Self::set_claims) when the gateway reloads its configuration.
+    claims: std::sync::RwLock<Arc<crate::claims::ClaimsMapping>>,
 }
 
 impl fmt::Debug for RelyingParty {
@@ -260,6 +263,7 @@ impl RelyingParty {
             .pending_logins
             .unwrap_or_else(|| Arc::new(MemoryPendingLogins::new(options.clock.clone())));
         Ok(Self {
+            claims: std::sync::RwLock::new(Arc::new(config.claims.clone())),
             config,
             secret,
             metadata,
@@ -273,6 +277,20 @@ impl RelyingParty {
     /// The checked configuration.
     pub fn config(&self) -> &OidcConfig {
         &self.config
+    }
+
+    /// The claims mapping in force now.
+    pub fn claims(&self) -> Arc<crate::claims::ClaimsMapping> {
+        self.claims
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replace the claims mapping, whole, for every token validated and sign-in finished from
+    /// now on. A browser session keeps the roles and clearance its sign-in gave it.
+    pub fn set_claims(&self, claims: crate::claims::ClaimsMapping) {
+        *self.claims.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(claims);
     }
 
     /// What discovery found.
@@ -314,8 +332,7 @@ impl RelyingParty {
         };
         let verified = token::verify(token, &self.keys, self.clock.as_ref(), &expect).await?;
         Ok(self
-            .config
-            .claims
+            .claims()
             .identify(&verified.claims, &verified.subject, verified.expires)?)
     }
 
@@ -479,8 +496,7 @@ impl RelyingParty {
         };
         let verified = token::verify(&id_token, &self.keys, self.clock.as_ref(), &expect).await?;
         let identity = self
-            .config
-            .claims
+            .claims()
             .identify(&verified.claims, &verified.subject, verified.expires)
             .map_err(TokenRefusal::from)?;
         Ok(SignIn {

@@ -112,7 +112,7 @@ pub fn main() -> ExitCode {
             Command::Policy(args) => policy::run(args).await,
             Command::Audit(args) => audit::run(args).await,
             Command::Link(args) => link::run(args),
-            Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Serve(args) => serve::run(args).await,
             Command::Token(args) => token::run(args).map(|()| ExitCode::SUCCESS),
             Command::Keys(args) => keys::run(args).map(|()| ExitCode::SUCCESS),
             Command::Sign(args) => sign::run(args).map(|()| ExitCode::SUCCESS),

@@ -82,7 +82,7 @@ enum Command {
     History,
 }
 
-fn actor(given: Option<String>) -> String {
+pub(super) fn actor(given: Option<String>) -> String {
     given
         .or_else(|| std::env::var("SUDO_USER").ok())
         .or_else(|| std::env::var("USER").ok())

@@ -19,9 +19,18 @@ every key with its default and an example, and the connector policy file with it
 the interop sources and in the release archive). `interop serve --example-config` prints a
 complete, commented configuration to start from.
 
+Users, roles, the [oidc.claims] mapping and the trust store (with its revocations) reload
+without a restart: when the configuration file or a key file it names changes (checked every
+second), on SIGHUP, or with `interop serve --reload --config FILE`, which asks the gateway
+using that configuration's [audit] dir and prints its answer. A file that does not check is
+refused with its file:line reason and the old configuration keeps serving; a revoked key stops
+the connectors it signed in the same reload. Every reload is audited. Other sections are read
+at start only (the reload says which of them changed).
+
 Examples:
   interop serve --example-config > /etc/interop/gateway.toml   # then edit it
   interop serve --config /etc/interop/gateway.toml
+  interop serve --config /etc/interop/gateway.toml --reload      # after editing users or [trust]
   curl -s -H \"Authorization: Bearer $TOKEN\" https://gateway.force.example:8443/v1/search \\
        -d '{\"justification\":\"burglary enquiry\",\"query\":{\"kind\":\"person\",\"text\":\"Examplewood\"}}'";
 
@@ -35,13 +44,58 @@ pub struct Args {
     /// Print a complete, commented configuration (every key, with its default) and exit.
     #[arg(long, conflicts_with = "config")]
     example_config: bool,
+    /// Do not serve: ask the gateway running with this configuration to reload its users,
+    /// roles, claims mapping and trust store now, and print what it answered (exit 1 if it
+    /// refused the file, 2 if no gateway answered).
+    #[arg(long, requires = "config")]
+    reload: bool,
+    /// How long --reload waits for the gateway's answer.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        requires = "reload"
+    )]
+    timeout: u64,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<()> {
+/// `interop serve --reload`: the running gateway's answer, or why there is none.
+fn reload(file: &std::path::Path, timeout: u64) -> anyhow::Result<std::process::ExitCode> {
+    let config = GatewayConfig::from_file(file).map_err(|e| {
+        anyhow::anyhow!(
+            "{e}\nnot sent: the gateway would refuse this file and keep its configuration"
+        )
+    })?;
+    let actor = super::plugin::actor(None);
+    match interop_gateway::live::request_reload(
+        &config.audit_dir,
+        &actor,
+        std::time::Duration::from_secs(timeout),
+    ) {
+        Ok(report) if report.accepted => {
+            println!("{}", report.summary());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Ok(report) => {
+            eprintln!("{}", report.summary());
+            Ok(std::process::ExitCode::from(1))
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            Ok(std::process::ExitCode::from(2))
+        }
+    }
+}
+
+pub async fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
     let Some(file) = args.config else {
         print!("{}", interop_gateway::config::EXAMPLE);
-        return Ok(());
+        return Ok(std::process::ExitCode::SUCCESS);
     };
+    if args.reload {
+        let timeout = args.timeout;
+        return tokio::task::spawn_blocking(move || reload(&file, timeout)).await?;
+    }
     let config = GatewayConfig::from_file(&file)?;
     // No connector is given the gateway's own store, audit log, keys or configuration.
     let host = Host::new()?.protecting(config.protected_paths());
@@ -68,7 +122,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "gateway serving {} connectors on {bound}",
         gateway.plugins().len()
     );
-    gateway.serve(listener, shutdown_signal()).await
+    // SIGHUP: reload the access configuration now.
+    let on_hup = gateway.clone();
+    let hup = tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hup) => {
+                while hup.recv().await.is_some() {
+                    on_hup.reload_config("SIGHUP").await;
+                }
+            }
+            Err(e) => tracing::warn!("cannot watch SIGHUP: {e}"),
+        }
+    });
+    let served = gateway.serve(listener, shutdown_signal()).await;
+    hup.abort();
+    served.map(|()| std::process::ExitCode::SUCCESS)
 }
 
 async fn shutdown_signal() {
