@@ -199,7 +199,12 @@ impl Gateway {
             plugins.push(Arc::new(plugin));
         }
         let store = match &config.store {
-            Some(sc) => Some(reload::Watch::open(sc, host, reload::verifier_of(&access))?),
+            Some(sc) => Some(reload::Watch::open(
+                sc,
+                &config.gateway_id,
+                host,
+                reload::verifier_of(&access),
+            )?),
             None => None,
         };
         let oidc = oidc::Oidc::setup(&config).await?;
@@ -296,6 +301,9 @@ impl Gateway {
         config_watcher.abort();
         if let Some(h) = housekeeping {
             h.abort();
+        }
+        if let Some(watch) = &self.state.store {
+            watch.withdraw_report(&self.state.config.gateway_id);
         }
         oidc::audit_rate_tallies(&self.state).await;
         let unrecorded = self.state.auth_failures.unrecorded();

@@ -29,6 +29,10 @@ pub(crate) struct Watch {
     poll: Duration,
     /// Set when the trust store changed: apply again even if the generation did not move.
     stale: std::sync::atomic::AtomicBool,
+    /// When this gateway started watching, for its load report.
+    started: String,
+    /// Held while the gateway runs: tells `interop plugin install` a gateway reports here.
+    _running: Option<std::fs::File>,
     /// The index generation running now; the lock also makes applies one at a time.
     applied: tokio::sync::Mutex<Option<u64>>,
 }
@@ -36,15 +40,19 @@ pub(crate) struct Watch {
 impl Watch {
     pub(crate) fn open(
         config: &StoreConfig,
+        gateway_id: &str,
         host: &Host,
         verifier: Arc<dyn Verifier>,
     ) -> anyhow::Result<Watch> {
+        let store = Store::open(&config.dir)?;
         Ok(Watch {
-            store: Store::open(&config.dir)?,
+            _running: crate::store::report::hold(store.root(), gateway_id)?,
+            store,
             host: host.clone(),
             verifier: std::sync::RwLock::new(verifier),
             poll: config.poll,
             stale: std::sync::atomic::AtomicBool::new(false),
+            started: interop_audit::now_rfc3339(),
             applied: tokio::sync::Mutex::new(None),
         })
     }
@@ -95,6 +103,7 @@ impl Watch {
             }
         }
         let running = state.plugins();
+        let mut loads = std::collections::BTreeMap::new();
         let mut next: Vec<Arc<Plugin>> = running
             .iter()
             .filter(|p| p.stored.is_none())
@@ -110,6 +119,7 @@ impl Watch {
                     bail!(message);
                 }
                 tracing::error!("{message}");
+                loads.insert(id.clone(), load_of(&slot.current, Some(message), None));
                 continue;
             }
             let before = running
@@ -118,6 +128,7 @@ impl Watch {
             if let Some(p) = before
                 && p.stored.as_ref() == Some(&slot.current)
             {
+                loads.insert(id.clone(), load_of(&slot.current, None, Some(p)));
                 next.push(p.clone());
                 continue;
             }
@@ -153,7 +164,9 @@ impl Watch {
                         slot.current.version,
                         crate::store::short(&slot.current.component_sha256)
                     );
-                    next.push(Arc::new(plugin));
+                    let plugin = Arc::new(plugin);
+                    loads.insert(id.clone(), load_of(&slot.current, None, Some(&plugin)));
+                    next.push(plugin);
                 }
                 Err(e) => {
                     if strict {
@@ -171,6 +184,10 @@ impl Watch {
                         format!("{e:#}"),
                     )
                     .await?;
+                    loads.insert(
+                        id.clone(),
+                        load_of(&slot.current, Some(format!("{e:#}")), before),
+                    );
                     if let Some(p) = before {
                         next.push(p.clone());
                     }
@@ -189,7 +206,43 @@ impl Watch {
         }
         state.set_plugins(next);
         *applied = Some(index.generation);
+        let report = crate::store::report::LoadReport {
+            gateway_id: state.config.gateway_id.clone(),
+            pid: std::process::id(),
+            started: self.started.clone(),
+            generation: index.generation,
+            time: interop_audit::now_rfc3339(),
+            connectors: loads,
+        };
+        if let Err(e) = crate::store::report::write(self.store.root(), &report) {
+            tracing::error!("plugin store: cannot write this gateway's load report: {e:#}");
+        }
         Ok(true)
+    }
+
+    /// Take this gateway's load report away: it no longer runs anything from the store.
+    pub(crate) fn withdraw_report(&self, gateway_id: &str) {
+        let path = crate::store::report::report_path(self.store.root(), gateway_id);
+        if let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::error!("cannot remove {}: {e}", path.display());
+        }
+    }
+}
+
+/// What the load report says of one connector's current version.
+fn load_of(
+    current: &crate::store::Version,
+    error: Option<String>,
+    running: Option<&Arc<Plugin>>,
+) -> crate::store::report::ConnectorLoad {
+    crate::store::report::ConnectorLoad {
+        component_sha256: current.component_sha256.clone(),
+        version: current.version.clone(),
+        loaded: error.is_none(),
+        error,
+        running_sha256: running.map(|p| p.component_sha256.clone()),
     }
 }
 

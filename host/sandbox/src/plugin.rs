@@ -227,6 +227,32 @@ impl Host {
         component: &Component,
         policy: &Policy,
     ) -> Result<(Connector, Review), LoadError> {
+        self.under_policy(name, component, policy, true).await
+    }
+
+    /// Everything [`Host::load_compiled_with_policy`] checks, but no secret is read: each is
+    /// left empty in the grant. What the plugin store checks at install, where the secrets
+    /// are the gateway's, not the installer's. The connector returned has described itself
+    /// but must not serve.
+    ///
+    /// # Errors
+    /// As [`Host::load_with_policy`], but never an unreadable secret.
+    pub async fn check_compiled_with_policy(
+        &self,
+        name: &str,
+        component: &Component,
+        policy: &Policy,
+    ) -> Result<(Connector, Review), LoadError> {
+        self.under_policy(name, component, policy, false).await
+    }
+
+    async fn under_policy(
+        &self,
+        name: &str,
+        component: &Component,
+        policy: &Policy,
+        read_secrets: bool,
+    ) -> Result<(Connector, Review), LoadError> {
         let name = name.to_string();
         let bare = Grant {
             limits: policy.limits.limits(),
@@ -254,10 +280,14 @@ impl Host {
         }) {
             return Err(refuse(format!("{}: {}", policy.source, f.message)));
         }
-        let grant = review
-            .effective
-            .grant()
-            .map_err(|e| refuse(format!("{}: {e}", policy.source)))?;
+        let grant = if read_secrets {
+            review
+                .effective
+                .grant()
+                .map_err(|e| refuse(format!("{}: {e}", policy.source)))?
+        } else {
+            review.effective.grant_without_secrets()
+        };
         let connector = connector.with_grant(grant).map_err(|e| refuse(e.0))?;
         Ok((connector, review))
     }

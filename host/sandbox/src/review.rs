@@ -89,6 +89,33 @@ impl Effective {
             malformed: self.malformed_records,
         })
     }
+
+    /// The grant with every secret left empty, nothing read: to check a connector under its
+    /// policy where the secrets are not (the installer's shell; the gateway that runs it reads
+    /// them when it loads it). A connector given this grant must not serve.
+    pub fn grant_without_secrets(&self) -> Grant {
+        let network = &self.grants.http;
+        Grant {
+            limits: self.limits_exact,
+            config: self
+                .grants
+                .config
+                .config
+                .iter()
+                .map(|(key, value)| {
+                    let value = match value {
+                        crate::capabilities::config::ConfigValue::Plain(v) => v.clone(),
+                        crate::capabilities::config::ConfigValue::Secret(_) => String::new(),
+                    };
+                    (key.clone(), value)
+                })
+                .collect(),
+            allow: crate::AllowList::new(network.patterns.clone()),
+            private: crate::capabilities::http::PrivateExceptions::new(network.nets.clone()),
+            filesystem: self.grants.wasi.filesystem.clone(),
+            malformed: self.malformed_records,
+        }
+    }
 }
 
 /// One import of the component and what it is given.

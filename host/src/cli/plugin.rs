@@ -15,6 +15,14 @@ running `interop serve` picks every change up within [store] poll_ms, without a 
 without failing calls in flight; each change is recorded with who made it (--actor, else the
 login name) in the store's change log and in the gateway's audit log.
 
+The connector's secrets (env and file, in its policy) are read by the gateway that runs it,
+when it loads it, never by this command: the installing shell needs neither the variable nor
+the file. install, upgrade and rollback then wait (up to --timeout) for every gateway running
+on this store to report that it loaded the new version (each writes STORE/gateways/ID.json),
+and fail with the gateway's own reason if one did not: an environment variable it lacks, a
+secret file it cannot read. With no gateway running on the store they say so: the version is
+installed, and a gateway loads it when it starts.
+
 Examples:
   interop plugin --config gateway.toml install kestrel_rms_connector.wasm --policy kestrel-rms.toml
   interop plugin --config gateway.toml list
@@ -33,6 +41,10 @@ pub struct Args {
     /// Who is making the change, as the audit records it (default: the login name).
     #[arg(long, global = true)]
     actor: Option<String>,
+    /// How long install, upgrade and rollback wait for the running gateways to load the new
+    /// version (0: do not wait).
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -104,6 +116,100 @@ fn line(id: &str, v: &Version) -> String {
     )
 }
 
+/// Wait for the gateways running on `store` to load `v` of `id`, and say what they did.
+async fn await_gateways(
+    store: &Store,
+    id: &str,
+    v: &Version,
+    timeout: u64,
+    undo: &str,
+    config: &std::path::Path,
+) -> ExitCode {
+    use interop_gateway::store::report::{Outcome, wait_for};
+    if timeout == 0 {
+        println!("not waiting for a gateway to load it (--timeout 0)");
+        return ExitCode::SUCCESS;
+    }
+    let generation = match store.index() {
+        Ok(index) => index.generation,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let root = store.root().to_path_buf();
+    let (id_owned, sha) = (id.to_string(), v.component_sha256.clone());
+    let outcome = tokio::task::spawn_blocking(move || {
+        wait_for(
+            &root,
+            generation,
+            &id_owned,
+            &sha,
+            std::time::Duration::from_secs(timeout),
+        )
+    })
+    .await
+    .unwrap_or(Outcome::TimedOut(Vec::new()));
+    let clean = |s: &str| interop_sandbox::text::neutralise(s, 2000);
+    match outcome {
+        Outcome::NoGateway => {
+            println!(
+                "not yet loaded by any gateway: none is running on {} (a gateway loads it when it starts, reading its secrets then)",
+                store.root().display()
+            );
+            ExitCode::SUCCESS
+        }
+        Outcome::Loaded(gateways) => {
+            println!(
+                "loaded by gateway {}",
+                gateways
+                    .iter()
+                    .map(|g| clean(g))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            ExitCode::SUCCESS
+        }
+        Outcome::Failed { loaded, failed } => {
+            for (gateway, reason) in &failed {
+                eprintln!(
+                    "error: gateway {} did not load {id} {}: {}",
+                    clean(gateway),
+                    v.version,
+                    clean(reason)
+                );
+            }
+            if !loaded.is_empty() {
+                eprintln!(
+                    "(loaded by gateway {})",
+                    loaded
+                        .iter()
+                        .map(|g| clean(g))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            eprintln!(
+                "the store holds this version, but it does not run there: fix what the gateway says (its environment, a secret file it must read) and install the connector's next version, or undo it: `interop plugin --config {} {undo} {id}`",
+                config.display()
+            );
+            ExitCode::FAILURE
+        }
+        Outcome::TimedOut(gateways) => {
+            eprintln!(
+                "error: gateway {} did not report loading {id} {} within {timeout} s (is its [store] poll_ms longer, or is it stuck?); see its log",
+                gateways
+                    .iter()
+                    .map(|g| clean(g))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                v.version
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = GatewayConfig::from_file(&args.config)?;
     let Some(store_config) = &config.store else {
@@ -122,6 +228,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .install(&host, verifier.as_ref(), &component, &policy, &actor)
                 .await?;
             println!("installed {}", line(&id, &v));
+            return Ok(await_gateways(&store, &id, &v, args.timeout, "remove", &args.config).await);
         }
         Command::Upgrade {
             id,
@@ -145,10 +252,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 )
                 .await?;
             println!("upgraded {}", line(&id, &v));
+            return Ok(
+                await_gateways(&store, &id, &v, args.timeout, "rollback", &args.config).await,
+            );
         }
         Command::Rollback { id } => {
             let v = store.rollback(&id, &actor)?;
             println!("rolled back to {}", line(&id, &v));
+            return Ok(
+                await_gateways(&store, &id, &v, args.timeout, "rollback", &args.config).await,
+            );
         }
         Command::Remove { id } => {
             let slot = store.remove(&id, &actor)?;

@@ -11,10 +11,13 @@
 //!   compiled/SHA-ENGINE.cwasm   native code compiled from objects/SHA.wasm by an engine
 //!                         whose configuration fingerprint is ENGINE
 //!   store.lock            held by whoever is changing the store
+//!   gateways/ID.json      what gateway ID loaded from the store, and why not (report.rs)
+//!   gateways/ID.lock      held by gateway ID while it runs
 //! ```
 //!
 //! Installing verifies the component's signature (a [`Verifier`]: the gateway's trust store),
-//! compiles it once, loads it under its policy to learn its id, and only then writes anything.
+//! compiles it once, checks it under its policy to learn its id (reading no secret: those are
+//! the gateway's, read when it loads the connector), and only then writes anything.
 //! `index.json` is replaced atomically, so a reader sees the old store or the new one, never
 //! half of a change. A running gateway polls it and swaps connectors without a restart.
 //!
@@ -24,6 +27,7 @@
 //! configuration, and verifies the component's signature again whenever it is loaded.
 
 mod fsutil;
+pub mod report;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -480,8 +484,10 @@ impl Store {
         // SAFETY: made just now by this engine from these bytes.
         let compiled = unsafe { Component::deserialize(host.engine(), &artifact) }
             .map_err(|e| anyhow::anyhow!("{name}: cannot load what was just compiled: {e:#}"))?;
+        // The secrets are the gateway's: it reads them when it loads the connector, and
+        // reports whether it could (`gateways/`); the installer's shell need not hold them.
         let (connector, review) = host
-            .load_compiled_with_policy(&name, &compiled, &policy)
+            .check_compiled_with_policy(&name, &compiled, &policy)
             .await?;
         refuse_high(&policy, &review)?;
         let info = connector.info();
