@@ -574,6 +574,42 @@ async fn a_rotated_key_is_picked_up_without_a_restart_and_unknown_key_refetches_
 }
 
 #[tokio::test]
+async fn a_claims_mapping_replaced_while_running_applies_to_the_next_token_and_sign_in() {
+    let dir = support::scratch("remap");
+    let idp = Idp::start(IdpOptions::new(&dir));
+    let clock = ManualClock::starting_now();
+    let rp = relying_party(&idp, &clock).await;
+    let signed_in = sign_in(&rp, SUPERVISOR).await;
+    let token = signed_in.access_token.clone().expect("an access token");
+    let roles = |identity: &interop_identity::Identity| {
+        identity
+            .access
+            .roles()
+            .map(|r| r.as_slice().to_vec())
+            .unwrap_or_default()
+    };
+    let before = rp.validate_access_token(&token).await.unwrap();
+    assert_eq!(roles(&before), ["investigator", "supervisor"]);
+
+    // The gateway reloads a mapping in which no group gives `supervisor` any more.
+    let mut mapping = (*rp.claims()).clone();
+    for given in mapping.roles.values_mut() {
+        given.retain(|r| r != "supervisor");
+    }
+    mapping.roles.retain(|_, given| !given.is_empty());
+    rp.set_claims(mapping.clone());
+    assert_eq!(*rp.claims(), mapping);
+
+    // The same token, validated again, and a new sign-in: both under the new mapping.
+    let after = rp.validate_access_token(&token).await.unwrap();
+    assert_eq!(roles(&after), ["investigator"]);
+    let again = sign_in(&rp, SUPERVISOR).await;
+    assert_eq!(roles(&again.identity), ["investigator"]);
+    // The session made before keeps what its sign-in gave it.
+    assert_eq!(roles(&signed_in.identity), ["investigator", "supervisor"]);
+}
+
+#[tokio::test]
 async fn sign_out_reaches_the_provider_and_ends_its_session() {
     let dir = support::scratch("logout");
     let idp = Idp::start(IdpOptions::new(&dir));
