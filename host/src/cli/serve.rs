@@ -106,6 +106,14 @@ pub async fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let bound = listener.local_addr()?;
+    // SIGHUP reloads the access configuration; watched before the address is printed, so a
+    // SIGHUP sent once it is never meets the default action (exit).
+    let hup = {
+        use tokio::signal::unix::{SignalKind, signal};
+        signal(SignalKind::hangup())
+            .map_err(|e| tracing::warn!("cannot watch SIGHUP: {e}"))
+            .ok()
+    };
     // The line scripts and tests wait for; it names the real port when the config says 0.
     // Both lines in one write (println! would flush at the first newline), nothing on stdout
     // after it, and a failed write ignored: a caller that stops reading once it has the
@@ -122,17 +130,12 @@ pub async fn run(args: Args) -> anyhow::Result<std::process::ExitCode> {
         "gateway serving {} connectors on {bound}",
         gateway.plugins().len()
     );
-    // SIGHUP: reload the access configuration now.
     let on_hup = gateway.clone();
     let hup = tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::hangup()) {
-            Ok(mut hup) => {
-                while hup.recv().await.is_some() {
-                    on_hup.reload_config("SIGHUP").await;
-                }
+        if let Some(mut hup) = hup {
+            while hup.recv().await.is_some() {
+                on_hup.reload_config("SIGHUP").await;
             }
-            Err(e) => tracing::warn!("cannot watch SIGHUP: {e}"),
         }
     });
     let served = gateway.serve(listener, shutdown_signal()).await;
