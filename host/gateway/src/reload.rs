@@ -102,7 +102,24 @@ impl Watch {
                 }
             }
         }
-        let running = state.plugins();
+        let mut running = state.plugins();
+        if stale {
+            // The trust store changed: what it no longer admits stops, even if an apply that
+            // began before the change put it back.
+            let access = state.access();
+            let (keep, stop): (Vec<Arc<Plugin>>, Vec<Arc<Plugin>>) = running
+                .iter()
+                .cloned()
+                .partition(|p| access.admits(p.signer.as_ref()).is_ok());
+            for p in &stop {
+                tracing::warn!(
+                    "connector {} stopped: the trust store no longer admits its signer",
+                    p.connector.info().id
+                );
+                super::access::audit_admin(&state.audit, "connector-stopped", p).await?;
+            }
+            running = Arc::new(keep);
+        }
         let mut loads = std::collections::BTreeMap::new();
         let mut next: Vec<Arc<Plugin>> = running
             .iter()
