@@ -86,9 +86,11 @@ enum Command {
     Close(oneshot::Sender<Result<(), AuditError>>),
 }
 
-/// The gateway's audit log. Cheap to clone; every clone feeds the same single writer.
+/// The audit log in local files (the embedded default): `audit.jsonl` in one directory, owned
+/// by one writer thread. Usually used through [`AuditLog`](crate::AuditLog), which
+/// [`AuditLog::open`](crate::AuditLog::open) builds on it; every clone feeds the same writer.
 #[derive(Clone)]
-pub struct AuditLog {
+pub struct FileLog {
     inner: Arc<Inner>,
 }
 
@@ -100,7 +102,7 @@ struct Inner {
     failure: Arc<Mutex<Option<String>>>,
 }
 
-impl AuditLog {
+impl FileLog {
     /// Open (create) the log in `dir`: `audit.jsonl`, `audit.head`, and the gateway's signing
     /// key `gateway.key` (Ed25519, created 0600 when missing) with its public half `gateway.pub`.
     ///
@@ -113,19 +115,19 @@ impl AuditLog {
     /// # Errors
     /// [`AuditError::Tampered`] when the log does not verify, [`AuditError::Locked`] when another
     /// process is writing it, [`AuditError::Key`] for an unusable key, [`AuditError::Io`].
-    pub async fn open(dir: &Path, gateway_id: &str) -> Result<AuditLog, AuditError> {
+    pub async fn open(dir: &Path, gateway_id: &str) -> Result<FileLog, AuditError> {
         Self::open_with(dir, gateway_id, Options::default()).await
     }
 
-    /// [`AuditLog::open`] with checkpoint settings.
+    /// [`FileLog::open`] with checkpoint settings.
     ///
     /// # Errors
-    /// As [`AuditLog::open`].
+    /// As [`FileLog::open`].
     pub async fn open_with(
         dir: &Path,
         gateway_id: &str,
         options: Options,
-    ) -> Result<AuditLog, AuditError> {
+    ) -> Result<FileLog, AuditError> {
         let dir = dir.to_path_buf();
         let gateway = gateway_id.to_string();
         let (log, recovered) =
@@ -150,7 +152,7 @@ impl AuditLog {
     /// # Errors
     /// [`AuditError::WriterFailed`] once a write or sync has failed (the gateway must then stop
     /// answering: it can no longer keep its record), [`AuditError::Closed`] after
-    /// [`AuditLog::close`].
+    /// [`FileLog::close`].
     pub async fn append(&self, record: AuditRecord) -> Result<Appended, AuditError> {
         let (reply, answer) = oneshot::channel();
         if self
@@ -221,7 +223,7 @@ fn open_blocking(
     dir: &Path,
     gateway: String,
     options: Options,
-) -> Result<(AuditLog, Option<(PathBuf, u64)>), AuditError> {
+) -> Result<(FileLog, Option<(PathBuf, u64)>), AuditError> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -336,7 +338,7 @@ fn open_blocking(
         .spawn(move || writer.run(rx))
         .map_err(|e| AuditError::io(&log_path, "start the writer for", e))?;
     Ok((
-        AuditLog {
+        FileLog {
             inner: Arc::new(Inner {
                 tx,
                 path: log_path,
