@@ -70,6 +70,7 @@
 
 mod key;
 mod line;
+mod postgres;
 mod query;
 mod record;
 mod store;
@@ -83,6 +84,7 @@ use std::path::{Path, PathBuf};
 
 pub use key::{KEY_FILE, PUB_FILE};
 pub use line::{Checkpoint, Head};
+pub use postgres::{PgConfig, PgLog, load_public_keys, replica_key, verify_database};
 pub use query::{Filter, Hit, Page, Reader, parse_time, query, query_hits, query_page};
 pub use record::{
     Appended, AuditEvent, AuditRecord, ConnectorFault, ConnectorRef, Criteria, CriteriaKey,
@@ -153,6 +155,9 @@ pub enum AuditError {
     /// The log was closed.
     #[error("the audit log is closed")]
     Closed,
+    /// The audit database could not be reached, migrated or read.
+    #[error("audit database: {0}")]
+    Database(String),
 }
 
 impl AuditError {

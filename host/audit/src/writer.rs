@@ -72,11 +72,22 @@ pub struct WriterStats {
 }
 
 #[derive(Default)]
-struct Counters {
-    records: AtomicU64,
-    syncs: AtomicU64,
-    checkpoints: AtomicU64,
-    head_failures: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) records: AtomicU64,
+    pub(crate) syncs: AtomicU64,
+    pub(crate) checkpoints: AtomicU64,
+    pub(crate) head_failures: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> WriterStats {
+        WriterStats {
+            records: self.records.load(Ordering::Relaxed),
+            syncs: self.syncs.load(Ordering::Relaxed),
+            checkpoints: self.checkpoints.load(Ordering::Relaxed),
+            head_failures: self.head_failures.load(Ordering::Relaxed),
+        }
+    }
 }
 
 type Reply = oneshot::Sender<Result<Appended, AuditError>>;
@@ -195,13 +206,7 @@ impl FileLog {
 
     /// Counts since the log was opened.
     pub fn stats(&self) -> WriterStats {
-        let c = &self.inner.counters;
-        WriterStats {
-            records: c.records.load(Ordering::Relaxed),
-            syncs: c.syncs.load(Ordering::Relaxed),
-            checkpoints: c.checkpoints.load(Ordering::Relaxed),
-            head_failures: c.head_failures.load(Ordering::Relaxed),
-        }
+        self.inner.counters.snapshot()
     }
 
     fn stopped(&self) -> AuditError {
@@ -279,7 +284,7 @@ fn open_blocking(
         bytes
     };
     let head = verify::read_head(&head_path);
-    let report = verify::scan(&log_path, &bytes, &key.verifying_key(), head);
+    let report = verify::scan(&log_path, &bytes, &[key.verifying_key()], head);
     if !report.is_ok() {
         return Err(AuditError::Tampered(Box::new(report)));
     }
