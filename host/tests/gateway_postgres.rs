@@ -2,8 +2,10 @@
 //! TLS with sslmode=verify-full: federated and single-connector searches spread round-robin
 //! over them, one replica killed with SIGKILL under load; afterwards the chain verifies with
 //! `interop audit verify --database` and every request that got a 2xx, from any replica, has
-//! its record in it.
+//! its record in it; a submit retried on another replica with the same idempotency key
+//! creates nothing and returns the first answer's receipt.
 
+mod common;
 #[path = "support/postgres.rs"]
 mod postgres;
 
@@ -38,7 +40,7 @@ fn replica_config(dir: &Path, id: &str, url: &str, others: &[PathBuf], common: &
              [storage]\nbackend = \"postgres\"\nurl = \"{url}\"\n\
              [trust]\nkeys = [\"{common}/dev-signing.pub\"]\nreplica_keys = [{}]\n\
              [[connectors]]\ncomponent = \"{common}/kestrel_rms_connector.wasm\"\npolicy = \"{common}/kestrel-rms.toml\"\n\
-             [roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\"]\n\
+             [roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\", \"submit\"]\n\
              [[users]]\nid = \"pc-replicas\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
             keys.join(", "),
             hex::encode(token_sha256(TOKEN)),
@@ -146,6 +148,45 @@ async fn three_replicas_share_one_chain_and_a_killed_one_loses_no_acknowledged_r
         children.push(child);
         addrs.push(addr);
     }
+
+    // A submit answered by one replica, its response lost, retried on the others with the same
+    // idempotency key: the key travels with the request, so nothing is created twice.
+    let submission = serde_json::json!({
+        "justification": "Vehicle seen leaving burglary scene",
+        "case_reference": "OP-REPLICA-1",
+        "idempotency_key": "replica-retry-0001",
+        "submission": {
+            "local_id": null,
+            "handling": { "classification": "official", "sensitive": false, "caveats": [], "grading": null, "review_date": null },
+            "entity": { "kind": "object", "type": "vehicle",
+                "vrm": "ZY19 RPL", "vin": null, "make": "TESTMAKE", "model": "SAMPLE", "body_shape": null,
+                "colours": ["GREEN"], "registration_country": null },
+            "links": []
+        }
+    });
+    let mut answers = Vec::new();
+    for addr in &addrs {
+        let (status, answer) = common::request(
+            "POST",
+            &format!("http://{addr}/v1/submit"),
+            Some(TOKEN),
+            Some(submission.clone()),
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
+        answers.push(answer);
+    }
+    let receipt = |a: &serde_json::Value| a["targets"][0]["receipt"].clone();
+    assert_eq!(receipt(&answers[0])["created"], true, "{}", answers[0]);
+    for again in &answers[1..] {
+        assert_eq!(
+            receipt(again)["local_id"],
+            receipt(&answers[0])["local_id"],
+            "{again}"
+        );
+        assert_eq!(receipt(again)["created"], false, "{again}");
+    }
+    assert_eq!(vendor.counters().vehicles_created, 1);
 
     // Load: each worker sends its requests round-robin over the three replicas, federated and
     // single-connector searches alternating; every 2xx answer's correlation id is remembered.
