@@ -210,7 +210,7 @@ async fn three_replicas_share_one_chain_and_a_killed_one_loses_no_acknowledged_r
                     continue;
                 };
                 let id = format!("rr-{worker}-{n}");
-                let path = if n % 2 == 0 {
+                let path = if n.is_multiple_of(2) {
                     "/v1/search"
                 } else {
                     "/v1/connectors/kestrel-rms/search"
