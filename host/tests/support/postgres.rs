@@ -54,6 +54,12 @@ impl Postgres {
         }
     }
 
+    /// The server's main process (for reading its CPU time).
+    pub fn postmaster_pid(&self) -> u32 {
+        let text = std::fs::read_to_string(self.dir.join("data/postmaster.pid")).unwrap();
+        text.lines().next().unwrap().trim().parse().unwrap()
+    }
+
     /// Run SQL with psql on the plain URL; its output, unaligned and without headers.
     pub fn psql(&self, sql: &str) -> String {
         let out = Command::new("psql")
