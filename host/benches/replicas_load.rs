@@ -17,7 +17,6 @@
 //! `INTEROP_BENCH_ROUNDS` (default 3; the scenarios alternate within each round so all see the
 //! same machine noise), `INTEROP_BENCH_CONNECTIONS` (default 32 keep-alive connections).
 
-#[allow(dead_code)]
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
 #[path = "support/load.rs"]

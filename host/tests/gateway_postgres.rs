@@ -24,6 +24,7 @@ use interop_test_artifacts::KESTREL_RMS;
 use postgres::Postgres;
 
 const TOKEN: &str = "replica-test-token-0001";
+const AUDITOR: &str = "replica-test-auditor-0001";
 
 /// One replica: its own directory (its audit key, its compiled connectors), the shared database.
 fn replica_config(dir: &Path, id: &str, url: &str, others: &[PathBuf], common: &Path) -> PathBuf {
@@ -41,9 +42,12 @@ fn replica_config(dir: &Path, id: &str, url: &str, others: &[PathBuf], common: &
              [trust]\nkeys = [\"{common}/dev-signing.pub\"]\nreplica_keys = [{}]\n\
              [[connectors]]\ncomponent = \"{common}/kestrel_rms_connector.wasm\"\npolicy = \"{common}/kestrel-rms.toml\"\n\
              [roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\", \"submit\"]\n\
-             [[users]]\nid = \"pc-replicas\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n",
+             [roles.auditor]\naudit = true\n\
+             [[users]]\nid = \"pc-replicas\"\ntoken_sha256 = \"{}\"\nroles = [\"investigator\"]\nclearance = \"official\"\n\
+             [[users]]\nid = \"auditor-replicas\"\ntoken_sha256 = \"{}\"\nroles = [\"auditor\"]\nclearance = \"official\"\n",
             keys.join(", "),
             hex::encode(token_sha256(TOKEN)),
+            hex::encode(token_sha256(AUDITOR)),
             common = common.display(),
         ),
     )
@@ -187,6 +191,44 @@ async fn three_replicas_share_one_chain_and_a_killed_one_loses_no_acknowledged_r
         assert_eq!(receipt(again)["created"], false, "{again}");
     }
     assert_eq!(vendor.counters().vehicles_created, 1);
+
+    // Any replica reads the whole chain: the last one's GET /v1/audit holds the others' records,
+    // a page at a time and streamed.
+    let (status, page) = common::request(
+        "GET",
+        &format!("http://{}/v1/audit?user=pc-replicas&limit=100", addrs[2]),
+        Some(AUDITOR),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let paged: BTreeSet<String> = page["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["gateway"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(paged, ids.iter().map(|s| s.to_string()).collect(), "{page}");
+    let (status, streamed) = common::request(
+        "GET",
+        &format!("http://{}/v1/audit?user=pc-replicas&stream=true", addrs[2]),
+        Some(AUDITOR),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{streamed}");
+    let lines: Vec<serde_json::Value> = streamed
+        .as_str()
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), page["records"].as_array().unwrap().len());
+    assert!(
+        lines
+            .windows(2)
+            .all(|w| w[0]["seq"].as_u64() < w[1]["seq"].as_u64())
+    );
 
     // Load: each worker sends its requests round-robin over the three replicas, federated and
     // single-connector searches alternating; every 2xx answer's correlation id is remembered.

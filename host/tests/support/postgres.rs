@@ -2,6 +2,9 @@
 //! `postgres` user when the test runs as root) in a fresh directory, stopped when dropped. A
 //! test that needs it fails, loudly, when PostgreSQL is missing: scripts/test.sh installs it.
 
+// Included by several tests and a benchmark, each using a part of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
