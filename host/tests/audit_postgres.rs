@@ -263,6 +263,19 @@ async fn three_replicas_append_one_chain_that_verifies_and_tampering_is_caught()
     let out = verify_cli(&url, &pub_refs);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("cut off"), "{}", text(&out));
+    // And a deleted tip is named as such.
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-d", &url, "-c", "DELETE FROM audit_tip"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = verify_cli(&url, &pub_refs);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("(the audit_tip row) is missing"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[tokio::test]

@@ -373,7 +373,9 @@ async fn verify_with(
     drop(tx);
     let keys = keys.to_vec();
     let log = PathBuf::from(described);
-    tokio::task::spawn_blocking(move || verify::scan(&log, &bytes, &keys, head_state(head)))
+    // The tip row plays the part of audit.head: reports name it so.
+    let tip = PathBuf::from(format!("{described} (the audit_tip row)"));
+    tokio::task::spawn_blocking(move || verify::scan(&log, &tip, &bytes, &keys, head_state(head)))
         .await
         .map_err(|e| AuditError::WriterFailed(format!("the verify task failed: {e}")))
 }

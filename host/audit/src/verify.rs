@@ -285,7 +285,7 @@ pub fn verify(log: &Path, public_key: Option<&Path>) -> Result<VerifyReport, Aud
     // After the log, so a wrong --file is reported as such rather than as a missing key.
     let key_path = public_key.map_or_else(|| key::default_public(log), Path::to_path_buf);
     let key = key::load_public(&key_path)?;
-    Ok(scan(log, &bytes, &[key], head))
+    Ok(scan(log, &head_file, &bytes, &[key], head))
 }
 
 /// Check `bytes` as the contents of `log`.
@@ -294,6 +294,7 @@ pub fn verify(log: &Path, public_key: Option<&Path>) -> Result<VerifyReport, Aud
 /// log in files, the replicas' keys for a chain that several gateways share.
 pub(crate) fn scan(
     log: &Path,
+    head_file: &Path,
     bytes: &[u8],
     keys: &[VerifyingKey],
     head: HeadState,
@@ -302,7 +303,7 @@ pub(crate) fn scan(
     let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let mut r = VerifyReport {
         log: log.to_path_buf(),
-        head_file: head_path(log),
+        head_file: head_file.to_path_buf(),
         lines: 0,
         records: 0,
         last_seq: 0,

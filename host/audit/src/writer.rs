@@ -284,7 +284,7 @@ fn open_blocking(
         bytes
     };
     let head = verify::read_head(&head_path);
-    let report = verify::scan(&log_path, &bytes, &[key.verifying_key()], head);
+    let report = verify::scan(&log_path, &head_path, &bytes, &[key.verifying_key()], head);
     if !report.is_ok() {
         return Err(AuditError::Tampered(Box::new(report)));
     }
