@@ -392,61 +392,144 @@ function handlingText(h) {
   return parts.filter(Boolean).join(' · ');
 }
 
-function showProfile(group) {
+// Words for the SDM link reasons and the model's field names an officer reads.
+const ROLES = {
+  homeAddress: 'home address', previousAddress: 'previous address', businessAddress: 'business address',
+  personalTelephone: 'personal telephone', businessTelephone: 'business telephone',
+  ownershipOf: 'keeper of', driverOf: 'driver of', passengerOf: 'passenger in',
+  knownSuspect: 'suspect', unknownSuspect: 'unknown suspect', victim: 'victim', witness: 'witness',
+  personReporting: 'person reporting', incidentLocation: 'where it happened',
+  sightingLocation: 'where it was seen',
+};
+
+// An identifier in camelCase or snake_case as words: `homeAddress` → `home address`.
+function words(id) {
+  return String(id || '').replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+function roleText(role, direction) {
+  const said = ROLES[role] || words(role);
+  return direction === 'from' ? `${said} (links to this subject)` : said;
+}
+
+function factLabel(field) {
+  if (LABELS[field]) return LABELS[field];
+  const w = words(field);
+  return w.charAt(0).toUpperCase() + w.slice(1);
+}
+
+function factText(v) {
+  if (v === true) return 'yes';
+  if (v === false) return 'no';
+  return valueText(v);
+}
+
+function memberKey(connector, localId) {
+  return `${connector}\u0000${localId}`;
+}
+
+function renderProfileSources(answer) {
+  const box = $('profile-sources');
+  clear(box);
+  const down = answer.members.filter((m) => m.status === 'failed' || m.status === 'timed_out')
+    .concat(answer.links_failed || []);
+  const gone = answer.members.filter((m) => m.status === 'unavailable');
+  box.hidden = down.length === 0 && gone.length === 0;
+  if (down.length) {
+    box.append(el('strong', { text: 'Not every system answered. ' }));
+    const list = el('ul');
+    const named = new Set();
+    for (const m of down) {
+      if (named.has(m.connector)) continue;
+      named.add(m.connector);
+      const what = m.status === 'timed_out' ? 'timed out' : 'failed';
+      list.append(el('li', {}, `${m.connector} ${what}${m.message ? `: ${m.message}` : ''}`));
+    }
+    box.append(list, 'This picture may be incomplete.');
+  }
+  if (gone.length) {
+    box.append(el('p', {}, `${gone.length} record(s) of this subject could not be shown: no longer held, or not for you.`));
+  }
+}
+
+async function showProfile(group) {
   show('profile');
   $('profile-title').textContent = titleOf(group);
   document.title = `${titleOf(group)} — interop`;
-  $('profile-held').textContent = `Held by ${systemsOf(group).join(' and ')}: ${group.records.length} record(s), shown side by side, never merged.`;
-  const withheld = lastAnswer ? lastAnswer.withheld : 0;
-  $('profile-withheld').hidden = withheld === 0;
-  $('profile-withheld').textContent = `${withheld} record(s) in this search were withheld for clearance; their content is not shown.`;
+  $('profile-held').textContent = 'Fetching every record of this subject…';
+  $('profile-sources').hidden = true;
+  clear($('profile-head'));
+  clear($('profile-body'));
+  clear($('profile-links'));
+  $('profile-withheld').hidden = true;
+  renderWhy(group);
+  const c = currentCase();
+  let answer;
+  $('profile-facts').setAttribute('aria-busy', 'true');
+  try {
+    answer = await api('POST', '/v1/profile', {
+      justification: c.justification,
+      case_reference: c.case_reference,
+      group: group.id,
+      members: group.records.map((h) => ({
+        connector: h.connector, kind: entityOf(h).kind, local_id: h.record.source.local_id,
+      })),
+    });
+  } catch (e) {
+    $('profile-held').textContent = '';
+    showError(e.message);
+    return;
+  } finally {
+    $('profile-facts').removeAttribute('aria-busy');
+  }
+  if (!answer || !Array.isArray(answer.records)) {
+    $('profile-held').textContent = '';
+    showError('The gateway did not send a profile.');
+    return;
+  }
+  renderProfileSources(answer);
+  const records = answer.records;
+  const systems = [...new Set(records.map((h) => h.connector))];
+  $('profile-held').textContent = records.length
+    ? `Held by ${systems.join(' and ')}: ${records.length} record(s), shown side by side, never merged.`
+    : 'None of these records can be shown.';
+  $('profile-withheld').hidden = !answer.withheld;
+  $('profile-withheld').textContent = `${answer.withheld} linked record(s) withheld for clearance; their content is not shown.`;
 
   const head = $('profile-head');
-  clear(head);
   head.append(el('th', { scope: 'col' }, 'Fact'));
-  for (const hit of group.records) {
+  for (const hit of records) {
     head.append(el('th', { scope: 'col' }, `${hit.connector} (${hit.record.source.local_id})`));
   }
   const body = $('profile-body');
-  clear(body);
-  const fields = [];
-  for (const hit of group.records) {
-    for (const k of Object.keys(entityOf(hit))) {
-      if (k !== 'kind' && k !== 'type' && !fields.includes(k)) fields.push(k);
+  for (const f of answer.facts) {
+    const byRecord = new Map(f.values.map((v) => [memberKey(v.connector, v.local_id), v]));
+    const label = el('th', { scope: 'row' }, factLabel(f.field));
+    if (f.differs) label.append(' ', el('span', { class: 'differs' }, '≠ systems differ'));
+    const row = el('tr', { class: f.differs ? 'conflict' : null }, label);
+    for (const hit of records) {
+      const v = byRecord.get(memberKey(hit.connector, hit.record.source.local_id));
+      row.append(el('td', {}, v ? factText(v.value) : '—'));
     }
-  }
-  for (const f of fields) {
-    const values = group.records.map((h) => valueText(entityOf(h)[f]));
-    if (values.every((v) => v === '')) continue;
-    const distinct = new Set(values.filter((v) => v !== '').map((v) => v.toLowerCase()));
-    const row = el('tr', { class: distinct.size > 1 ? 'conflict' : null },
-      el('th', { scope: 'row' }, LABELS[f] || f.replace(/_/g, ' ')));
-    for (const v of values) row.append(el('td', {}, v || '—'));
     body.append(row);
   }
   const source = el('tr', {}, el('th', { scope: 'row' }, 'Source and handling'));
-  for (const hit of group.records) {
+  for (const hit of records) {
     const s = hit.record.source;
     source.append(el('td', { class: 'label' }, `${s.system} (${s.force}), ${handlingText(hit.record.handling)}`));
   }
   body.append(source);
 
   const links = $('profile-links');
-  clear(links);
-  let count = 0;
-  for (const hit of group.records) {
-    const linked = new Map((hit.record.linked || []).map((l) => [l.local_id, l.entity]));
-    for (const link of hit.record.links || []) {
-      const other = link.to && link.to.local_id !== hit.record.source.local_id ? link.to : link.from;
-      const entity = other ? linked.get(other.local_id) : null;
-      const what = entity ? titleOf({ id: other.local_id, records: [{ record: { entity } }] })
-        : `${other ? other.kind : 'record'} ${other ? other.local_id : ''}`;
-      links.append(el('li', {}, `${link.role}: ${what} `, el('span', { class: 'tag' }, hit.connector)));
-      count += 1;
-    }
+  for (const l of answer.linked) {
+    const r = l.record.record;
+    const what = titleOf({ id: r.source.local_id, records: [{ record: r }] });
+    links.append(el('li', {}, `${roleText(l.role, l.direction)}: ${what} `,
+      el('span', { class: 'tag' }, l.record.connector),
+      el('span', { class: 'note' }, ` ${handlingText(r.handling)}`)));
   }
-  if (count === 0) links.append(el('li', {}, 'No linked records.'));
-  renderWhy(group);
+  if (answer.links_left_off) links.append(el('li', {}, `${answer.links_left_off} more linked record(s) not followed.`));
+  if (answer.linked.length === 0) links.append(el('li', {}, 'No linked records.'));
   $('profile-title').setAttribute('tabindex', '-1');
   $('profile-title').focus();
 }
