@@ -6,13 +6,15 @@
 //   AUDIT_FILE   the gateway's audit log             SERVICE_TOKEN a static token user's token
 //   IDLE_SECS    the session idle timeout            SCREENSHOTS where page screenshots go
 //   CHROMIUM     the browser executable              USER_DATA_ROOT where its profile goes
+//   CONTROL_DIR  where the script asks the harness to stop the Harrier stand-in (stop-harrier)
+//                and the harness says it did (harrier-stopped)
 //
 // The tests run in order and share one browser: each step starts where the last one left off.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -104,6 +106,14 @@ async function startCase() {
   await page.getByRole('heading', { name: 'Search every system' }).waitFor();
 }
 
+// Open the profile of the first result, and wait until the gateway's profile is shown.
+async function openFirstProfile() {
+  await page.locator('#results li').first().getByRole('link', { name: /Open profile/ }).click();
+  await page.locator('#view-profile').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.querySelector('#profile-facts[aria-busy]') === null
+    && document.querySelectorAll('#profile-body tr').length > 0);
+}
+
 async function search(text) {
   await page.getByLabel(/^Name \(with date of birth\)/).fill(text);
   await page.keyboard.press('Enter');
@@ -192,8 +202,8 @@ test('one search box finds one person in two systems, grouped, and says every sy
 });
 
 test('the profile shows both systems side by side with source and handling', async () => {
-  await page.locator('#results li').first().getByRole('link', { name: /Open profile/ }).click();
-  await page.locator('#view-profile').waitFor({ state: 'visible' });
+  const before = auditRecords().length;
+  await openFirstProfile();
   const head = await page.locator('#profile-head').textContent();
   assert.match(head, /kestrel-rms/);
   assert.match(head, /harrier-anpr/);
@@ -206,6 +216,18 @@ test('the profile shows both systems side by side with source and handling', asy
   assert.match(why, /kestrel-rms NOM-000101/);
   assert.match(why, /harrier-anpr KPR-0001/);
   assert.match(why, /likely one person\. Agreed: surname exact, given name exact, date of birth exact/);
+  // Assembled by the gateway: one access, audited as a combination listing every id shown.
+  const profiles = auditRecords().slice(before).filter((r) => r.operation === 'profile' && r.user === 'officer');
+  assert.equal(profiles.length, 1, 'one profile, one audited access');
+  assert.equal(profiles[0].category, 'combination');
+  assert.ok(profiles[0].disclosed.includes('kestrel-rms:person:NOM-000101'), JSON.stringify(profiles[0].disclosed));
+  assert.ok(profiles[0].disclosed.includes('harrier-anpr:person:KPR-0001'), JSON.stringify(profiles[0].disclosed));
+  assert.ok(profiles[0].linked.some((l) => l.decision === 'grouped'), JSON.stringify(profiles[0].linked));
+  // Links in words, followed one hop: the address each system holds.
+  const links = await page.locator('#profile-links').textContent();
+  assert.match(links, /home address: /);
+  assert.doesNotMatch(links, /homeAddress|personalTelephone/);
+  assert.match(await page.locator('#profile-body').textContent(), /Date of birth known/);
   await axe('the profile');
   await shot('04-profile');
 });
@@ -230,8 +252,7 @@ test('hostile text from a vendor system is shown as text, never run', async () =
   const has = (text, hostile) => text.toLowerCase().includes(hostile.toLowerCase());
   const results = await page.locator('#results').textContent();
   assert.ok(has(results, HOSTILE_MAKE) && has(results, HOSTILE_MODEL), results);
-  await page.locator('#results li').first().getByRole('link', { name: /Open profile/ }).click();
-  await page.locator('#view-profile').waitFor({ state: 'visible' });
+  await openFirstProfile();
   const body = await page.locator('#profile-body').textContent();
   assert.ok(has(body, HOSTILE_MAKE), body);
   assert.ok(has(body, HOSTILE_MODEL), body);
@@ -266,6 +287,44 @@ test('a vehicle of interest entered once gets a receipt from Kestrel and Harrier
     && [...document.querySelectorAll('#receipts p.receipt')].every((p) => p.textContent.includes('already recorded')));
   const writes = auditRecords().filter((r) => r.operation === 'submit' && r.user === 'officer' && r.phase === 'outcome');
   assert.equal(writes.length, 2);
+});
+
+// ---- a system that stops answering ---------------------------------------------------------
+
+async function stopHarrier() {
+  const dir = env('CONTROL_DIR');
+  writeFileSync(join(dir, 'stop-harrier'), 'stop\n');
+  for (let i = 0; i < 300 && !existsSync(join(dir, 'harrier-stopped')); i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(existsSync(join(dir, 'harrier-stopped')), 'the harness did not stop the Harrier stand-in');
+}
+
+test('when Harrier stops answering, the profile and the search name it in a visible banner', async () => {
+  await page.getByRole('link', { name: 'Search', exact: true }).click();
+  await page.getByRole('heading', { name: 'Search every system' }).waitFor();
+  await search('Alex Examplewood 14/03/1988');
+  assert.match(await page.locator('#sources').textContent(), /Every system answered/);
+  // Harrier's HTTP server is stopped for real: its connector's calls fail from now on.
+  await stopHarrier();
+  await page.locator('#results li').first().getByRole('link', { name: /Open profile/ }).click();
+  await page.locator('#profile-sources').waitFor({ state: 'visible' });
+  const banner = page.locator('#profile-sources');
+  assert.match(await banner.textContent(), /Not every system answered\..*harrier-anpr failed/s);
+  assert.ok(await banner.isVisible());
+  // What Kestrel holds is still shown.
+  assert.match(await page.locator('#profile-head').textContent(), /kestrel-rms/);
+  await axe('a profile with a failed system');
+  await shot('10-profile-system-failed');
+  await page.getByRole('link', { name: '← Back to results' }).click();
+  await search('Alex Examplewood 14/03/1988');
+  const sources = page.locator('#sources');
+  assert.match(await sources.textContent(), /Not every system answered\..*harrier-anpr failed/s);
+  assert.ok(await sources.isVisible());
+  await axe('search results with a failed system');
+  await shot('11-search-system-failed');
+  const partial = auditRecords().filter((r) => r.operation === 'search' && r.user === 'officer').at(-1);
+  assert.equal(partial.outcome, 'partial');
 });
 
 test('a state-changing request the session cookie authenticates needs the CSRF token', async () => {
