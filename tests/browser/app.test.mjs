@@ -106,9 +106,10 @@ async function startCase() {
   await page.getByRole('heading', { name: 'Search every system' }).waitFor();
 }
 
-// Open the profile of the first result, and wait until the gateway's profile is shown.
-async function openFirstProfile() {
-  await page.locator('#results li').first().getByRole('link', { name: /Open profile/ }).click();
+// Open the profile of the first result (or of `item`), and wait until the gateway's profile is
+// shown.
+async function openFirstProfile(item = page.locator('#results li').first()) {
+  await item.getByRole('link', { name: /Open profile/ }).click();
   await page.locator('#view-profile').waitFor({ state: 'visible' });
   await page.waitForFunction(() => document.querySelector('#profile-facts[aria-busy]') === null
     && document.querySelectorAll('#profile-body tr').length > 0);
@@ -244,6 +245,26 @@ test('at phone size (360 px) the search and the profile fit without sideways scr
   await axe('the search at phone size');
   await shot('06-search-phone');
   await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+test('facts two systems hold differently are marked in words, side by side, never merged', async () => {
+  // Kestrel holds Alex Protoford born 07/04/1991; Harrier holds ALEXANDER born 1991-07-04.
+  await search('Protoford');
+  await openFirstProfile(page.locator('#results li').filter({ hasText: 'kestrel-rms' })
+    .filter({ hasText: 'harrier-anpr' }).first());
+  const rows = page.locator('#profile-body tr.conflict');
+  const marked = await rows.allTextContents();
+  assert.ok(marked.some((r) => /^Date of birth ≠ systems differ.*1991-04-07.*1991-07-04|^Date of birth ≠ systems differ.*1991-07-04.*1991-04-07/.test(r)), JSON.stringify(marked));
+  assert.ok(marked.some((r) => /^Given names ≠ systems differ/.test(r)), JSON.stringify(marked));
+  assert.ok(!marked.some((r) => /^Surname/.test(r)), 'a surname both hold alike is not marked');
+  // The marker is text a screen reader says, not colour alone.
+  assert.ok(await page.locator('#profile-body .differs').first().isVisible());
+  const first = await page.locator('#profile-body tr th').first().textContent();
+  assert.match(first, /^Given names/, 'names first, in the model\'s order');
+  await axe('a profile whose systems differ');
+  await shot('04b-profile-differs');
+  await page.getByRole('link', { name: '← Back to results' }).click();
+  await page.getByRole('heading', { name: 'Search every system' }).waitFor();
 });
 
 test('hostile text from a vendor system is shown as text, never run', async () => {

@@ -180,6 +180,74 @@ fn empty(v: &Value) -> bool {
     }
 }
 
+/// The model's fields in the order its types declare them (people, objects, places,
+/// organisations, events), for facts in an order an officer reads: names before codes. A field
+/// not listed comes after, by name.
+const FIELD_ORDER: &[&str] = &[
+    // Person.
+    "given_names",
+    "middle_names",
+    "surname",
+    "aliases",
+    "date_of_birth",
+    "date_of_birth_known",
+    "place_of_birth",
+    "gender",
+    "ethnicity_self_defined",
+    "ethnicity_observed",
+    "pnc_id",
+    "cro_number",
+    // Vehicle, telephone, e-mail, weapon, drug, document.
+    "vrm",
+    "vin",
+    "make",
+    "model",
+    "body_shape",
+    "colours",
+    "registration_country",
+    "telephone_type",
+    "number",
+    "extension",
+    "address",
+    "weapon_type",
+    "details",
+    "calibre",
+    "imitation",
+    "drug_type",
+    "quantity",
+    "document_type",
+    "expires",
+    // Location.
+    "site",
+    "premises",
+    "street",
+    "town",
+    "county",
+    "postcode",
+    "country",
+    "uprn",
+    "latitude",
+    "longitude",
+    "area",
+    // Organisation.
+    "name",
+    "registered_number",
+    "organisation_type",
+    // Event.
+    "event_kind",
+    "category",
+    "references",
+    "ho_classification",
+    "offence_code",
+    "starts_at",
+    "ends_at",
+    "exact_time_known",
+    "status",
+    // Last, what any kind may carry.
+    "description",
+    "warning_markers",
+];
+
 /// Every fact of `records`, field by field in the model's order, values side by side.
 fn facts_of(records: &[Hit]) -> Vec<Fact> {
     let mut order: Vec<String> = Vec::new();
@@ -205,6 +273,12 @@ fn facts_of(records: &[Hit]) -> Vec<Fact> {
             });
         }
     }
+    order.sort_by_key(|f| {
+        FIELD_ORDER
+            .iter()
+            .position(|known| known == f)
+            .unwrap_or(usize::MAX)
+    });
     order
         .into_iter()
         .filter_map(|field| {
@@ -708,6 +782,17 @@ mod tests {
                 .iter()
                 .all(|f| f.field != "kind" && f.field != "aliases"),
             "no tag, nothing empty"
+        );
+        let order: Vec<&str> = facts.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "given_names",
+                "surname",
+                "date_of_birth",
+                "date_of_birth_known"
+            ],
+            "in the model's order, names first"
         );
     }
 }

@@ -269,7 +269,8 @@ function titleOf(group) {
       }
       return e.number || e.address || e.description || e.type || 'Object';
     case 'location':
-      return [e.premises, e.street, e.town, e.postcode].filter(Boolean).join(', ') || 'Location';
+      return [[e.premises, e.street].filter(Boolean).join(' '), e.town, e.postcode, e.area]
+        .filter(Boolean).join(', ') || 'Location';
     case 'event':
       return [e.event_kind, e.category, e.starts_at].filter(Boolean).join(' — ') || 'Event';
     case 'organisation':
