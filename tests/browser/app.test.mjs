@@ -310,6 +310,42 @@ test('a vehicle of interest entered once gets a receipt from Kestrel and Harrier
   assert.equal(writes.length, 2);
 });
 
+test('an event entered once is recorded by the system that takes events, Harrier says it does not, and sending again creates nothing', async () => {
+  const before = auditRecords().length;
+  await page.getByLabel('An event (an incident)').check();
+  await page.getByLabel('What happened').waitFor({ state: 'visible' });
+  assert.equal(await page.getByLabel('Registration (VRM)').isVisible(), false, 'the vehicle fields are put away');
+  await page.getByLabel('What happened').fill('Bicycle taken from the rack outside the library');
+  await page.getByLabel('Category (optional, e.g. THEFT)').fill('theft');
+  await page.getByLabel('When it happened (optional)').fill('2026-03-01T10:15');
+  await page.getByRole('button', { name: 'Send to every system' }).click();
+  await page.getByRole('heading', { name: 'Recorded in every system that takes it' }).waitFor();
+  const receipts = await page.locator('#receipts').textContent();
+  const kestrel = receipts.match(/kestrel-rms: receipt (INC-\S+)/);
+  assert.ok(kestrel, receipts);
+  assert.match(receipts, /harrier-anpr: does not take this — .*vehicles/);
+  assert.doesNotMatch(receipts, /already recorded/);
+  await axe('the enter-once receipts of an event');
+  await shot('08b-enter-once-event');
+  // Sent again, as after a lost answer: Kestrel has it already, under the same id.
+  await page.getByRole('button', { name: 'Send to every system' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('#receipts p.receipt')]
+    .some((p) => p.textContent.includes('already recorded')));
+  assert.match(await page.locator('#receipts').textContent(), new RegExp(`kestrel-rms: receipt ${kestrel[1]}.*already recorded`));
+  const writes = auditRecords().slice(before).filter((r) => r.operation === 'submit' && r.user === 'officer' && r.phase === 'outcome');
+  assert.equal(writes.length, 2);
+  assert.equal(writes[0].criteria.idempotency_key, writes[1].criteria.idempotency_key, 'one entry, one key');
+  assert.equal(writes[0].criteria.kind, 'event');
+  // The system holds one incident of it, read back through the public API.
+  const found = await fetch(`${GATEWAY}/v1/connectors/kestrel-rms/fetch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ justification: 'Checking the app test entry', kind: 'event', local_id: kestrel[1] }),
+  }).then((r) => r.json());
+  assert.equal(found.records[0].record.entity.description, 'Bicycle taken from the rack outside the library', JSON.stringify(found));
+  assert.equal(found.records[0].record.entity.category, 'THEFT');
+});
+
 // ---- a system that stops answering ---------------------------------------------------------
 
 async function stopHarrier() {

@@ -621,54 +621,103 @@ function freshKey() {
 freshKey();
 $('enter-form').addEventListener('input', freshKey);
 
+function entering() {
+  const checked = document.querySelector('input[name="what"]:checked');
+  return checked ? checked.value : 'vehicle';
+}
+
+function showEntryFields() {
+  const what = entering();
+  $('enter-vehicle').hidden = what !== 'vehicle';
+  $('enter-event').hidden = what !== 'event';
+}
+for (const radio of document.querySelectorAll('input[name="what"]')) {
+  radio.addEventListener('change', showEntryFields);
+}
+
+const OFFICIAL = { classification: 'official', sensitive: false, caveats: [], grading: null, review_date: null };
+
+// The submission the form holds, or a message saying what is missing (and the field to fix).
+function entry() {
+  const optional = (id) => $(id).value.trim() || null;
+  if (entering() === 'event') {
+    const description = $('event-description').value.trim();
+    if (!description) return { missing: 'Say what happened.', field: 'event-description' };
+    const when = $('event-when').value;
+    const startsAt = when ? new Date(when).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
+    const category = optional('event-category');
+    return { submission: {
+      local_id: null,
+      handling: OFFICIAL,
+      entity: { kind: 'event', event_kind: 'incident', category: category ? category.toUpperCase() : null,
+        references: [], ho_classification: null, offence_code: null, starts_at: startsAt, ends_at: null,
+        exact_time_known: Boolean(when), description, status: null },
+      links: [],
+      reason: null,
+    } };
+  }
+  const vrm = $('vrm').value.trim().toUpperCase();
+  const reason = $('reason').value.trim();
+  if (!vrm) return { missing: 'Give the vehicle’s registration.', field: 'vrm' };
+  if (!reason) return { missing: 'Say why the vehicle is of interest.', field: 'reason' };
+  const colour = optional('colour');
+  return { submission: {
+    local_id: null,
+    handling: OFFICIAL,
+    entity: { kind: 'object', type: 'vehicle', vrm, vin: null, make: optional('make'),
+      model: optional('model'), body_shape: null, colours: colour ? [colour] : [],
+      registration_country: null },
+    links: [],
+    reason,
+  } };
+}
+
+function renderReceipts(answer) {
+  const out = $('receipts');
+  clear(out);
+  const ok = answer.targets.filter((t) => t.status === 'ok').length;
+  const failed = answer.targets.filter((t) => t.status === 'failed').length;
+  const declined = answer.targets.length - ok - failed;
+  let heading = 'Not every system recorded it';
+  if (failed === 0 && ok > 0) heading = declined ? 'Recorded in every system that takes it' : 'Recorded in every system';
+  else if (ok === 0 && failed === 0) heading = 'No system takes this';
+  out.append(el('h2', {}, heading));
+  for (const t of answer.targets) {
+    if (t.status === 'ok') {
+      const r = t.receipt || {};
+      out.append(el('p', { class: 'receipt' },
+        `${t.connector}: receipt ${r.local_id || ''}${r.reference ? ` (${r.reference})` : ''}${r.created === false ? ' (already recorded)' : ''}`));
+    } else if (t.status === 'declined') {
+      out.append(el('p', { class: 'receipt declined' },
+        `${t.connector}: does not take this — ${t.message || 'declined'}`));
+    } else {
+      out.append(el('p', { class: 'receipt failed' },
+        `${t.connector}: not recorded — ${t.message || t.class || 'failed'}. Send again to retry; nothing is recorded twice.`));
+    }
+  }
+}
+
 $('enter-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   showError('');
-  const vrm = $('vrm').value.trim().toUpperCase();
-  const reason = $('reason').value.trim();
-  if (!vrm) {
-    showError('Give the vehicle’s registration.');
-    $('vrm').focus();
-    return;
-  }
-  if (!reason) {
-    showError('Say why the vehicle is of interest.');
-    $('reason').focus();
+  const made = entry();
+  if (made.missing) {
+    showError(made.missing);
+    $(made.field).focus();
     return;
   }
   const c = currentCase();
-  const optional = (id) => $(id).value.trim() || null;
-  const colour = optional('colour');
   const button = event.submitter || $('enter-form').querySelector('button');
   button.disabled = true;
-  const out = $('receipts');
-  clear(out);
+  clear($('receipts'));
   try {
     const answer = await api('POST', '/v1/submit', {
       justification: c.justification,
       case_reference: c.case_reference,
       idempotency_key: entryKey,
-      submission: {
-        local_id: null,
-        handling: { classification: 'official', sensitive: false, caveats: [], grading: null, review_date: null },
-        entity: { kind: 'object', type: 'vehicle', vrm, vin: null, make: optional('make'),
-          model: optional('model'), body_shape: null, colours: colour ? [colour] : [],
-          registration_country: null },
-        links: [],
-        reason,
-      },
+      submission: made.submission,
     });
-    out.append(el('h2', {}, answer.complete ? 'Recorded in every system' : 'Not every system recorded it'));
-    for (const t of answer.targets) {
-      if (t.status === 'ok') {
-        const r = t.receipt || {};
-        out.append(el('p', { class: 'receipt' },
-          `${t.connector}: receipt ${r.local_id || ''}${r.created === false ? ' (already recorded)' : ''}`));
-      } else {
-        out.append(el('p', { class: 'receipt failed' },
-          `${t.connector}: not recorded — ${t.message || t.class || 'failed'}. Send again to retry; nothing is recorded twice.`));
-      }
-    }
+    renderReceipts(answer);
   } catch (e) {
     showError(`${e.message} Send again to retry; nothing is recorded twice.`);
   } finally {
