@@ -47,6 +47,7 @@ if [ "$part" != suite ]; then
     # built above, both example connectors and their stand-ins, the demo's tokens); any
     # failure it reports fails the run. Bounded: INTEROP_SCHEMATHESIS_EXAMPLES per operation.
     started=$SECONDS
-    cargo test --locked -p interop --test schemathesis -- --exact "$schemathesis_test" --nocapture
+    # --workspace, not -p interop: the same features as the suite above, so nothing rebuilds.
+    cargo test --workspace --locked --test schemathesis -- --exact "$schemathesis_test" --nocapture
     echo "== schemathesis against the demo gateway: $((SECONDS - started)) s"
 fi
