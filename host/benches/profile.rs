@@ -71,7 +71,11 @@ impl Client {
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let took = started.elapsed();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null), took)
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            took,
+        )
     }
 }
 
@@ -249,13 +253,23 @@ async fn main() {
         percentile(&mut profile, 0.9),
         percentile(&mut critical, 0.9),
     );
-    println!("profile assembly: {iterations} profiles of 2 records, interleaved with their critical path");
+    println!(
+        "profile assembly: {iterations} profiles of 2 records, interleaved with their critical path"
+    );
     println!("  profile        p50 {}  p90 {}", ms(p50), ms(p90));
-    println!("  critical path  p50 {}  p90 {}  (slower of the two fetches, sent at once)", ms(c50), ms(c90));
+    println!(
+        "  critical path  p50 {}  p90 {}  (slower of the two fetches, sent at once)",
+        ms(c50),
+        ms(c90)
+    );
     println!(
         "  profile - critical path at p50: {:+.2} ms (goal <= +5 ms: {})",
         (p50.as_secs_f64() - c50.as_secs_f64()) * 1000.0,
-        if p50 <= c50 + Duration::from_millis(5) { "met" } else { "not met" }
+        if p50 <= c50 + Duration::from_millis(5) {
+            "met"
+        } else {
+            "not met"
+        }
     );
     println!(
         "  the gateway's own took_ms p50: {}",
