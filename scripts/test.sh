@@ -21,8 +21,13 @@ python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3 python3
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The audit chain many replicas share is tested against a real PostgreSQL (Debian's), which each
+# such test starts in a temporary directory with scripts/pg.sh (as the postgres user when run
+# as root), making a CA and server certificate with openssl for its TLS test.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing ${missing[*]} for the Python and JavaScript connectors and the app's browser test"
+    echo "installing ${missing[*]} for the Python and JavaScript connectors, the app's browser test and the PostgreSQL tests"
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 

@@ -49,7 +49,7 @@ struct Target {
 /// The frozen query: a surname every seed holds, limit 20, of the kind the system serves.
 fn query_body(kind: &str) -> String {
     format!(
-        r#"{{"justification":"language load benchmark","query":{{"kind":"{kind}","keys":[{{"Name":{{"surname":"Examplewood","given_name":null,"date_of_birth":null}}}}],"limit":20}}}}"#
+        r#"{{"justification":"language load benchmark","query":{{"kind":"{kind}","keys":[{{"kind":"name","surname":"Examplewood"}}],"limit":20}}}}"#
     )
 }
 
@@ -357,7 +357,7 @@ fn main() {
                 component: interop_test_artifacts::KESTREL_RMS,
                 secret: ("api_key", kestrel_rms_standin::DEFAULT_API_KEY),
                 base_url: kestrel.base_url(),
-                body: query_body("Person"),
+                body: query_body("person"),
             },
             Target {
                 language: "JavaScript",
@@ -373,7 +373,7 @@ fn main() {
                 component: interop_test_artifacts::OSPREY_CUSTODY_PY,
                 secret: ("api_key", osprey_standin::DEFAULT_API_KEY),
                 base_url: custody.base_url(),
-                body: query_body("Person"),
+                body: query_body("person"),
             },
         ];
         let dir = std::env::temp_dir().join(format!("interop-bench-lang-{}", std::process::id()));

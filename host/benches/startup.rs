@@ -111,7 +111,7 @@ async fn first_search(addr: &str, id: &str) {
             .await
             .expect("handshake");
     tokio::spawn(conn);
-    let body = r#"{"justification":"start-up benchmark","query":{"kind":"Person","keys":[{"Name":{"surname":"Examplewood","given_name":null,"date_of_birth":null}}],"limit":20}}"#;
+    let body = r#"{"justification":"start-up benchmark","query":{"kind":"person","keys":[{"kind":"name","surname":"Examplewood"}],"limit":20}}"#;
     let request = http::Request::builder()
         .method("POST")
         .uri(format!("/v1/connectors/{id}/search"))

@@ -27,6 +27,11 @@
 //! [audit]
 //! dir = "/var/lib/interop/audit"
 //!
+//! # Many replicas sharing one audit chain in PostgreSQL (the default is "files": [audit] dir).
+//! # [storage]
+//! # backend = "postgres"
+//! # url = "postgres://interop:…@db.example.invalid/interop?sslmode=verify-full&sslrootcert=/etc/interop/db-ca.pem"
+//!
 //! [linkage]                                 # which records of people are one person (docs/LINKAGE.md)
 //! # group_threshold = 0.5                   # link probability at or above which records are grouped
 //! # possible_threshold = 0.05               # at or above this (and below the other): "possible match"
@@ -39,6 +44,8 @@
 //! keys = ["/etc/interop/trust/kestrel-release.pub"]   # `interop keys generate` writes .pub files
 //! revoked = ["3f2a9c0b7d1e4f56", "/etc/interop/trust/kestrel-2025.pub"]  # key ids or .pub files
 //! # allow_unsigned = true                   # development only: loads unsigned connectors, loudly
+//! # replica_keys = ["/etc/interop/replicas/gw-2.pub"]  # with [storage] postgres: the other
+//! #                                         # replicas' audit keys (their gateway.pub)
 //!
 //! [store]
 //! dir = "/var/lib/interop/plugins"          # `interop plugin install …`; picked up while running
@@ -195,8 +202,12 @@ pub struct GatewayConfig {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// This gateway's name in audit records.
     pub gateway_id: String,
-    /// Directory of the audit log and the gateway's signing key.
+    /// Directory of the audit log and the gateway's signing key (with the PostgreSQL backend,
+    /// of the signing key only).
     pub audit_dir: PathBuf,
+    /// Where the audit chain is kept (`[storage]`): local files, or a database many replicas
+    /// share.
+    pub storage: Storage,
     /// Whose signatures a connector must carry.
     pub trust: Trust,
     /// Connectors loaded straight from files (development), outside the plugin store.
@@ -276,6 +287,39 @@ pub struct Trust {
     /// Development only: load connectors that carry no signature, with a warning at start and
     /// for each one. A signature that is present but bad is refused all the same.
     pub allow_unsigned: bool,
+    /// The audit keys (`gateway.pub`) of the other replicas that share the audit chain in
+    /// PostgreSQL: each checkpoint must be signed by one of these or by this gateway's own key.
+    pub replica_keys: Vec<PathBuf>,
+}
+
+/// The `[storage]` section: where the audit chain is kept.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum Storage {
+    /// `backend = "files"`, the embedded default: `audit.jsonl` in `[audit] dir`, one gateway.
+    #[default]
+    Files,
+    /// `backend = "postgres"`: one chain in PostgreSQL that every replica appends to.
+    Postgres {
+        /// `postgres://user[:password]@host[:port]/db?sslmode=verify-full&sslrootcert=CA`, or
+        /// `sslmode=disable` for a trusted local link.
+        url: String,
+        /// The CA that signed the database server's certificate, when not in the URL.
+        ca_file: Option<PathBuf>,
+    },
+}
+
+impl std::fmt::Debug for Storage {
+    // Never the URL: it may hold the database password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Storage::Files => f.write_str("Files"),
+            Storage::Postgres { ca_file, .. } => f
+                .debug_struct("Postgres")
+                .field("url", &"(not shown)")
+                .field("ca_file", ca_file)
+                .finish(),
+        }
+    }
 }
 
 /// One `revoked` entry: a key id, or a `.pub` file holding the key.
@@ -342,6 +386,7 @@ pub struct User {
 struct Raw {
     server: Option<RawServer>,
     audit: Option<RawAudit>,
+    storage: Option<Spanned<RawStorage>>,
     trust: Option<Spanned<RawTrust>>,
     store: Option<Spanned<RawStore>>,
     #[serde(default)]
@@ -406,7 +451,17 @@ struct RawAudit {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawStorage {
+    backend: Option<String>,
+    url: Option<String>,
+    ca_file: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawTrust {
+    #[serde(default)]
+    replica_keys: Vec<String>,
     #[serde(default)]
     keys: Vec<String>,
     #[serde(default)]
@@ -669,9 +724,60 @@ impl GatewayConfig {
                         })
                         .collect(),
                     allow_unsigned: t.allow_unsigned,
+                    replica_keys: t.replica_keys.iter().map(|k| resolve(k)).collect(),
                 }
             }
             None => return Err(at(0, NO_TRUST.into())),
+        };
+
+        let storage = match raw.storage {
+            None => Storage::Files,
+            Some(s) => {
+                let offset = s.span().start;
+                let s = s.into_inner();
+                match s.backend.as_deref().unwrap_or("files") {
+                    "files" => {
+                        if s.url.is_some() || s.ca_file.is_some() {
+                            return Err(at(
+                                offset,
+                                "[storage] url and ca_file are for backend = \"postgres\"; the \
+                                 files backend keeps the audit log in [audit] dir"
+                                    .into(),
+                            ));
+                        }
+                        Storage::Files
+                    }
+                    "postgres" => {
+                        let url = s.url.ok_or_else(|| {
+                            at(
+                                offset,
+                                "[storage] backend = \"postgres\" needs url = \
+                                 \"postgres://user@host/db?sslmode=verify-full&sslrootcert=ca.pem\""
+                                    .into(),
+                            )
+                        })?;
+                        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                            return Err(at(
+                                offset,
+                                "[storage] url must start with postgres:// or postgresql://".into(),
+                            ));
+                        }
+                        Storage::Postgres {
+                            url,
+                            ca_file: s.ca_file.as_deref().map(&resolve),
+                        }
+                    }
+                    other => {
+                        return Err(at(
+                            offset,
+                            format!(
+                                "[storage] backend = {other:?}: give \"files\" (the default) or \
+                                 \"postgres\""
+                            ),
+                        ));
+                    }
+                }
+            }
         };
 
         let mut connectors = Vec::new();
@@ -929,6 +1035,7 @@ impl GatewayConfig {
                 .gateway_id
                 .unwrap_or_else(|| format!("interop-gateway@{listen}")),
             audit_dir: resolve(raw.audit.and_then(|a| a.dir).as_deref().unwrap_or("audit")),
+            storage,
             trust,
             connectors,
             store,
@@ -1026,6 +1133,7 @@ mod tests {
         assert_eq!(d.access, c.access);
         assert_eq!(d.trust, c.trust);
         assert_eq!(d.store, c.store);
+        assert_eq!(d.storage, c.storage);
         assert_eq!(d.roles, c.roles);
         assert_eq!(d.connectors.len(), 1);
         assert!(c.oidc.is_none() && c.rate_limit.is_none());
@@ -1057,6 +1165,46 @@ clearance = "official"
 "#,
             hex::encode(token_sha256("demo-token-1"))
         )
+    }
+
+    #[test]
+    fn storage_is_files_by_default_or_postgres_with_a_url() {
+        let c = parse(&good()).unwrap();
+        assert_eq!(c.storage, Storage::Files);
+        assert!(c.trust.replica_keys.is_empty());
+        let url = "postgres://interop:secret@db.example.invalid/interop?sslmode=verify-full";
+        let with = format!(
+            "{}[storage]\nbackend = \"postgres\"\nurl = \"{url}\"\nca_file = \"db-ca.pem\"\n",
+            good().replacen(
+                "[trust]\n",
+                "[trust]\nreplica_keys = [\"replicas/gw-2.pub\"]\n",
+                1
+            )
+        );
+        let c = parse(&with).unwrap();
+        assert_eq!(
+            c.storage,
+            Storage::Postgres {
+                url: url.into(),
+                ca_file: Some(PathBuf::from("/etc/interop/db-ca.pem")),
+            }
+        );
+        assert_eq!(
+            c.trust.replica_keys,
+            [PathBuf::from("/etc/interop/replicas/gw-2.pub")]
+        );
+        // The password never reaches a debug print of the configuration.
+        assert!(!format!("{c:?}").contains("secret"));
+        for (bad, says) in [
+            ("backend = \"postgres\"", "needs url"),
+            ("backend = \"postgres\"\nurl = \"mysql://x\"", "postgres://"),
+            ("backend = \"sqlite\"", "give \"files\""),
+            ("url = \"postgres://x/y\"", "are for backend = \"postgres\""),
+            ("backend = \"postgres\"\nhost = \"x\"", "unknown field"),
+        ] {
+            let e = parse(&format!("{}[storage]\n{bad}\n", good())).unwrap_err();
+            assert!(e.message.contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]
@@ -1119,6 +1267,7 @@ clearance = "official"
                     Revoked::File(PathBuf::from("/etc/interop/old/kestrel-2025.pub")),
                 ],
                 allow_unsigned: false,
+                replica_keys: vec![],
             }
         );
     }

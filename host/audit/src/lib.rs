@@ -3,7 +3,9 @@
 //! The audit log the gateway keeps under DPA 2018 s.62: one record per access, written before
 //! the response leaves, in a form that shows whether anyone has changed it since.
 //!
-//! - **One writer.** [`AuditLog`] owns `audit.jsonl` (locked against a second gateway); every
+//! - **Storage behind a trait.** [`AuditLog`] is a handle over an [`AuditStore`]; the embedded
+//!   default, [`FileLog`], keeps the chain in local files as described here.
+//! - **One writer.** [`FileLog`] owns `audit.jsonl` (locked against a second gateway); every
 //!   clone feeds one thread that assigns sequence numbers, so the order on disk is the order
 //!   of the chain.
 //! - **Durable before the answer.** [`AuditLog::append`] returns only after `fdatasync`; records
@@ -68,8 +70,10 @@
 
 mod key;
 mod line;
+mod postgres;
 mod query;
 mod record;
+mod store;
 mod verify;
 mod writer;
 
@@ -80,17 +84,19 @@ use std::path::{Path, PathBuf};
 
 pub use key::{KEY_FILE, PUB_FILE};
 pub use line::{Checkpoint, Head};
+pub use postgres::{PgConfig, PgLog, load_public_keys, replica_key, verify_database};
 pub use query::{Filter, Hit, Page, Reader, parse_time, query, query_hits, query_page};
 pub use record::{
     Appended, AuditEvent, AuditRecord, ConnectorFault, ConnectorRef, Criteria, CriteriaKey,
     LinkDecision, Linked, MAX_CRITERIA_ENTRIES, MAX_ID_BYTES_PER_LINE, MAX_IDS_PER_LINE,
     MAX_LABEL_CHARS, MAX_TEXT_CHARS, Outcome, Phase, S62Category, cap,
 };
+pub use store::{AuditLog, AuditStore, BoxFuture};
 pub use verify::{
     CheckpointSummary, MAX_OPEN_INTENTS_LISTED, OpenIntent, Problem, ProblemKind, TornTail,
     VerifyReport, verify,
 };
-pub use writer::{AuditLog, Options, WriterStats};
+pub use writer::{FileLog, Options, WriterStats};
 
 /// The log's file name in its directory.
 pub const LOG_FILE: &str = "audit.jsonl";
@@ -149,6 +155,9 @@ pub enum AuditError {
     /// The log was closed.
     #[error("the audit log is closed")]
     Closed,
+    /// The audit database could not be reached, migrated or read.
+    #[error("audit database: {0}")]
+    Database(String),
 }
 
 impl AuditError {

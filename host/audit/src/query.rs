@@ -199,27 +199,37 @@ impl<R: std::io::BufRead> Iterator for Reader<R> {
             match self.next_line() {
                 None => return self.pending.take().map(Ok),
                 Some(Err(e)) => return Some(Err(e)),
-                Some(Ok((_, Entry::Checkpoint(_)))) => {}
-                Some(Ok((seq, Entry::Record(record)))) => {
-                    let record = *record;
-                    if let Some(of) = record.continuation_of {
-                        if let Some(p) = self.pending.as_mut().filter(|p| p.seq == of) {
-                            p.record.absorb(record);
-                        }
-                        continue;
-                    }
-                    let hit = Hit {
-                        seq,
-                        line: self.line,
-                        record,
-                    };
-                    if let Some(done) = self.pending.replace(hit) {
+                Some(Ok((seq, entry))) => {
+                    if let Some(done) = assemble(&mut self.pending, seq, self.line, entry) {
                         return Some(Ok(done));
                     }
                 }
             }
         }
     }
+}
+
+/// Feed one line to a reader that is holding `pending` back for its continuations: skips
+/// checkpoints, puts a continuation's ids back into the record it continues (dropping one whose
+/// record is not the one pending), and returns the record before a new one once that one starts.
+/// At the end, `pending` is the last record.
+pub(crate) fn assemble(
+    pending: &mut Option<Hit>,
+    seq: u64,
+    line: u64,
+    entry: Entry,
+) -> Option<Hit> {
+    let Entry::Record(record) = entry else {
+        return None;
+    };
+    let record = *record;
+    if let Some(of) = record.continuation_of {
+        if let Some(p) = pending.as_mut().filter(|p| p.seq == of) {
+            p.record.absorb(record);
+        }
+        return None;
+    }
+    pending.replace(Hit { seq, line, record })
 }
 
 /// The records in `log` that match `filter`, in log order.

@@ -125,7 +125,7 @@ async fn concurrent_appends_are_durable_contiguous_and_verify() {
         appended.push(a.unwrap());
     }
     // Every acknowledged record is in the file already, before close.
-    let on_disk = std::fs::read_to_string(log.path()).unwrap();
+    let on_disk = std::fs::read_to_string(log.path().unwrap()).unwrap();
     for a in &appended {
         assert!(
             on_disk.contains(&a.hash),
@@ -133,7 +133,7 @@ async fn concurrent_appends_are_durable_contiguous_and_verify() {
             a.seq
         );
     }
-    let report = verify(log.path(), None).unwrap();
+    let report = verify(log.path().unwrap(), None).unwrap();
     assert!(report.is_ok(), "{report}");
     assert_eq!(report.records, 300);
     // 300 records, a checkpoint after each 50: every seq from 1 to 306 is a line, in order.
@@ -514,7 +514,10 @@ async fn a_quiet_log_is_checkpointed_within_the_interval() {
     // Wait (up to 10 s, so a slow machine does not fail it) for the head to cover the record.
     let mut head_seq = 0;
     for _ in 0..200 {
-        head_seq = verify(log.path(), None).unwrap().head_seq.unwrap_or(0);
+        head_seq = verify(log.path().unwrap(), None)
+            .unwrap()
+            .head_seq
+            .unwrap_or(0);
         if head_seq >= 2 {
             break;
         }

@@ -285,16 +285,25 @@ pub fn verify(log: &Path, public_key: Option<&Path>) -> Result<VerifyReport, Aud
     // After the log, so a wrong --file is reported as such rather than as a missing key.
     let key_path = public_key.map_or_else(|| key::default_public(log), Path::to_path_buf);
     let key = key::load_public(&key_path)?;
-    Ok(scan(log, &bytes, &key, head))
+    Ok(scan(log, &head_file, &bytes, &[key], head))
 }
 
 /// Check `bytes` as the contents of `log`.
-pub(crate) fn scan(log: &Path, bytes: &[u8], key: &VerifyingKey, head: HeadState) -> VerifyReport {
-    let key_hex = hex::encode(key.as_bytes());
+///
+/// Every checkpoint, and the head, must be signed by one of `keys`: the gateway's own key for a
+/// log in files, the replicas' keys for a chain that several gateways share.
+pub(crate) fn scan(
+    log: &Path,
+    head_file: &Path,
+    bytes: &[u8],
+    keys: &[VerifyingKey],
+    head: HeadState,
+) -> VerifyReport {
+    let key_hex = keys_described(keys);
     let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let mut r = VerifyReport {
         log: log.to_path_buf(),
-        head_file: head_path(log),
+        head_file: head_file.to_path_buf(),
         lines: 0,
         records: 0,
         last_seq: 0,
@@ -410,7 +419,7 @@ pub(crate) fn scan(log: &Path, bytes: &[u8], key: &VerifyingKey, head: HeadState
                     .last_checkpoint
                     .as_ref()
                     .map_or_else(|| "the start".to_string(), |c| format!("seq {}", c.seq));
-                if cp.key != key_hex {
+                let Some(key) = find_key(keys, &cp.key) else {
                     r.problem = fail(
                         ProblemKind::UnknownKey,
                         seq,
@@ -421,7 +430,7 @@ pub(crate) fn scan(log: &Path, bytes: &[u8], key: &VerifyingKey, head: HeadState
                         ),
                     );
                     break;
-                }
+                };
                 if !cp.verify(key, parsed.seq, &parsed.prev) {
                     r.problem = fail(
                         ProblemKind::BadSignature,
@@ -504,7 +513,7 @@ pub(crate) fn scan(log: &Path, bytes: &[u8], key: &VerifyingKey, head: HeadState
         r.last_hash = parsed.hash;
     }
     if r.problem.is_none() {
-        r.problem = check_head(&r, head, key, &key_hex, hash_at_head);
+        r.problem = check_head(&r, head, keys, &key_hex, hash_at_head);
     }
     r.open_intents_total = intents.len() as u64;
     let mut open: Vec<OpenIntent> = intents.into_values().collect();
@@ -518,7 +527,7 @@ pub(crate) fn scan(log: &Path, bytes: &[u8], key: &VerifyingKey, head: HeadState
 fn check_head(
     r: &VerifyReport,
     head: HeadState,
-    key: &VerifyingKey,
+    keys: &[VerifyingKey],
     key_hex: &str,
     hash_at_head: Option<String>,
 ) -> Option<Problem> {
@@ -554,7 +563,7 @@ fn check_head(
             );
         }
     };
-    if h.checkpoint.key != key_hex {
+    let Some(key) = find_key(keys, &h.checkpoint.key) else {
         return problem(
             ProblemKind::UnknownKey,
             None,
@@ -564,7 +573,7 @@ fn check_head(
                 h.checkpoint.key
             ),
         );
-    }
+    };
     if !h.checkpoint.verify(key, h.seq, &h.prev) {
         return problem(
             ProblemKind::BadSignature,
@@ -603,4 +612,17 @@ fn check_head(
         );
     }
     None
+}
+
+/// The key among `keys` whose hex is `hex`.
+fn find_key<'k>(keys: &'k [VerifyingKey], hex: &str) -> Option<&'k VerifyingKey> {
+    keys.iter().find(|k| hex::encode(k.as_bytes()) == hex)
+}
+
+/// The keys verified against, for messages: one key's hex, or several joined by "or".
+fn keys_described(keys: &[VerifyingKey]) -> String {
+    keys.iter()
+        .map(|k| hex::encode(k.as_bytes()))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }

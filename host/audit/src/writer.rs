@@ -72,11 +72,22 @@ pub struct WriterStats {
 }
 
 #[derive(Default)]
-struct Counters {
-    records: AtomicU64,
-    syncs: AtomicU64,
-    checkpoints: AtomicU64,
-    head_failures: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) records: AtomicU64,
+    pub(crate) syncs: AtomicU64,
+    pub(crate) checkpoints: AtomicU64,
+    pub(crate) head_failures: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> WriterStats {
+        WriterStats {
+            records: self.records.load(Ordering::Relaxed),
+            syncs: self.syncs.load(Ordering::Relaxed),
+            checkpoints: self.checkpoints.load(Ordering::Relaxed),
+            head_failures: self.head_failures.load(Ordering::Relaxed),
+        }
+    }
 }
 
 type Reply = oneshot::Sender<Result<Appended, AuditError>>;
@@ -86,9 +97,11 @@ enum Command {
     Close(oneshot::Sender<Result<(), AuditError>>),
 }
 
-/// The gateway's audit log. Cheap to clone; every clone feeds the same single writer.
+/// The audit log in local files (the embedded default): `audit.jsonl` in one directory, owned
+/// by one writer thread. Usually used through [`AuditLog`](crate::AuditLog), which
+/// [`AuditLog::open`](crate::AuditLog::open) builds on it; every clone feeds the same writer.
 #[derive(Clone)]
-pub struct AuditLog {
+pub struct FileLog {
     inner: Arc<Inner>,
 }
 
@@ -100,7 +113,7 @@ struct Inner {
     failure: Arc<Mutex<Option<String>>>,
 }
 
-impl AuditLog {
+impl FileLog {
     /// Open (create) the log in `dir`: `audit.jsonl`, `audit.head`, and the gateway's signing
     /// key `gateway.key` (Ed25519, created 0600 when missing) with its public half `gateway.pub`.
     ///
@@ -113,19 +126,19 @@ impl AuditLog {
     /// # Errors
     /// [`AuditError::Tampered`] when the log does not verify, [`AuditError::Locked`] when another
     /// process is writing it, [`AuditError::Key`] for an unusable key, [`AuditError::Io`].
-    pub async fn open(dir: &Path, gateway_id: &str) -> Result<AuditLog, AuditError> {
+    pub async fn open(dir: &Path, gateway_id: &str) -> Result<FileLog, AuditError> {
         Self::open_with(dir, gateway_id, Options::default()).await
     }
 
-    /// [`AuditLog::open`] with checkpoint settings.
+    /// [`FileLog::open`] with checkpoint settings.
     ///
     /// # Errors
-    /// As [`AuditLog::open`].
+    /// As [`FileLog::open`].
     pub async fn open_with(
         dir: &Path,
         gateway_id: &str,
         options: Options,
-    ) -> Result<AuditLog, AuditError> {
+    ) -> Result<FileLog, AuditError> {
         let dir = dir.to_path_buf();
         let gateway = gateway_id.to_string();
         let (log, recovered) =
@@ -150,7 +163,7 @@ impl AuditLog {
     /// # Errors
     /// [`AuditError::WriterFailed`] once a write or sync has failed (the gateway must then stop
     /// answering: it can no longer keep its record), [`AuditError::Closed`] after
-    /// [`AuditLog::close`].
+    /// [`FileLog::close`].
     pub async fn append(&self, record: AuditRecord) -> Result<Appended, AuditError> {
         let (reply, answer) = oneshot::channel();
         if self
@@ -193,13 +206,7 @@ impl AuditLog {
 
     /// Counts since the log was opened.
     pub fn stats(&self) -> WriterStats {
-        let c = &self.inner.counters;
-        WriterStats {
-            records: c.records.load(Ordering::Relaxed),
-            syncs: c.syncs.load(Ordering::Relaxed),
-            checkpoints: c.checkpoints.load(Ordering::Relaxed),
-            head_failures: c.head_failures.load(Ordering::Relaxed),
-        }
+        self.inner.counters.snapshot()
     }
 
     fn stopped(&self) -> AuditError {
@@ -221,7 +228,7 @@ fn open_blocking(
     dir: &Path,
     gateway: String,
     options: Options,
-) -> Result<(AuditLog, Option<(PathBuf, u64)>), AuditError> {
+) -> Result<(FileLog, Option<(PathBuf, u64)>), AuditError> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -277,7 +284,7 @@ fn open_blocking(
         bytes
     };
     let head = verify::read_head(&head_path);
-    let report = verify::scan(&log_path, &bytes, &key.verifying_key(), head);
+    let report = verify::scan(&log_path, &head_path, &bytes, &[key.verifying_key()], head);
     if !report.is_ok() {
         return Err(AuditError::Tampered(Box::new(report)));
     }
@@ -336,7 +343,7 @@ fn open_blocking(
         .spawn(move || writer.run(rx))
         .map_err(|e| AuditError::io(&log_path, "start the writer for", e))?;
     Ok((
-        AuditLog {
+        FileLog {
             inner: Arc::new(Inner {
                 tx,
                 path: log_path,

@@ -1075,36 +1075,21 @@ pub(crate) async fn audit_read(
             .refuse(bad(format!("`limit`: give 1 to {MAX_AUDIT_PAGE}")))
             .await;
     }
-    let path = state.audit.path().to_path_buf();
     let after = params.cursor;
     if params.stream == Some(true) {
         // A stream sends every match, or the first `limit` when given.
-        let mut left = params.limit.unwrap_or(usize::MAX);
         access.record().policy_decision = "allowed: auditor role".into();
+        let (hits_tx, mut hits) = tokio::sync::mpsc::channel::<interop_audit::Hit>(STREAM_BUFFER);
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(STREAM_BUFFER);
-        tokio::task::spawn_blocking(move || {
-            let reader = match interop_audit::Reader::open(&path) {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!("cannot read the audit log: {e}");
-                    return;
-                }
-            };
-            for hit in reader {
-                let hit = match hit {
-                    Ok(h) => h,
-                    Err(e) => {
-                        tracing::error!("audit stream stopped: {e}");
-                        return;
-                    }
-                };
-                if after.is_some_and(|a| hit.seq <= a) || !filter.matches(&hit.record) {
-                    continue;
-                }
-                if left == 0 {
-                    return;
-                }
-                left -= 1;
+        let audit = state.audit.clone();
+        let limit = params.limit;
+        tokio::spawn(async move {
+            if let Err(e) = audit.stream(filter, after, limit, hits_tx).await {
+                tracing::error!("audit stream stopped: {e}");
+            }
+        });
+        tokio::spawn(async move {
+            while let Some(hit) = hits.recv().await {
                 let Ok(mut v) = serde_json::to_value(&hit.record) else {
                     continue;
                 };
@@ -1113,8 +1098,8 @@ pub(crate) async fn audit_read(
                 }
                 let mut line = v.to_string().into_bytes();
                 line.push(b'\n');
-                // The client went away: stop reading.
-                if tx.blocking_send(Bytes::from(line)).is_err() {
+                // The client went away: stop reading (dropping `hits` stops the store's read).
+                if tx.send(Bytes::from(line)).await.is_err() {
                     return;
                 }
             }
@@ -1130,28 +1115,15 @@ pub(crate) async fn audit_read(
             )
             .await;
     }
-    let page = tokio::task::spawn_blocking(move || {
-        interop_audit::query_page(&path, &filter, after, limit)
-    })
-    .await;
+    let page = state.audit.page(filter, after, limit).await;
     let page = match page {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => {
+        Ok(p) => p,
+        Err(e) => {
             tracing::error!("cannot read the audit log: {e}");
             let failed = Refusal {
                 status: StatusCode::INTERNAL_SERVER_ERROR,
                 message: "the audit log cannot be read; run `interop audit verify` on it".into(),
                 decision: "failed: audit log unreadable".into(),
-                outcome: Outcome::Failed,
-            };
-            return access.refuse(failed).await;
-        }
-        Err(e) => {
-            tracing::error!("audit query task failed: {e}");
-            let failed = Refusal {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                message: "the audit query failed".into(),
-                decision: "failed: audit query".into(),
                 outcome: Outcome::Failed,
             };
             return access.refuse(failed).await;

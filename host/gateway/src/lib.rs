@@ -136,14 +136,7 @@ impl Gateway {
                 config.source.display()
             );
         }
-        let audit = AuditLog::open(&config.audit_dir, &config.gateway_id)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot open the audit log in {}",
-                    config.audit_dir.display()
-                )
-            })?;
+        let audit = open_audit(&config).await?;
         let mut plugins: Vec<Arc<Plugin>> = Vec::new();
         for installed in &config.connectors {
             let plugin = load(
@@ -278,6 +271,49 @@ impl Gateway {
     /// The connectors it runs now.
     pub fn plugins(&self) -> Arc<Vec<Arc<Plugin>>> {
         self.state.plugins()
+    }
+}
+
+/// Open the audit log where `[storage]` says: local files in `[audit] dir` (the embedded
+/// default), or the chain the replicas share in PostgreSQL, signed with this replica's key from
+/// `[audit] dir` and checked against `[trust] replica_keys`.
+async fn open_audit(config: &GatewayConfig) -> anyhow::Result<AuditLog> {
+    match &config.storage {
+        config::Storage::Files => AuditLog::open(&config.audit_dir, &config.gateway_id)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the audit log in {}",
+                    config.audit_dir.display()
+                )
+            }),
+        config::Storage::Postgres { url, ca_file } => {
+            let keys = interop_audit::load_public_keys(&config.trust.replica_keys)
+                .with_context(|| format!("{}: [trust] replica_keys", config.source.display()))?;
+            let pg = interop_audit::PgConfig {
+                url: url.clone(),
+                ca_file: ca_file.clone(),
+            };
+            let log = interop_audit::PgLog::open(
+                &pg,
+                &config.audit_dir,
+                &config.gateway_id,
+                keys,
+                interop_audit::Options::default(),
+            )
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the audit chain in PostgreSQL ([storage] in {}; this replica's \
+                     key in {})",
+                    config.source.display(),
+                    config.audit_dir.display()
+                )
+            })?;
+            let log = AuditLog::new(log);
+            tracing::info!(database = %log.describe(), "audit chain in PostgreSQL");
+            Ok(log)
+        }
     }
 }
 

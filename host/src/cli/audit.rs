@@ -20,13 +20,20 @@ never acknowledged, not tampering. The gateway moves it aside when it next start
 Keep a copy of gateway.pub where the gateway cannot write, and pass it with --key: a key read
 from beside the log proves only that the log matches itself.
 
+Many replicas on PostgreSQL share one chain in the database: --database URL checks all of it
+(in one consistent snapshot), and every checkpoint must be signed by one of the replicas' keys,
+each given with --key (their gateway.pub files). The URL takes sslmode=verify-full with
+sslrootcert=CA file, or sslmode=disable for a trusted local link.
+
 Exit status: 0 when the log verifies (also with a torn last line, which is reported), 1 when it
 shows tampering or truncation, 2 for a usage error or a log or key that cannot be read.
 
 Examples:
   interop audit verify
   interop audit verify --file /var/lib/interop/audit/audit.jsonl --key /etc/interop/gateway.pub
-  interop audit verify --json | jq .problem";
+  interop audit verify --json | jq .problem
+  interop audit verify --database 'postgres://auditor@db.example.invalid/interop?sslmode=verify-full&sslrootcert=/etc/interop/db-ca.pem' \
+      --key /etc/interop/replicas/gw-1.pub --key /etc/interop/replicas/gw-2.pub";
 
 const QUERY_HELP: &str = "\
 Prints the records that match every filter given, oldest first: a table, or JSON lines with
@@ -70,11 +77,16 @@ enum Command {
 #[derive(clap::Args)]
 struct VerifyArgs {
     /// The log file.
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_LOG)]
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_LOG, conflicts_with = "database")]
     file: PathBuf,
-    /// The gateway's public key, hex (default: gateway.pub beside the log).
+    /// The chain many replicas share in PostgreSQL, instead of a file:
+    /// postgres://user[:password]@host[:port]/db?sslmode=verify-full&sslrootcert=CA.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+    /// The gateway's public key, hex (default: gateway.pub beside the log). With --database,
+    /// give one --key per replica that has written to the chain.
     #[arg(long, value_name = "PUB")]
-    key: Option<PathBuf>,
+    key: Vec<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -139,17 +151,52 @@ const CANNOT_CHECK: u8 = 2;
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
-        Command::Verify(a) => Ok(verify(&a)),
+        Command::Verify(a) => Ok(verify(&a).await),
         Command::Query(a) => query(a),
     }
 }
 
-fn verify(args: &VerifyArgs) -> ExitCode {
-    let report = match audit::verify(&args.file, args.key.as_deref()) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {}", cannot_read(&args.file, &e));
-            return ExitCode::from(CANNOT_CHECK);
+async fn verify(args: &VerifyArgs) -> ExitCode {
+    let report = match &args.database {
+        Some(url) => {
+            if args.key.is_empty() {
+                eprintln!(
+                    "error: --database needs the public key of every replica that writes to the \
+                     chain: give each gateway.pub with --key"
+                );
+                return ExitCode::from(CANNOT_CHECK);
+            }
+            let keys = match audit::load_public_keys(&args.key) {
+                Ok(k) => k,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(CANNOT_CHECK);
+                }
+            };
+            let config = audit::PgConfig {
+                url: url.clone(),
+                ca_file: None,
+            };
+            match audit::verify_database(&config, &keys).await {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(CANNOT_CHECK);
+                }
+            }
+        }
+        None => {
+            if args.key.len() > 1 {
+                eprintln!("error: a log file has one gateway key: give --key once");
+                return ExitCode::from(CANNOT_CHECK);
+            }
+            match audit::verify(&args.file, args.key.first().map(PathBuf::as_path)) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {}", cannot_read(&args.file, &e));
+                    return ExitCode::from(CANNOT_CHECK);
+                }
+            }
         }
     };
     if args.json {
