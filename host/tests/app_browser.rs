@@ -2,8 +2,9 @@
 //! API with one sign-on, the real OpenID Provider (`scripts/idp`, npm `oidc-provider`), the
 //! Kestrel and Harrier connectors against their stand-ins, and Debian's Chromium driven by npm
 //! `playwright-core` (`tests/browser/app.test.mjs`). The browser signs in through the provider,
-//! searches, opens a profile from two systems, enters a vehicle of interest once, sees a hostile
-//! record's text shown inert, checks every page with axe-core and at phone size, signs out and
+//! searches, opens a profile from two systems (assembled by `POST /v1/profile`), enters a vehicle
+//! of interest once, sees Harrier named in a banner once its stand-in's HTTP server is stopped
+//! for real, sees a hostile record's text shown inert, checks every page with axe-core and at phone size, signs out and
 //! times out; the script also sends deliberately bad access tokens of its own making.
 //!
 //! Needs `node`, `npm` and `chromium` (scripts/test.sh installs them); a missing one fails the
@@ -294,6 +295,19 @@ window_secs = 60
 
     let screenshots = repo().join("target/app-screenshots");
     std::fs::create_dir_all(&screenshots).unwrap();
+    // The script stops the Harrier stand-in for real when it writes `stop-harrier` in `dir`:
+    // its HTTP server closes, so Harrier's connector fails; `harrier-stopped` tells the script.
+    let control = dir.clone();
+    let stopper = tokio::spawn(async move {
+        loop {
+            if control.join("stop-harrier").exists() {
+                harrier.shutdown().await;
+                std::fs::write(control.join("harrier-stopped"), "stopped\n").unwrap();
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
     let script = browser_dir.join("app.test.mjs");
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
@@ -310,6 +324,7 @@ window_secs = 60
             .env("SCREENSHOTS", &screenshots)
             .env("CHROMIUM", "/usr/bin/chromium")
             .env("USER_DATA_ROOT", &dir)
+            .env("CONTROL_DIR", &dir)
             .output()
             .unwrap()
     })
@@ -318,6 +333,8 @@ window_secs = 60
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{stdout}\n{stderr}");
+    let harrier_was_stopped = stopper.is_finished();
+    stopper.abort();
     drop(gw);
     drop(idp);
     assert!(
@@ -325,6 +342,10 @@ window_secs = 60
         "the browser tests failed:\n{stdout}\n{stderr}\n(gateway log: {}, provider log: {})",
         gateway_log.display(),
         idp_log.display()
+    );
+    assert!(
+        harrier_was_stopped,
+        "the script never stopped the Harrier stand-in"
     );
     // The script ran every test it has: none was skipped or left out.
     assert!(stdout.contains("# fail 0"), "{stdout}");

@@ -302,13 +302,24 @@ async fn alex_and_alexander_with_a_transposed_birthday_are_one_explained_group()
     for name in [
         "Group",
         "Evidence",
-        "Link",
+        "MatchLink",
         "PossibleMatch",
         "NotGrouped",
         "FieldLevel",
     ] {
         assert!(schemas.get(name).is_some(), "{name} is not described");
     }
+    // The linkage's links are described as themselves, not as a record's link to an entity.
+    assert!(
+        schemas["Evidence"]
+            .to_string()
+            .contains("#/components/schemas/MatchLink")
+            && schemas["MatchLink"]["required"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|f| f == "match_probability")),
+        "{}",
+        schemas["MatchLink"]
+    );
     assert!(
         schemas["Evidence"].to_string().contains("record_linkage")
             && schemas["NotGrouped"]

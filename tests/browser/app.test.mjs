@@ -6,13 +6,15 @@
 //   AUDIT_FILE   the gateway's audit log             SERVICE_TOKEN a static token user's token
 //   IDLE_SECS    the session idle timeout            SCREENSHOTS where page screenshots go
 //   CHROMIUM     the browser executable              USER_DATA_ROOT where its profile goes
+//   CONTROL_DIR  where the script asks the harness to stop the Harrier stand-in (stop-harrier)
+//                and the harness says it did (harrier-stopped)
 //
 // The tests run in order and share one browser: each step starts where the last one left off.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -104,6 +106,15 @@ async function startCase() {
   await page.getByRole('heading', { name: 'Search every system' }).waitFor();
 }
 
+// Open the profile of the first result (or of `item`), and wait until the gateway's profile is
+// shown.
+async function openFirstProfile(item = page.locator('#results li').first()) {
+  await item.getByRole('link', { name: /Open profile/ }).click();
+  await page.locator('#view-profile').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.querySelector('#profile-facts[aria-busy]') === null
+    && document.querySelectorAll('#profile-body tr').length > 0);
+}
+
 async function search(text) {
   await page.getByLabel(/^Name \(with date of birth\)/).fill(text);
   await page.keyboard.press('Enter');
@@ -192,8 +203,8 @@ test('one search box finds one person in two systems, grouped, and says every sy
 });
 
 test('the profile shows both systems side by side with source and handling', async () => {
-  await page.locator('#results li').first().getByRole('link', { name: /Open profile/ }).click();
-  await page.locator('#view-profile').waitFor({ state: 'visible' });
+  const before = auditRecords().length;
+  await openFirstProfile();
   const head = await page.locator('#profile-head').textContent();
   assert.match(head, /kestrel-rms/);
   assert.match(head, /harrier-anpr/);
@@ -206,6 +217,18 @@ test('the profile shows both systems side by side with source and handling', asy
   assert.match(why, /kestrel-rms NOM-000101/);
   assert.match(why, /harrier-anpr KPR-0001/);
   assert.match(why, /likely one person\. Agreed: surname exact, given name exact, date of birth exact/);
+  // Assembled by the gateway: one access, audited as a combination listing every id shown.
+  const profiles = auditRecords().slice(before).filter((r) => r.operation === 'profile' && r.user === 'officer');
+  assert.equal(profiles.length, 1, 'one profile, one audited access');
+  assert.equal(profiles[0].category, 'combination');
+  assert.ok(profiles[0].disclosed.includes('kestrel-rms:person:NOM-000101'), JSON.stringify(profiles[0].disclosed));
+  assert.ok(profiles[0].disclosed.includes('harrier-anpr:person:KPR-0001'), JSON.stringify(profiles[0].disclosed));
+  assert.ok(profiles[0].linked.some((l) => l.decision === 'grouped'), JSON.stringify(profiles[0].linked));
+  // Links in words, followed one hop: the address each system holds.
+  const links = await page.locator('#profile-links').textContent();
+  assert.match(links, /home address: /);
+  assert.doesNotMatch(links, /homeAddress|personalTelephone/);
+  assert.match(await page.locator('#profile-body').textContent(), /Date of birth known/);
   await axe('the profile');
   await shot('04-profile');
 });
@@ -224,14 +247,33 @@ test('at phone size (360 px) the search and the profile fit without sideways scr
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
+test('facts two systems hold differently are marked in words, side by side, never merged', async () => {
+  // Kestrel holds Alex Protoford born 07/04/1991; Harrier holds ALEXANDER born 1991-07-04.
+  await search('Protoford');
+  await openFirstProfile(page.locator('#results li').filter({ hasText: 'kestrel-rms' })
+    .filter({ hasText: 'harrier-anpr' }).first());
+  const rows = page.locator('#profile-body tr.conflict');
+  const marked = await rows.allTextContents();
+  assert.ok(marked.some((r) => /^Date of birth ≠ systems differ.*1991-04-07.*1991-07-04|^Date of birth ≠ systems differ.*1991-07-04.*1991-04-07/.test(r)), JSON.stringify(marked));
+  assert.ok(marked.some((r) => /^Given names ≠ systems differ/.test(r)), JSON.stringify(marked));
+  assert.ok(!marked.some((r) => /^Surname/.test(r)), 'a surname both hold alike is not marked');
+  // The marker is text a screen reader says, not colour alone.
+  assert.ok(await page.locator('#profile-body .differs').first().isVisible());
+  const first = await page.locator('#profile-body tr th').first().textContent();
+  assert.match(first, /^Given names/, 'names first, in the model\'s order');
+  await axe('a profile whose systems differ');
+  await shot('04b-profile-differs');
+  await page.getByRole('link', { name: '← Back to results' }).click();
+  await page.getByRole('heading', { name: 'Search every system' }).waitFor();
+});
+
 test('hostile text from a vendor system is shown as text, never run', async () => {
   await search(HOSTILE_VRM);
   // Kestrel keeps a vehicle's make and model in capitals: markup either way, if it were parsed.
   const has = (text, hostile) => text.toLowerCase().includes(hostile.toLowerCase());
   const results = await page.locator('#results').textContent();
   assert.ok(has(results, HOSTILE_MAKE) && has(results, HOSTILE_MODEL), results);
-  await page.locator('#results li').first().getByRole('link', { name: /Open profile/ }).click();
-  await page.locator('#view-profile').waitFor({ state: 'visible' });
+  await openFirstProfile();
   const body = await page.locator('#profile-body').textContent();
   assert.ok(has(body, HOSTILE_MAKE), body);
   assert.ok(has(body, HOSTILE_MODEL), body);
@@ -268,6 +310,80 @@ test('a vehicle of interest entered once gets a receipt from Kestrel and Harrier
   assert.equal(writes.length, 2);
 });
 
+test('an event entered once is recorded by the system that takes events, Harrier says it does not, and sending again creates nothing', async () => {
+  const before = auditRecords().length;
+  await page.getByLabel('An event (an incident)').check();
+  await page.getByLabel('What happened').waitFor({ state: 'visible' });
+  assert.equal(await page.getByLabel('Registration (VRM)').isVisible(), false, 'the vehicle fields are put away');
+  await page.getByLabel('What happened').fill('Bicycle taken from the rack outside the library');
+  await page.getByLabel('Category (optional, e.g. THEFT)').fill('theft');
+  await page.getByLabel('When it happened (optional)').fill('2026-03-01T10:15');
+  await page.getByRole('button', { name: 'Send to every system' }).click();
+  await page.getByRole('heading', { name: 'Recorded in every system that takes it' }).waitFor();
+  const receipts = await page.locator('#receipts').textContent();
+  const kestrel = receipts.match(/kestrel-rms: receipt (INC-\S+)/);
+  assert.ok(kestrel, receipts);
+  assert.match(receipts, /harrier-anpr: does not take this — .*vehicles/);
+  assert.doesNotMatch(receipts, /already recorded/);
+  await axe('the enter-once receipts of an event');
+  await shot('08b-enter-once-event');
+  // Sent again, as after a lost answer: Kestrel has it already, under the same id.
+  await page.getByRole('button', { name: 'Send to every system' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('#receipts p.receipt')]
+    .some((p) => p.textContent.includes('already recorded')));
+  assert.match(await page.locator('#receipts').textContent(), new RegExp(`kestrel-rms: receipt ${kestrel[1]}.*already recorded`));
+  const writes = auditRecords().slice(before).filter((r) => r.operation === 'submit' && r.user === 'officer' && r.phase === 'outcome');
+  assert.equal(writes.length, 2);
+  assert.equal(writes[0].criteria.idempotency_key, writes[1].criteria.idempotency_key, 'one entry, one key');
+  assert.equal(writes[0].criteria.kind, 'event');
+  // The system holds one incident of it, read back through the public API.
+  const found = await fetch(`${GATEWAY}/v1/connectors/kestrel-rms/fetch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ justification: 'Checking the app test entry', kind: 'event', local_id: kestrel[1] }),
+  }).then((r) => r.json());
+  assert.equal(found.records[0].record.entity.description, 'Bicycle taken from the rack outside the library', JSON.stringify(found));
+  assert.equal(found.records[0].record.entity.category, 'THEFT');
+});
+
+// ---- a system that stops answering ---------------------------------------------------------
+
+async function stopHarrier() {
+  const dir = env('CONTROL_DIR');
+  writeFileSync(join(dir, 'stop-harrier'), 'stop\n');
+  for (let i = 0; i < 300 && !existsSync(join(dir, 'harrier-stopped')); i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(existsSync(join(dir, 'harrier-stopped')), 'the harness did not stop the Harrier stand-in');
+}
+
+test('when Harrier stops answering, the profile and the search name it in a visible banner', async () => {
+  await page.getByRole('link', { name: 'Search', exact: true }).click();
+  await page.getByRole('heading', { name: 'Search every system' }).waitFor();
+  await search('Alex Examplewood 14/03/1988');
+  assert.match(await page.locator('#sources').textContent(), /Every system answered/);
+  // Harrier's HTTP server is stopped for real: its connector's calls fail from now on.
+  await stopHarrier();
+  await page.locator('#results li').first().getByRole('link', { name: /Open profile/ }).click();
+  await page.locator('#profile-sources').waitFor({ state: 'visible' });
+  const banner = page.locator('#profile-sources');
+  assert.match(await banner.textContent(), /Not every system answered\..*harrier-anpr failed/s);
+  assert.ok(await banner.isVisible());
+  // What Kestrel holds is still shown.
+  assert.match(await page.locator('#profile-head').textContent(), /kestrel-rms/);
+  await axe('a profile with a failed system');
+  await shot('10-profile-system-failed');
+  await page.getByRole('link', { name: '← Back to results' }).click();
+  await search('Alex Examplewood 14/03/1988');
+  const sources = page.locator('#sources');
+  assert.match(await sources.textContent(), /Not every system answered\..*harrier-anpr failed/s);
+  assert.ok(await sources.isVisible());
+  await axe('search results with a failed system');
+  await shot('11-search-system-failed');
+  const partial = auditRecords().filter((r) => r.operation === 'search' && r.user === 'officer').at(-1);
+  assert.equal(partial.outcome, 'partial');
+});
+
 test('a state-changing request the session cookie authenticates needs the CSRF token', async () => {
   const body = JSON.stringify({ justification: 'Enquiry into burglary at 12 Fictional Road',
     query: { kind: 'person', text: 'Examplewood' } });
@@ -284,6 +400,28 @@ test('a state-changing request the session cookie authenticates needs the CSRF t
   const refused = auditRecords().filter((r) => r.event === 'auth_failure' && r.user === 'officer');
   assert.ok(refused.some((r) => /without the x-csrf-token header/.test(r.policy_decision)), JSON.stringify(refused));
   assert.ok(refused.some((r) => /wrong CSRF token/.test(r.policy_decision)), JSON.stringify(refused));
+});
+
+// ---- how fast the app is ready -------------------------------------------------------------
+
+test('the app loads to interactive (search box ready, session read) in Chromium on loopback', async () => {
+  // Measured, not asserted: the machine is shared. Written for docs/BENCHMARKS.md.
+  // Each a full navigation (a reload: every asset fetched again, Cache-Control: no-store), timed
+  // from its start (performance.now() counts from it) to the search view shown and ready.
+  await page.goto(`${GATEWAY}/app/#search`);
+  const times = [];
+  for (let i = 0; i < 11; i += 1) {
+    await page.reload();
+    await page.waitForFunction(() => !document.getElementById('view-search').hidden
+      && !document.getElementById('q').disabled, null, { polling: 'raf' });
+    times.push(await page.evaluate(() => performance.now()));
+  }
+  const warm = times.slice(1).sort((a, b) => a - b);
+  const result = { first_ms: times[0], median_ms: warm[Math.floor(warm.length / 2)],
+    max_ms: warm[warm.length - 1], loads: warm.length };
+  writeFileSync(join(SCREENSHOTS, 'app-load.json'), `${JSON.stringify(result)}\n`);
+  console.log(`app load to interactive: ${JSON.stringify(result)}`);
+  assert.ok(result.median_ms > 0);
 });
 
 // ---- bearer access tokens -----------------------------------------------------------------

@@ -582,6 +582,132 @@ pub fn parse_submit(bytes: &[u8], rules: &AccessRules) -> Result<Submit, Request
     })
 }
 
+/// Most records one profile names: a group holds at most `[linkage] max_group_size` (64 by
+/// default) records.
+pub const MAX_PROFILE_MEMBERS: usize = 64;
+
+/// A group id as the federated answer gives it: `grp_` and 32 lowercase hex digits.
+pub const GROUP_ID_CHARS: usize = 36;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    #[serde(default)]
+    justification: Option<String>,
+    #[serde(default)]
+    reason_code: Option<String>,
+    #[serde(default)]
+    case_reference: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    members: Vec<RawMember>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMember {
+    connector: String,
+    kind: EntityKind,
+    local_id: String,
+}
+
+/// One record a profile is assembled from: the connector that holds it, its kind and its id
+/// there, as a search answer gave them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProfileMember {
+    /// Connector id.
+    pub connector: String,
+    /// The kind of the entity.
+    pub kind: EntityKind,
+    /// The vendor's id of it.
+    pub local_id: String,
+}
+
+/// A checked `POST /v1/profile` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// Why.
+    pub why: Why,
+    /// The group id the members were given under, when the client names it: the gateway
+    /// checks it is the id of exactly these members.
+    pub group: Option<String>,
+    /// The records, first copies only, in the order given.
+    pub members: Vec<ProfileMember>,
+}
+
+/// Is `id` a group id as the federated answer writes them (`grp_` and 32 lowercase hex
+/// digits)?
+pub fn is_group_id(id: &str) -> bool {
+    id.len() == GROUP_ID_CHARS
+        && id.strip_prefix("grp_").is_some_and(|hex| {
+            hex.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
+
+/// Parse and check a profile request. A member named twice counts once.
+///
+/// # Errors
+/// The first field out of bounds, or the shape that does not parse.
+pub fn parse_profile(bytes: &[u8], rules: &AccessRules) -> Result<Profile, RequestError> {
+    let raw: RawProfile = parse_json(bytes, "profile request")?;
+    let why = Why::check(
+        raw.justification,
+        raw.reason_code,
+        raw.case_reference,
+        rules,
+    )?;
+    if let Some(g) = &raw.group
+        && !is_group_id(g)
+    {
+        return Err(RequestError::field(
+            "group",
+            "a group id as a search answer gave it (`grp_` and 32 lowercase hex digits), or leave it out",
+        ));
+    }
+    if !(1..=MAX_PROFILE_MEMBERS).contains(&raw.members.len()) {
+        return Err(RequestError::field(
+            "members",
+            format!(
+                "1 to {MAX_PROFILE_MEMBERS} records, each {{connector, kind, local_id}} as a search answer gave it"
+            ),
+        ));
+    }
+    let mut members: Vec<ProfileMember> = Vec::with_capacity(raw.members.len());
+    for m in raw.members {
+        if !is_connector_id(&m.connector) {
+            return Err(RequestError::field(
+                "members.connector",
+                format!(
+                    "`{}` is not a connector id (1 to 64 lowercase letters, digits and `-`)",
+                    shorten(&m.connector)
+                ),
+            ));
+        }
+        if !(1..=MAX_LOCAL_ID_CHARS).contains(&m.local_id.chars().count())
+            || visible_chars(&m.local_id) == 0
+        {
+            return Err(RequestError::field(
+                "members.local_id",
+                format!("1 to {MAX_LOCAL_ID_CHARS} characters, as a search answer gave it"),
+            ));
+        }
+        let member = ProfileMember {
+            connector: m.connector,
+            kind: m.kind,
+            local_id: m.local_id,
+        };
+        if !members.contains(&member) {
+            members.push(member);
+        }
+    }
+    Ok(Profile {
+        why,
+        group: raw.group,
+        members,
+    })
+}
+
 /// The correlation id a client sent, kept beside the gateway's own when it is 1 to 128
 /// printable ASCII characters; anything else is dropped.
 pub fn client_correlation_id(header: Option<&[u8]>) -> Option<String> {
@@ -614,6 +740,60 @@ mod tests {
         let ok = serde_json::json!({"justification": "Burglary KR/1", "query": {"kind": "person", "text": "Examplewood"}});
         let s = parse_search(ok.to_string().as_bytes(), &rules()).unwrap();
         assert_eq!(s.query.limit, DEFAULT_SEARCH_LIMIT);
+    }
+
+    #[test]
+    fn a_profile_names_its_members_and_a_well_formed_group() {
+        let body = |v: serde_json::Value| v.to_string().into_bytes();
+        let ok = serde_json::json!({
+            "justification": "Burglary KR/1 enquiry",
+            "group": "grp_0123456789abcdef0123456789abcdef",
+            "members": [
+                {"connector": "kestrel-rms", "kind": "person", "local_id": "NOM-1"},
+                {"connector": "harrier-anpr", "kind": "person", "local_id": "KPR-1"},
+                {"connector": "kestrel-rms", "kind": "person", "local_id": "NOM-1"},
+            ]
+        });
+        let p = parse_profile(&body(ok), &rules()).unwrap();
+        assert_eq!(p.members.len(), 2, "a repeat counts once");
+        for (bad, class) in [
+            (
+                serde_json::json!({"justification": "Burglary KR/1 enquiry", "members": []}),
+                "members",
+            ),
+            (
+                serde_json::json!({"justification": "Burglary KR/1 enquiry", "group": "grp_XYZ", "members": [{"connector": "a", "kind": "person", "local_id": "1"}]}),
+                "group",
+            ),
+            (
+                serde_json::json!({"justification": "Burglary KR/1 enquiry", "members": [{"connector": "A B", "kind": "person", "local_id": "1"}]}),
+                "members.connector",
+            ),
+            (
+                serde_json::json!({"justification": "Burglary KR/1 enquiry", "members": [{"connector": "a", "kind": "person", "local_id": " "}]}),
+                "members.local_id",
+            ),
+            (
+                serde_json::json!({"justification": ".", "members": [{"connector": "a", "kind": "person", "local_id": "1"}]}),
+                "justification",
+            ),
+            (
+                serde_json::json!({"justification": "Burglary KR/1 enquiry", "members": [{"connector": "a", "kind": "person", "local_id": "1", "extra": 1}]}),
+                "malformed",
+            ),
+        ] {
+            let err = parse_profile(&body(bad.clone()), &rules()).unwrap_err();
+            assert_eq!(err.class(), class, "{bad}: {err}");
+        }
+        let many: Vec<serde_json::Value> = (0..=MAX_PROFILE_MEMBERS)
+            .map(|i| serde_json::json!({"connector": "a", "kind": "person", "local_id": i.to_string()}))
+            .collect();
+        let err = parse_profile(
+            &body(serde_json::json!({"justification": "Burglary KR/1 enquiry", "members": many})),
+            &rules(),
+        )
+        .unwrap_err();
+        assert_eq!(err.class(), "members");
     }
 
     #[test]

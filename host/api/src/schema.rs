@@ -14,8 +14,8 @@ use crate::config::AccessRules;
 use crate::justification::visible_pattern;
 use crate::request::{
     IDEMPOTENCY_KEY_CHARS, MAX_CASE_REFERENCE_CHARS, MAX_CURSOR_CHARS, MAX_JUSTIFICATION_CHARS,
-    MAX_KEY_CHARS, MAX_LOCAL_ID_CHARS, MAX_NAMED_CONNECTORS, MAX_SEARCH_KEYS, MAX_SEARCH_LIMIT,
-    MAX_SEARCH_TEXT_CHARS,
+    MAX_KEY_CHARS, MAX_LOCAL_ID_CHARS, MAX_NAMED_CONNECTORS, MAX_PROFILE_MEMBERS, MAX_SEARCH_KEYS,
+    MAX_SEARCH_LIMIT, MAX_SEARCH_TEXT_CHARS,
 };
 
 /// A connector id's pattern, as [`crate::request::is_connector_id`] checks it.
@@ -227,6 +227,49 @@ pub fn submit(rules: &AccessRules) -> Value {
                 reference("Submission"),
                 { "properties": { "local_id": or_null(visible_text(1, MAX_LOCAL_ID_CHARS)) } },
             ],
+        }),
+    );
+    object(p, required)
+}
+
+/// A group id's pattern, as [`crate::request::is_group_id`] checks it.
+pub const GROUP_ID_PATTERN: &str = "^grp_[0-9a-f]{32}$";
+
+/// `POST /v1/profile`: the records of one subject, as a search answer's group listed them.
+/// `connector` is the schema of a connector id (the gateway's `/openapi.json` gives the ids
+/// running now).
+pub fn profile(rules: &AccessRules, connector: Value) -> Value {
+    let mut p = serde_json::Map::new();
+    let mut required = vec!["members"];
+    why(rules, &mut p, &mut required);
+    p.insert(
+        "group".into(),
+        json!({
+            "type": ["string", "null"],
+            "pattern": GROUP_ID_PATTERN,
+            "description": "The group's id as the search answer gave it: when given, it must be the id of exactly these members (404 otherwise).",
+        }),
+    );
+    let mut local_id = visible_text(1, MAX_LOCAL_ID_CHARS);
+    local_id["description"] = json!("The vendor's id, as a search answer gave it.");
+    let member = json!({
+        "type": "object",
+        "properties": {
+            "connector": connector,
+            "kind": reference("EntityKind"),
+            "local_id": local_id,
+        },
+        "required": ["connector", "kind", "local_id"],
+        "additionalProperties": false,
+    });
+    p.insert(
+        "members".into(),
+        json!({
+            "type": "array",
+            "items": member,
+            "minItems": 1,
+            "maxItems": MAX_PROFILE_MEMBERS,
+            "description": "The subject's records (a group's members); a record named twice counts once.",
         }),
     );
     object(p, required)

@@ -150,8 +150,11 @@ impl FieldLevel {
     }
 }
 
-/// One scored pair of records of people and why it scored so.
+/// One scored pair of records of people and why it scored so. Described as `MatchLink`: the
+/// model's `Link` (a record's link to another entity) holds the name `Link`, and two schemas of
+/// one name would make the document describe one with the other's fields.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = MatchLink)]
 pub struct Link {
     /// The two records.
     pub records: [Member; 2],

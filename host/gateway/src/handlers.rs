@@ -23,6 +23,9 @@ use super::auth::Caller;
 use super::federation::{self, Hit};
 use super::{Plugin, State};
 
+mod profile;
+pub(crate) use profile::{ProfileAnswer, profile};
+
 /// How one connector fared in a federated search: `ok` with the number of records it
 /// disclosed and its cursor; `declined` when it answered that it cannot serve this query (its
 /// `invalid_input`: a key it does not search by, say), with its message; or `timed_out` /

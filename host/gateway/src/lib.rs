@@ -20,6 +20,7 @@
 //! | `GET /v1/connectors` | any user | installed connectors, their describe answers, signer, health |
 //! | `POST /v1/search` | role with `search` | federated search across connectors |
 //! | `POST /v1/connectors/{id}/search\|fetch\|submit` | role with that operation | one connector |
+//! | `POST /v1/profile` | role with `fetch` on each member's connector | one subject's picture: its records fetched, links followed one hop, facts side by side, audited as one combination |
 //! | `POST /v1/submit` | role with `submit` | enter once: one entity to every connector that takes it |
 //! | `GET /v1/audit` | role with `audit = true` | query the audit log, a page at a time (the read is audited) |
 //!

@@ -18,7 +18,7 @@ use super::access::Problem;
 use super::federation::{Group, Hit};
 use super::handlers::{
     CallFailure, ConnectorAnswer, ConnectorList, DEFAULT_AUDIT_PAGE, FederatedAnswer,
-    MAX_AUDIT_PAGE, PageAnswer, SubmitAnswer,
+    MAX_AUDIT_PAGE, PageAnswer, ProfileAnswer, SubmitAnswer,
 };
 
 /// What an operation answers with a given status.
@@ -236,6 +236,39 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         ],
     },
     Operation {
+        path: "/v1/profile",
+        method: "post",
+        secured: true,
+        summary: "One subject's picture: every member record fetched at once, its links followed one hop (carried, or fetched from the same system), every fact with its source and handling, differing facts side by side; audited as one combination of records",
+        statuses: &[
+            (
+                200,
+                "The profile; `complete` is false when a system failed or timed out (`members` and `links_failed` say which). A member you may not see is `unavailable`, exactly as one that does not exist.",
+                Body::Json("ProfileAnswer"),
+            ),
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            (
+                403,
+                "Your roles do not allow fetch on a member's connector, or it does not take that kind (audited).",
+                Body::Problem,
+            ),
+            (
+                404,
+                "A member's connector is not installed, or `group` is not the id of exactly these members (audited).",
+                Body::Problem,
+            ),
+            SLOW_BODY,
+            TOO_LARGE,
+            AUDIT_DOWN,
+            (
+                502,
+                "Every member's system failed; `members` say why.",
+                Body::Json("ProfileAnswer"),
+            ),
+        ],
+    },
+    Operation {
         path: "/v1/submit",
         method: "post",
         secured: true,
@@ -351,6 +384,7 @@ pub(crate) fn document(state: &State) -> Value {
     component::<ConnectorAnswer<'static>>(&mut components);
     component::<CallFailure<'static>>(&mut components);
     component::<SubmitAnswer<'static>>(&mut components);
+    component::<ProfileAnswer<'static>>(&mut components);
     component::<ConnectorList<'static>>(&mut components);
     component::<PageAnswer>(&mut components);
     component::<Problem<'static>>(&mut components);
@@ -443,6 +477,7 @@ pub(crate) fn document(state: &State) -> Value {
             ("/v1/connectors/{id}/search", _) => Some(requests::connector_search(rules)),
             ("/v1/connectors/{id}/fetch", _) => Some(requests::fetch(rules)),
             ("/v1/connectors/{id}/submit" | "/v1/submit", _) => Some(requests::submit(rules)),
+            ("/v1/profile", _) => Some(requests::profile(rules, id_schema.clone())),
             _ => None,
         };
         if let Some(schema) = request {

@@ -26,6 +26,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/v1/connectors", get(handlers::list))
         .route("/v1/search", post(handlers::federated_search))
         .route("/v1/submit", post(handlers::enter_once))
+        .route("/v1/profile", post(handlers::profile))
         .route(
             "/v1/connectors/{id}/search",
             post(handlers::connector_search),

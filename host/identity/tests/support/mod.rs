@@ -33,8 +33,14 @@ pub const SUPERVISOR: (&str, &str) = ("supervisor", "supervisor-demo-password");
 pub const AUDITOR: (&str, &str) = ("auditor", "auditor-demo-password");
 pub const VISITOR: (&str, &str) = ("visitor", "visitor-demo-password");
 
+/// The repository's `scripts/idp`, from the crate these tests are compiled in (`host/identity`
+/// for its own tests, `host` for the gateway's).
 pub fn idp_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/idp")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("scripts/idp"))
+        .find(|d| d.join("idp.mjs").is_file())
+        .expect("scripts/idp/idp.mjs above the crate's directory")
 }
 
 fn need(tool: &str) {

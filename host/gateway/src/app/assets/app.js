@@ -269,7 +269,8 @@ function titleOf(group) {
       }
       return e.number || e.address || e.description || e.type || 'Object';
     case 'location':
-      return [e.premises, e.street, e.town, e.postcode].filter(Boolean).join(', ') || 'Location';
+      return [[e.premises, e.street].filter(Boolean).join(' '), e.town, e.postcode, e.area]
+        .filter(Boolean).join(', ') || 'Location';
     case 'event':
       return [e.event_kind, e.category, e.starts_at].filter(Boolean).join(' — ') || 'Event';
     case 'organisation':
@@ -392,61 +393,144 @@ function handlingText(h) {
   return parts.filter(Boolean).join(' · ');
 }
 
-function showProfile(group) {
+// Words for the SDM link reasons and the model's field names an officer reads.
+const ROLES = {
+  homeAddress: 'home address', previousAddress: 'previous address', businessAddress: 'business address',
+  personalTelephone: 'personal telephone', businessTelephone: 'business telephone',
+  ownershipOf: 'keeper of', driverOf: 'driver of', passengerOf: 'passenger in',
+  knownSuspect: 'suspect', unknownSuspect: 'unknown suspect', victim: 'victim', witness: 'witness',
+  personReporting: 'person reporting', incidentLocation: 'where it happened',
+  sightingLocation: 'where it was seen',
+};
+
+// An identifier in camelCase or snake_case as words: `homeAddress` → `home address`.
+function words(id) {
+  return String(id || '').replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+function roleText(role, direction) {
+  const said = ROLES[role] || words(role);
+  return direction === 'from' ? `${said} (links to this subject)` : said;
+}
+
+function factLabel(field) {
+  if (LABELS[field]) return LABELS[field];
+  const w = words(field);
+  return w.charAt(0).toUpperCase() + w.slice(1);
+}
+
+function factText(v) {
+  if (v === true) return 'yes';
+  if (v === false) return 'no';
+  return valueText(v);
+}
+
+function memberKey(connector, localId) {
+  return `${connector}\u0000${localId}`;
+}
+
+function renderProfileSources(answer) {
+  const box = $('profile-sources');
+  clear(box);
+  const down = answer.members.filter((m) => m.status === 'failed' || m.status === 'timed_out')
+    .concat(answer.links_failed || []);
+  const gone = answer.members.filter((m) => m.status === 'unavailable');
+  box.hidden = down.length === 0 && gone.length === 0;
+  if (down.length) {
+    box.append(el('strong', { text: 'Not every system answered. ' }));
+    const list = el('ul');
+    const named = new Set();
+    for (const m of down) {
+      if (named.has(m.connector)) continue;
+      named.add(m.connector);
+      const what = m.status === 'timed_out' ? 'timed out' : 'failed';
+      list.append(el('li', {}, `${m.connector} ${what}${m.message ? `: ${m.message}` : ''}`));
+    }
+    box.append(list, 'This picture may be incomplete.');
+  }
+  if (gone.length) {
+    box.append(el('p', {}, `${gone.length} record(s) of this subject could not be shown: no longer held, or not for you.`));
+  }
+}
+
+async function showProfile(group) {
   show('profile');
   $('profile-title').textContent = titleOf(group);
   document.title = `${titleOf(group)} — interop`;
-  $('profile-held').textContent = `Held by ${systemsOf(group).join(' and ')}: ${group.records.length} record(s), shown side by side, never merged.`;
-  const withheld = lastAnswer ? lastAnswer.withheld : 0;
-  $('profile-withheld').hidden = withheld === 0;
-  $('profile-withheld').textContent = `${withheld} record(s) in this search were withheld for clearance; their content is not shown.`;
+  $('profile-held').textContent = 'Fetching every record of this subject…';
+  $('profile-sources').hidden = true;
+  clear($('profile-head'));
+  clear($('profile-body'));
+  clear($('profile-links'));
+  $('profile-withheld').hidden = true;
+  renderWhy(group);
+  const c = currentCase();
+  let answer;
+  $('profile-facts').setAttribute('aria-busy', 'true');
+  try {
+    answer = await api('POST', '/v1/profile', {
+      justification: c.justification,
+      case_reference: c.case_reference,
+      group: group.id,
+      members: group.records.map((h) => ({
+        connector: h.connector, kind: entityOf(h).kind, local_id: h.record.source.local_id,
+      })),
+    });
+  } catch (e) {
+    $('profile-held').textContent = '';
+    showError(e.message);
+    return;
+  } finally {
+    $('profile-facts').removeAttribute('aria-busy');
+  }
+  if (!answer || !Array.isArray(answer.records)) {
+    $('profile-held').textContent = '';
+    showError('The gateway did not send a profile.');
+    return;
+  }
+  renderProfileSources(answer);
+  const records = answer.records;
+  const systems = [...new Set(records.map((h) => h.connector))];
+  $('profile-held').textContent = records.length
+    ? `Held by ${systems.join(' and ')}: ${records.length} record(s), shown side by side, never merged.`
+    : 'None of these records can be shown.';
+  $('profile-withheld').hidden = !answer.withheld;
+  $('profile-withheld').textContent = `${answer.withheld} linked record(s) withheld for clearance; their content is not shown.`;
 
   const head = $('profile-head');
-  clear(head);
   head.append(el('th', { scope: 'col' }, 'Fact'));
-  for (const hit of group.records) {
+  for (const hit of records) {
     head.append(el('th', { scope: 'col' }, `${hit.connector} (${hit.record.source.local_id})`));
   }
   const body = $('profile-body');
-  clear(body);
-  const fields = [];
-  for (const hit of group.records) {
-    for (const k of Object.keys(entityOf(hit))) {
-      if (k !== 'kind' && k !== 'type' && !fields.includes(k)) fields.push(k);
+  for (const f of answer.facts) {
+    const byRecord = new Map(f.values.map((v) => [memberKey(v.connector, v.local_id), v]));
+    const label = el('th', { scope: 'row' }, factLabel(f.field));
+    if (f.differs) label.append(' ', el('span', { class: 'differs' }, '≠ systems differ'));
+    const row = el('tr', { class: f.differs ? 'conflict' : null }, label);
+    for (const hit of records) {
+      const v = byRecord.get(memberKey(hit.connector, hit.record.source.local_id));
+      row.append(el('td', {}, v ? factText(v.value) : '—'));
     }
-  }
-  for (const f of fields) {
-    const values = group.records.map((h) => valueText(entityOf(h)[f]));
-    if (values.every((v) => v === '')) continue;
-    const distinct = new Set(values.filter((v) => v !== '').map((v) => v.toLowerCase()));
-    const row = el('tr', { class: distinct.size > 1 ? 'conflict' : null },
-      el('th', { scope: 'row' }, LABELS[f] || f.replace(/_/g, ' ')));
-    for (const v of values) row.append(el('td', {}, v || '—'));
     body.append(row);
   }
   const source = el('tr', {}, el('th', { scope: 'row' }, 'Source and handling'));
-  for (const hit of group.records) {
+  for (const hit of records) {
     const s = hit.record.source;
     source.append(el('td', { class: 'label' }, `${s.system} (${s.force}), ${handlingText(hit.record.handling)}`));
   }
   body.append(source);
 
   const links = $('profile-links');
-  clear(links);
-  let count = 0;
-  for (const hit of group.records) {
-    const linked = new Map((hit.record.linked || []).map((l) => [l.local_id, l.entity]));
-    for (const link of hit.record.links || []) {
-      const other = link.to && link.to.local_id !== hit.record.source.local_id ? link.to : link.from;
-      const entity = other ? linked.get(other.local_id) : null;
-      const what = entity ? titleOf({ id: other.local_id, records: [{ record: { entity } }] })
-        : `${other ? other.kind : 'record'} ${other ? other.local_id : ''}`;
-      links.append(el('li', {}, `${link.role}: ${what} `, el('span', { class: 'tag' }, hit.connector)));
-      count += 1;
-    }
+  for (const l of answer.linked) {
+    const r = l.record.record;
+    const what = titleOf({ id: r.source.local_id, records: [{ record: r }] });
+    links.append(el('li', {}, `${roleText(l.role, l.direction)}: ${what} `,
+      el('span', { class: 'tag' }, l.record.connector),
+      el('span', { class: 'note' }, ` ${handlingText(r.handling)}`)));
   }
-  if (count === 0) links.append(el('li', {}, 'No linked records.'));
-  renderWhy(group);
+  if (answer.links_left_off) links.append(el('li', {}, `${answer.links_left_off} more linked record(s) not followed.`));
+  if (answer.linked.length === 0) links.append(el('li', {}, 'No linked records.'));
   $('profile-title').setAttribute('tabindex', '-1');
   $('profile-title').focus();
 }
@@ -537,54 +621,103 @@ function freshKey() {
 freshKey();
 $('enter-form').addEventListener('input', freshKey);
 
+function entering() {
+  const checked = document.querySelector('input[name="what"]:checked');
+  return checked ? checked.value : 'vehicle';
+}
+
+function showEntryFields() {
+  const what = entering();
+  $('enter-vehicle').hidden = what !== 'vehicle';
+  $('enter-event').hidden = what !== 'event';
+}
+for (const radio of document.querySelectorAll('input[name="what"]')) {
+  radio.addEventListener('change', showEntryFields);
+}
+
+const OFFICIAL = { classification: 'official', sensitive: false, caveats: [], grading: null, review_date: null };
+
+// The submission the form holds, or a message saying what is missing (and the field to fix).
+function entry() {
+  const optional = (id) => $(id).value.trim() || null;
+  if (entering() === 'event') {
+    const description = $('event-description').value.trim();
+    if (!description) return { missing: 'Say what happened.', field: 'event-description' };
+    const when = $('event-when').value;
+    const startsAt = when ? new Date(when).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
+    const category = optional('event-category');
+    return { submission: {
+      local_id: null,
+      handling: OFFICIAL,
+      entity: { kind: 'event', event_kind: 'incident', category: category ? category.toUpperCase() : null,
+        references: [], ho_classification: null, offence_code: null, starts_at: startsAt, ends_at: null,
+        exact_time_known: Boolean(when), description, status: null },
+      links: [],
+      reason: null,
+    } };
+  }
+  const vrm = $('vrm').value.trim().toUpperCase();
+  const reason = $('reason').value.trim();
+  if (!vrm) return { missing: 'Give the vehicle’s registration.', field: 'vrm' };
+  if (!reason) return { missing: 'Say why the vehicle is of interest.', field: 'reason' };
+  const colour = optional('colour');
+  return { submission: {
+    local_id: null,
+    handling: OFFICIAL,
+    entity: { kind: 'object', type: 'vehicle', vrm, vin: null, make: optional('make'),
+      model: optional('model'), body_shape: null, colours: colour ? [colour] : [],
+      registration_country: null },
+    links: [],
+    reason,
+  } };
+}
+
+function renderReceipts(answer) {
+  const out = $('receipts');
+  clear(out);
+  const ok = answer.targets.filter((t) => t.status === 'ok').length;
+  const failed = answer.targets.filter((t) => t.status === 'failed').length;
+  const declined = answer.targets.length - ok - failed;
+  let heading = 'Not every system recorded it';
+  if (failed === 0 && ok > 0) heading = declined ? 'Recorded in every system that takes it' : 'Recorded in every system';
+  else if (ok === 0 && failed === 0) heading = 'No system takes this';
+  out.append(el('h2', {}, heading));
+  for (const t of answer.targets) {
+    if (t.status === 'ok') {
+      const r = t.receipt || {};
+      out.append(el('p', { class: 'receipt' },
+        `${t.connector}: receipt ${r.local_id || ''}${r.reference ? ` (${r.reference})` : ''}${r.created === false ? ' (already recorded)' : ''}`));
+    } else if (t.status === 'declined') {
+      out.append(el('p', { class: 'receipt declined' },
+        `${t.connector}: does not take this — ${t.message || 'declined'}`));
+    } else {
+      out.append(el('p', { class: 'receipt failed' },
+        `${t.connector}: not recorded — ${t.message || t.class || 'failed'}. Send again to retry; nothing is recorded twice.`));
+    }
+  }
+}
+
 $('enter-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   showError('');
-  const vrm = $('vrm').value.trim().toUpperCase();
-  const reason = $('reason').value.trim();
-  if (!vrm) {
-    showError('Give the vehicle’s registration.');
-    $('vrm').focus();
-    return;
-  }
-  if (!reason) {
-    showError('Say why the vehicle is of interest.');
-    $('reason').focus();
+  const made = entry();
+  if (made.missing) {
+    showError(made.missing);
+    $(made.field).focus();
     return;
   }
   const c = currentCase();
-  const optional = (id) => $(id).value.trim() || null;
-  const colour = optional('colour');
   const button = event.submitter || $('enter-form').querySelector('button');
   button.disabled = true;
-  const out = $('receipts');
-  clear(out);
+  clear($('receipts'));
   try {
     const answer = await api('POST', '/v1/submit', {
       justification: c.justification,
       case_reference: c.case_reference,
       idempotency_key: entryKey,
-      submission: {
-        local_id: null,
-        handling: { classification: 'official', sensitive: false, caveats: [], grading: null, review_date: null },
-        entity: { kind: 'object', type: 'vehicle', vrm, vin: null, make: optional('make'),
-          model: optional('model'), body_shape: null, colours: colour ? [colour] : [],
-          registration_country: null },
-        links: [],
-        reason,
-      },
+      submission: made.submission,
     });
-    out.append(el('h2', {}, answer.complete ? 'Recorded in every system' : 'Not every system recorded it'));
-    for (const t of answer.targets) {
-      if (t.status === 'ok') {
-        const r = t.receipt || {};
-        out.append(el('p', { class: 'receipt' },
-          `${t.connector}: receipt ${r.local_id || ''}${r.created === false ? ' (already recorded)' : ''}`));
-      } else {
-        out.append(el('p', { class: 'receipt failed' },
-          `${t.connector}: not recorded — ${t.message || t.class || 'failed'}. Send again to retry; nothing is recorded twice.`));
-      }
-    }
+    renderReceipts(answer);
   } catch (e) {
     showError(`${e.message} Send again to retry; nothing is recorded twice.`);
   } finally {
