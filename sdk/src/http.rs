@@ -588,7 +588,7 @@ mod wasi_client {
     }
 
     fn map_error(code: ErrorCode) -> HttpError {
-        let message = format!("{code:?}");
+        let message = describe(&code);
         match code {
             ErrorCode::HttpRequestDenied => HttpError::Denied(message),
             ErrorCode::ConnectionTimeout
@@ -601,11 +601,113 @@ mod wasi_client {
             _ => HttpError::Transport(message),
         }
     }
+
+    /// What went wrong, in words an operator or an officer reads in a banner ("connection
+    /// refused"), not the binding's debug form (`ErrorCode::ConnectionRefused`). Text the host
+    /// attaches to a code is cut to 200 characters.
+    pub(super) fn describe(code: &ErrorCode) -> String {
+        let detail = |what: &str, more: Option<String>| match more {
+            Some(more) if !more.is_empty() => format!("{what} ({})", super::truncate(&more, 200)),
+            _ => what.to_string(),
+        };
+        let size = |what: &str, limit: Option<u64>| match limit {
+            Some(limit) => format!("{what} (limit {limit})"),
+            None => what.to_string(),
+        };
+        let field =
+            |what: &str, f: Option<&crate::bindings::wasi::http::types::FieldSizePayload>| {
+                detail(what, f.and_then(|f| f.field_name.clone()))
+            };
+        match code {
+            ErrorCode::DnsTimeout => "name lookup timed out".into(),
+            ErrorCode::DnsError(p) => detail("name lookup failed", p.rcode.clone()),
+            ErrorCode::DestinationNotFound => "destination not found".into(),
+            ErrorCode::DestinationUnavailable => "destination unavailable".into(),
+            ErrorCode::DestinationIpProhibited => "destination address prohibited".into(),
+            ErrorCode::DestinationIpUnroutable => "destination address unroutable".into(),
+            ErrorCode::ConnectionRefused => "connection refused".into(),
+            ErrorCode::ConnectionTerminated => "connection closed by the vendor".into(),
+            ErrorCode::ConnectionTimeout => "connecting timed out".into(),
+            ErrorCode::ConnectionReadTimeout => "reading from the vendor timed out".into(),
+            ErrorCode::ConnectionWriteTimeout => "writing to the vendor timed out".into(),
+            ErrorCode::ConnectionLimitReached => "too many connections to the vendor".into(),
+            ErrorCode::TlsProtocolError => "TLS protocol error".into(),
+            ErrorCode::TlsCertificateError => "the vendor's TLS certificate was refused".into(),
+            ErrorCode::TlsAlertReceived(p) => {
+                detail("TLS alert from the vendor", p.alert_message.clone())
+            }
+            ErrorCode::HttpRequestDenied => "denied by the connector's policy".into(),
+            ErrorCode::HttpRequestLengthRequired => "the vendor requires a request length".into(),
+            ErrorCode::HttpRequestBodySize(n) => size("request body too large", *n),
+            ErrorCode::HttpRequestMethodInvalid => "request method invalid".into(),
+            ErrorCode::HttpRequestUriInvalid => "request URL invalid".into(),
+            ErrorCode::HttpRequestUriTooLong => "request URL too long".into(),
+            ErrorCode::HttpRequestHeaderSectionSize(n) => {
+                size("request headers too large", n.map(u64::from))
+            }
+            ErrorCode::HttpRequestHeaderSize(f) => field("request header too large", f.as_ref()),
+            ErrorCode::HttpRequestTrailerSectionSize(n) => {
+                size("request trailers too large", n.map(u64::from))
+            }
+            ErrorCode::HttpRequestTrailerSize(f) => field("request trailer too large", Some(f)),
+            ErrorCode::HttpResponseIncomplete => "the vendor's answer was cut short".into(),
+            ErrorCode::HttpResponseHeaderSectionSize(n) => {
+                size("answer headers too large", n.map(u64::from))
+            }
+            ErrorCode::HttpResponseHeaderSize(f) => field("answer header too large", Some(f)),
+            ErrorCode::HttpResponseBodySize(n) => size("answer body too large", *n),
+            ErrorCode::HttpResponseTrailerSectionSize(n) => {
+                size("answer trailers too large", n.map(u64::from))
+            }
+            ErrorCode::HttpResponseTrailerSize(f) => field("answer trailer too large", Some(f)),
+            ErrorCode::HttpResponseTransferCoding(c) => {
+                detail("answer transfer coding not understood", c.clone())
+            }
+            ErrorCode::HttpResponseContentCoding(c) => {
+                detail("answer content coding not understood", c.clone())
+            }
+            ErrorCode::HttpResponseTimeout => "the vendor did not answer in time".into(),
+            ErrorCode::HttpUpgradeFailed => "HTTP upgrade failed".into(),
+            ErrorCode::HttpProtocolError => "HTTP protocol error".into(),
+            ErrorCode::LoopDetected => "request loop detected".into(),
+            ErrorCode::ConfigurationError => "host HTTP configuration error".into(),
+            ErrorCode::InternalError(m) => detail("host HTTP error", m.clone()),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transport_failures_read_as_words() {
+        use crate::bindings::wasi::http::types::{DnsErrorPayload, ErrorCode, FieldSizePayload};
+        let refused = wasi_client::describe(&ErrorCode::ConnectionRefused);
+        assert_eq!(refused, "connection refused");
+        assert_eq!(
+            wasi_client::describe(&ErrorCode::DnsError(DnsErrorPayload {
+                rcode: Some("NXDOMAIN".into()),
+                info_code: None
+            })),
+            "name lookup failed (NXDOMAIN)"
+        );
+        assert_eq!(
+            wasi_client::describe(&ErrorCode::HttpResponseBodySize(Some(1024))),
+            "answer body too large (limit 1024)"
+        );
+        let long = wasi_client::describe(&ErrorCode::HttpResponseHeaderSize(FieldSizePayload {
+            field_name: Some("x".repeat(1000)),
+            field_size: None,
+        }));
+        assert!(long.chars().count() < 260, "{long}");
+        assert!(!refused.contains("ErrorCode"));
+        // What a search that met a closed port says, end to end through the SDK's own error.
+        let e: ConnectorError = HttpError::Transport(refused).into();
+        assert!(
+            matches!(&e, ConnectorError::Unavailable(m) if m == "transport failure: connection refused")
+        );
+    }
 
     #[test]
     fn parses_urls() {

@@ -368,6 +368,9 @@ test('when Harrier stops answering, the profile and the search name it in a visi
   await page.locator('#profile-sources').waitFor({ state: 'visible' });
   const banner = page.locator('#profile-sources');
   assert.match(await banner.textContent(), /Not every system answered\..*harrier-anpr failed/s);
+  // Said in words an officer reads, never a binding's debug form (ErrorCode::ConnectionRefused).
+  assert.match(await banner.textContent(), /connection refused/);
+  assert.doesNotMatch(await banner.textContent(), /ErrorCode|::/);
   assert.ok(await banner.isVisible());
   // What Kestrel holds is still shown.
   assert.match(await page.locator('#profile-head').textContent(), /kestrel-rms/);

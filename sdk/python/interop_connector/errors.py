@@ -53,3 +53,18 @@ def status_failure(status, detail=""):
     detail = sanitise(detail or "")
     message = f"vendor answered HTTP {status}" + (f": {detail}" if detail else "")
     return ConnectorFailure(case_for_status(status) or "internal", message)
+
+
+def transport_words(code_name, detail=None):
+    """A `wasi:http` error code in words ("connection refused"), not its binding's class name
+    (`ConnectionRefused`), with the host's detail, if any, cut to MAX_DETAIL characters."""
+    words = []
+    for ch in code_name:
+        if ch.isupper() and words:
+            words.append(" ")
+        words.append(ch.lower())
+    text = "".join(words).replace("dns", "name lookup").replace("tls", "TLS").replace("http", "HTTP")
+    text = text.replace("uri", "URL").replace(" ip ", " address ")
+    if detail not in (None, ""):
+        text += f" ({str(detail)[:MAX_DETAIL]})"
+    return text

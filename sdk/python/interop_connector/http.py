@@ -22,7 +22,7 @@ from componentize_py_types import Err
 from wit_world.imports import outgoing_handler, streams
 from wit_world.imports import wasi_http_types as http
 
-from .errors import ConnectorFailure, status_failure
+from .errors import ConnectorFailure, status_failure, transport_words
 from .urls import join, segment, split_url, with_query
 
 __all__ = ["Response", "request", "get_json", "post_json", "join", "segment", "with_query"]
@@ -91,8 +91,7 @@ class Response:
 
 def _error_code_failure(code, url):
     name = type(code).__name__.removeprefix("ErrorCode_")
-    detail = getattr(code, "value", None)
-    text = f"{name}" + (f" ({detail})" if detail else "")
+    text = transport_words(name, getattr(code, "value", None))
     if name in _UNAVAILABLE:
         return ConnectorFailure("unavailable", f"{url}: vendor unreachable: {text}")
     if name == "HttpRequestDenied":

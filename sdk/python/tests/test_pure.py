@@ -89,6 +89,16 @@ class Errors(unittest.TestCase):
         self.assertLess(len(failure.message), 260)
         self.assertEqual(errors.status_failure(404).message, "vendor answered HTTP 404")
 
+    def test_transport_failures_read_as_words(self):
+        self.assertEqual(errors.transport_words("ConnectionRefused"), "connection refused")
+        self.assertEqual(errors.transport_words("DnsTimeout"), "name lookup timeout")
+        self.assertEqual(
+            errors.transport_words("DestinationIpProhibited"), "destination address prohibited"
+        )
+        self.assertEqual(errors.transport_words("HttpResponseTimeout"), "HTTP response timeout")
+        long = errors.transport_words("InternalError", "x" * 1000)
+        self.assertEqual(long, "internal error (" + "x" * errors.MAX_DETAIL + ")")
+
     def test_unknown_case_is_refused(self):
         with self.assertRaises(ValueError):
             ConnectorFailure("teapot", "no")
