@@ -1,7 +1,7 @@
 //! Live reconfiguration: who may do what, and whose signatures count, changed without a restart.
 //!
 //! The access configuration — `[[users]]`, `[roles]`, the `[oidc.claims]` mapping and the
-//! `[trust]` store with its revocations — is one [`AccessConfig`] behind one `Arc`. A reload
+//! `[trust]` store with its revocations — is one `AccessConfig` behind one `Arc`. A reload
 //! reads the whole configuration file again, checks it as a start would (every key file read),
 //! and only then swaps that `Arc`: a request sees the old access configuration or the new one,
 //! never half of each. A file that does not check is refused with its `file:line:column`
