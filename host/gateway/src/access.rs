@@ -72,7 +72,7 @@ pub(crate) struct Access {
     pub(crate) user: User,
     /// The roles (and trust) in force when the request began: one request decides by one
     /// access configuration, even if a reload swaps it meanwhile.
-    pub(crate) roles: Arc<super::live::AccessConfig>,
+    pub(crate) roles: Arc<super::access_config::AccessConfig>,
     pub(crate) correlation_id: String,
     pub(crate) started: Instant,
     record: AuditRecord,

@@ -37,6 +37,7 @@
 /// The gateway's configuration file (parsed in `interop-api`, which links no wasmtime).
 pub use interop_api::config;
 mod access;
+mod access_config;
 mod app;
 mod auth;
 pub mod federation;
@@ -103,7 +104,7 @@ pub(crate) struct State {
     /// The per-user rate limit, when `[rate_limit]` is configured.
     pub(crate) rate_limiter: Option<interop_identity::RateLimiter>,
     /// Users, roles, the claims mapping and the trust store: replaced whole by a reload.
-    access: std::sync::RwLock<Arc<live::AccessConfig>>,
+    access: std::sync::RwLock<Arc<access_config::AccessConfig>>,
     /// Makes configuration reloads one at a time.
     reloading: tokio::sync::Mutex<()>,
     /// What the configuration watcher has seen of the files.
@@ -124,14 +125,14 @@ impl State {
     }
 
     /// The access configuration in force now: a request takes it once and decides by it.
-    pub(crate) fn access(&self) -> Arc<live::AccessConfig> {
+    pub(crate) fn access(&self) -> Arc<access_config::AccessConfig> {
         self.access
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
 
-    fn set_access(&self, access: Arc<live::AccessConfig>) {
+    fn set_access(&self, access: Arc<access_config::AccessConfig>) {
         *self.access.write().unwrap_or_else(|e| e.into_inner()) = access;
     }
 }
@@ -149,7 +150,7 @@ impl Gateway {
     /// # Errors
     /// The first connector, policy or audit problem, naming the file.
     pub async fn start(config: GatewayConfig, host: &Host) -> anyhow::Result<Gateway> {
-        let access = live::AccessConfig::of(&config, 1)?;
+        let access = access_config::AccessConfig::of(&config, 1)?;
         let trust = &access.trust;
         let linker = federation::Linker::new(&config.linkage)
             .with_context(|| format!("{}", config.source.display()))?;

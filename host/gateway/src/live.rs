@@ -33,9 +33,10 @@ use sha2::{Digest, Sha256};
 
 use interop_audit::{AuditEvent, AuditRecord, Outcome};
 use interop_identity::ClaimsMapping;
-use interop_sandbox::signing::{KeyId, TrustStore};
+use interop_sandbox::signing::KeyId;
 
-use super::config::{GatewayConfig, Revoked, Role, User};
+use super::access_config::AccessConfig;
+use super::config::{GatewayConfig, User};
 use super::{Plugin, State};
 
 /// How often the gateway compares its configuration files with what it runs, and looks for a
@@ -48,65 +49,6 @@ pub const REQUEST_FILE: &str = "reload-request.json";
 pub const REPORT_FILE: &str = "reload-report.json";
 /// Largest request file read: a nonce and an actor.
 const MAX_REQUEST_BYTES: u64 = 4096;
-
-/// The part of the configuration a reload replaces, whole.
-pub(crate) struct AccessConfig {
-    /// Users with static tokens.
-    pub(crate) users: Vec<User>,
-    /// Roles by name.
-    pub(crate) roles: BTreeMap<String, Role>,
-    /// The trust store, key files read and revocations applied.
-    pub(crate) trust: TrustStore,
-    /// `[trust] allow_unsigned`.
-    pub(crate) allow_unsigned: bool,
-    /// `[oidc.claims]`, when `[oidc]` is configured.
-    pub(crate) claims: Option<ClaimsMapping>,
-    /// 1 at start, one more with every accepted reload.
-    pub(crate) generation: u64,
-    /// The files it was read from.
-    files: Vec<PathBuf>,
-}
-
-impl AccessConfig {
-    /// The access configuration of a checked configuration, its key files read.
-    pub(crate) fn of(config: &GatewayConfig, generation: u64) -> anyhow::Result<AccessConfig> {
-        Ok(AccessConfig {
-            users: config.users.clone(),
-            roles: config.roles.clone(),
-            trust: super::trust_store(config)?,
-            allow_unsigned: config.trust.allow_unsigned,
-            claims: config.oidc.as_ref().map(|o| o.claims.clone()),
-            generation,
-            files: watched_files(config),
-        })
-    }
-
-    /// May a connector signed by `signer` (`None`: unsigned) run under this trust store?
-    pub(crate) fn admits(&self, signer: Option<&KeyId>) -> Result<(), String> {
-        match signer {
-            None if self.allow_unsigned => Ok(()),
-            None => Err("it is unsigned and [trust] allow_unsigned is no longer true".into()),
-            Some(k) if self.trust.revoked().any(|r| r == k) => {
-                Err(format!("its signing key {k} is revoked"))
-            }
-            Some(k) if !self.trust.trusted().any(|p| p.id() == *k) => {
-                Err(format!("its signing key {k} is no longer trusted"))
-            }
-            Some(_) => Ok(()),
-        }
-    }
-}
-
-/// The configuration file and every key file it names.
-fn watched_files(config: &GatewayConfig) -> Vec<PathBuf> {
-    let mut files = vec![config.source.clone()];
-    files.extend(config.trust.keys.iter().cloned());
-    files.extend(config.trust.revoked.iter().filter_map(|r| match r {
-        Revoked::File(p) => Some(p.clone()),
-        Revoked::KeyId(_) => None,
-    }));
-    files
-}
 
 /// What the files hold now: their names, sizes and contents hashed together (a missing file
 /// counts as such), so an edit that keeps the size and modification time is seen too.

@@ -354,7 +354,7 @@ pub fn verifier(config: &GatewayConfig) -> anyhow::Result<Arc<dyn Verifier>> {
 }
 
 /// The verifier of an access configuration's trust store.
-pub(crate) fn verifier_of(access: &super::live::AccessConfig) -> Arc<dyn Verifier> {
+pub(crate) fn verifier_of(access: &super::access_config::AccessConfig) -> Arc<dyn Verifier> {
     Arc::new(TrustVerifier {
         trust: access.trust.clone(),
         allow_unsigned: access.allow_unsigned,
