@@ -20,6 +20,8 @@
 //! (default 32 keep-alive connections), `INTEROP_BENCH_ONLY` (`ours` or `theirs`: drive one
 //! side alone, e.g. under a profiler; no ratio is printed).
 
+#[path = "support/queries.rs"]
+mod queries;
 #[path = "support/load.rs"]
 mod support;
 
@@ -136,10 +138,7 @@ fn main() {
                 addrs: vec![ours],
                 path: "/v1/connectors/kestrel-rms/search".into(),
                 method: "POST",
-                body: Some(
-                    r#"{"justification":"load benchmark","query":{"kind":"person","keys":[{"kind":"name","surname":"Examplewood","given_name":null,"date_of_birth":null}],"limit":20}}"#
-                        .into(),
-                ),
+                body: Some(queries::surname_search("load benchmark", "person", "Examplewood")),
                 token: true,
             },
             Side {

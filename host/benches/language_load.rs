@@ -17,6 +17,9 @@
 //! `INTEROP_BENCH_ONLY=rust|js|python` (one connector alone, e.g. under a profiler),
 //! `INTEROP_BENCH_LOADGEN=internal` (no wrk).
 
+#[path = "support/queries.rs"]
+mod queries;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -48,9 +51,7 @@ struct Target {
 
 /// The frozen query: a surname every seed holds, limit 20, of the kind the system serves.
 fn query_body(kind: &str) -> String {
-    format!(
-        r#"{{"justification":"language load benchmark","query":{{"kind":"{kind}","keys":[{{"kind":"name","surname":"Examplewood"}}],"limit":20}}}}"#
-    )
+    queries::surname_search("language load benchmark", kind, "Examplewood")
 }
 
 #[derive(Default)]

@@ -19,6 +19,8 @@
 
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
+#[path = "support/queries.rs"]
+mod queries;
 #[path = "support/load.rs"]
 mod support;
 
@@ -216,10 +218,7 @@ fn main() {
             name: s.name,
             path: "/v1/search".into(),
             method: "POST",
-            body: Some(
-                r#"{"justification":"load benchmark","query":{"kind":"person","keys":[{"kind":"name","surname":"Examplewood","given_name":null,"date_of_birth":null}],"limit":20}}"#
-                    .into(),
-            ),
+            body: Some(queries::surname_search("load benchmark", "person", "Examplewood")),
             token: true,
             addrs: s.addrs.clone(),
         };

@@ -14,6 +14,9 @@
 //!
 //! Run with `scripts/bench-startup.sh`. Settings: `INTEROP_BENCH_STARTS` (default 3 of each).
 
+#[path = "support/queries.rs"]
+mod queries;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -111,7 +114,7 @@ async fn first_search(addr: &str, id: &str) {
             .await
             .expect("handshake");
     tokio::spawn(conn);
-    let body = r#"{"justification":"start-up benchmark","query":{"kind":"person","keys":[{"kind":"name","surname":"Examplewood"}],"limit":20}}"#;
+    let body = queries::surname_search("start-up benchmark", "person", "Examplewood");
     let request = http::Request::builder()
         .method("POST")
         .uri(format!("/v1/connectors/{id}/search"))
