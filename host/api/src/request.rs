@@ -495,6 +495,13 @@ pub struct Fetch {
     pub local_id: String,
 }
 
+/// A record's id in its system as a search answer gives it: 1 to [`MAX_LOCAL_ID_CHARS`]
+/// characters, at least one of them visible. Fetch, submit and profile requests all name
+/// records so.
+fn is_local_id(id: &str) -> bool {
+    (1..=MAX_LOCAL_ID_CHARS).contains(&id.chars().count()) && visible_chars(id) > 0
+}
+
 /// Parse and check a fetch request.
 ///
 /// # Errors
@@ -507,9 +514,7 @@ pub fn parse_fetch(bytes: &[u8], rules: &AccessRules) -> Result<Fetch, RequestEr
         raw.case_reference,
         rules,
     )?;
-    if !(1..=MAX_LOCAL_ID_CHARS).contains(&raw.local_id.chars().count())
-        || visible_chars(&raw.local_id) == 0
-    {
+    if !is_local_id(&raw.local_id) {
         return Err(RequestError::field(
             "local_id",
             format!("1 to {MAX_LOCAL_ID_CHARS} characters, as a search answer gave it"),
@@ -568,7 +573,7 @@ pub fn parse_submit(bytes: &[u8], rules: &AccessRules) -> Result<Submit, Request
         ));
     }
     if let Some(id) = &raw.submission.local_id
-        && (!(1..=MAX_LOCAL_ID_CHARS).contains(&id.chars().count()) || visible_chars(id) == 0)
+        && !is_local_id(id)
     {
         return Err(RequestError::field(
             "submission.local_id",
@@ -684,9 +689,7 @@ pub fn parse_profile(bytes: &[u8], rules: &AccessRules) -> Result<Profile, Reque
                 ),
             ));
         }
-        if !(1..=MAX_LOCAL_ID_CHARS).contains(&m.local_id.chars().count())
-            || visible_chars(&m.local_id) == 0
-        {
+        if !is_local_id(&m.local_id) {
             return Err(RequestError::field(
                 "members.local_id",
                 format!("1 to {MAX_LOCAL_ID_CHARS} characters, as a search answer gave it"),
