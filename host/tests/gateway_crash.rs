@@ -1,7 +1,9 @@
 //! A gateway killed with SIGKILL under load leaves an audit log that verifies and holds a record
 //! for every request that got a 2xx: records reach disk before responses leave.
 
-use std::collections::HashSet;
+#[path = "support/acknowledged.rs"]
+mod acknowledged;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -151,27 +153,11 @@ async fn sigkill_under_load_loses_no_acknowledged_record() {
         String::from_utf8_lossy(&verify.stdout),
         String::from_utf8_lossy(&verify.stderr)
     );
-    let logged: HashSet<String> = std::fs::read_to_string(&log)
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&log)
         .unwrap()
         .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|r| {
-            r["status"]
-                .as_u64()
-                .is_some_and(|s| (200..300).contains(&s))
-        })
-        .filter_map(|r| r["client_correlation_id"].as_str().map(str::to_string))
+        .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    let missing: Vec<&String> = acknowledged
-        .iter()
-        .filter(|id| !logged.contains(*id))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "{} of {} acknowledged requests have no audit record: {:?}",
-        missing.len(),
-        acknowledged.len(),
-        &missing[..missing.len().min(5)]
-    );
+    acknowledged::assert_every_one_audited(&acknowledged, &records);
     let _ = std::fs::remove_dir_all(&dir);
 }

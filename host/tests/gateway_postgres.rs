@@ -5,11 +5,13 @@
 //! its record in it; a submit retried on another replica with the same idempotency key
 //! creates nothing and returns the first answer's receipt.
 
+#[path = "support/acknowledged.rs"]
+mod acknowledged;
 mod common;
 #[path = "support/postgres.rs"]
 mod postgres;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -335,26 +337,7 @@ async fn three_replicas_share_one_chain_and_a_killed_one_loses_no_acknowledged_r
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let logged: HashSet<String> = records
-        .iter()
-        .filter(|r| {
-            r["status"]
-                .as_u64()
-                .is_some_and(|s| (200..300).contains(&s))
-        })
-        .filter_map(|r| r["client_correlation_id"].as_str().map(str::to_string))
-        .collect();
-    let missing: Vec<&String> = acknowledged
-        .iter()
-        .filter(|id| !logged.contains(*id))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "{} of {} acknowledged requests have no audit record: {:?}",
-        missing.len(),
-        acknowledged.len(),
-        &missing[..missing.len().min(5)]
-    );
+    acknowledged::assert_every_one_audited(&acknowledged, &records);
     // All three wrote to the one chain.
     let gateways: BTreeSet<&str> = records
         .iter()
