@@ -84,7 +84,9 @@ use std::path::{Path, PathBuf};
 
 pub use key::{KEY_FILE, PUB_FILE};
 pub use line::{Checkpoint, Head};
-pub use postgres::{PgConfig, PgLog, load_public_keys, replica_key, verify_database};
+pub use postgres::{
+    PgConfig, PgLog, load_public_keys, query_database, replica_key, verify_database,
+};
 pub use query::{Filter, Hit, Page, Reader, parse_time, query, query_hits, query_page};
 pub use record::{
     Appended, AuditEvent, AuditRecord, ConnectorFault, ConnectorRef, Criteria, CriteriaKey,
@@ -92,6 +94,8 @@ pub use record::{
     MAX_LABEL_CHARS, MAX_TEXT_CHARS, Outcome, Phase, S62Category, cap,
 };
 pub use store::{AuditLog, AuditStore, BoxFuture};
+/// The PostgreSQL client the shared state is reached with, for the gateway's other stores.
+pub use tokio_postgres;
 pub use verify::{
     CheckpointSummary, MAX_OPEN_INTENTS_LISTED, OpenIntent, Problem, ProblemKind, TornTail,
     VerifyReport, verify,

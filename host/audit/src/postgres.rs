@@ -44,11 +44,20 @@ use super::writer::{Options, WriterStats};
 use super::{AuditError, key, now_rfc3339};
 
 /// The schema, in order: each applied once, recorded in `interop_migrations`.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "0001_audit_chain.sql",
-    include_str!("../migrations/0001_audit_chain.sql"),
-)];
+/// Every table the replicas share is here, the plugin store's and the per-user state's too,
+/// so one list says what a database at a given version holds.
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "0001_audit_chain.sql",
+        include_str!("../migrations/0001_audit_chain.sql"),
+    ),
+    (
+        2,
+        "0002_plugin_store.sql",
+        include_str!("../migrations/0002_plugin_store.sql"),
+    ),
+];
 
 /// The advisory lock that serialises migrations when several replicas start at once.
 const MIGRATION_LOCK: i64 = 0x696e_7465_726f_7001;
@@ -138,6 +147,116 @@ impl PgConfig {
             described,
         })
     }
+}
+
+impl PgConfig {
+    /// `postgres://user@host:port/db` of this configuration: never the password.
+    ///
+    /// # Errors
+    /// [`AuditError::Database`] for a URL that cannot be used (see [`PgConfig::url`]).
+    pub fn describe(&self) -> Result<String, AuditError> {
+        Ok(self.target()?.described)
+    }
+
+    /// A connection for another part of the gateway that shares this database (the plugin
+    /// store, sessions, rate limits), TLS as the URL says, the schema brought up to date first;
+    /// its driver runs on the runtime. `application` names it in `pg_stat_activity`.
+    ///
+    /// # Errors
+    /// [`AuditError::Database`] when the database cannot be reached or migrated.
+    pub async fn connect(&self, application: &str) -> Result<Client, AuditError> {
+        let mut target = self.target()?;
+        target.config.application_name(application);
+        let mut client = connect(&target).await?;
+        migrate(&mut client).await?;
+        Ok(client)
+    }
+
+    /// A connection that runs `LISTEN` on each of `channels` and hands every notification's
+    /// payload to the receiver, which ends when the connection is lost (reconnect then).
+    ///
+    /// # Errors
+    /// [`AuditError::Database`] when the database cannot be reached.
+    pub async fn listen(
+        &self,
+        application: &str,
+        channels: &[&str],
+    ) -> Result<(Client, mpsc::UnboundedReceiver<String>), AuditError> {
+        let mut target = self.target()?;
+        target.config.application_name(application);
+        let failed = |e: tokio_postgres::Error| {
+            AuditError::Database(format!("cannot connect to {}: {e}", target.described))
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let client = match &target.tls {
+            Tls::Disabled => {
+                let (client, conn) = target
+                    .config
+                    .connect(tokio_postgres::NoTls)
+                    .await
+                    .map_err(failed)?;
+                tokio::spawn(forward_notifications(conn, tx));
+                client
+            }
+            Tls::VerifyFull(tls) => {
+                let (client, conn) = target.config.connect(tls.clone()).await.map_err(failed)?;
+                tokio::spawn(forward_notifications(conn, tx));
+                client
+            }
+        };
+        for channel in channels {
+            // A channel name is an identifier: only ours, never a caller's text.
+            debug_assert!(channel.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            client
+                .batch_execute(&format!("LISTEN {channel}"))
+                .await
+                .map_err(db("cannot LISTEN"))?;
+        }
+        Ok((client, rx))
+    }
+}
+
+/// Drive `conn`, handing each notification's payload to `tx`, until it closes.
+async fn forward_notifications<S, T>(
+    mut conn: tokio_postgres::Connection<S, T>,
+    tx: mpsc::UnboundedSender<String>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    loop {
+        match std::future::poll_fn(|cx| conn.poll_message(cx)).await {
+            Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                if tx.send(n.payload().to_string()).is_err() {
+                    return;
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
+                tracing::debug!("listening connection closed: {e}");
+                return;
+            }
+            None => return,
+        }
+    }
+}
+
+/// The records in the database's chain that match `filter`, oldest first, read in one pass
+/// without checking the chain (`verify_database` does that): `interop audit query --database`.
+///
+/// # Errors
+/// When the database cannot be reached or a line cannot be read.
+pub async fn query_database(config: &PgConfig, filter: &Filter) -> Result<Vec<Hit>, AuditError> {
+    let target = config.target()?;
+    let mut hits = Hits::open(&target, None).await?;
+    let mut out = Vec::new();
+    while let Some(hit) = hits.next().await {
+        let hit = hit?;
+        if filter.matches(&hit.record) {
+            out.push(hit);
+        }
+    }
+    Ok(out)
 }
 
 /// `%XX` decoded (for a path in the URL).

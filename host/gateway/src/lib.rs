@@ -194,12 +194,16 @@ impl Gateway {
             plugins.push(Arc::new(plugin));
         }
         let store = match &config.store {
-            Some(sc) => Some(reload::Watch::open(
-                sc,
-                &config.gateway_id,
-                host,
-                reload::verifier_of(&access),
-            )?),
+            Some(sc) => Some(
+                reload::Watch::open(
+                    sc,
+                    &config.storage,
+                    &config.gateway_id,
+                    host,
+                    reload::verifier_of(&access),
+                )
+                .await?,
+            ),
             None => None,
         };
         let oidc = oidc::Oidc::setup(&config).await?;
@@ -265,15 +269,13 @@ impl Gateway {
         for p in self.state.plugins().iter() {
             self.state.metrics.known(&p.connector.info().id);
         }
-        let watcher = self.state.store.as_ref().map(|watch| {
+        let watcher = self.state.store.as_ref().map(|_| {
             let state = self.state.clone();
-            let poll = watch.poll();
             tokio::spawn(async move {
+                let Some(watch) = &state.store else { return };
                 loop {
-                    tokio::time::sleep(poll).await;
-                    if let Some(watch) = &state.store
-                        && let Err(e) = watch.apply(&state, false).await
-                    {
+                    watch.next_poll().await;
+                    if let Err(e) = watch.apply(&state, false).await {
                         tracing::error!("plugin store: {e:#}");
                     }
                 }
@@ -298,7 +300,7 @@ impl Gateway {
             h.abort();
         }
         if let Some(watch) = &self.state.store {
-            watch.withdraw_report(&self.state.config.gateway_id);
+            watch.withdraw_report(&self.state.config.gateway_id).await;
         }
         oidc::audit_rate_tallies(&self.state).await;
         let unrecorded = self.state.auth_failures.unrecorded();

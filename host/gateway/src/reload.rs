@@ -15,14 +15,14 @@ use anyhow::bail;
 
 use super::config::{GatewayConfig, StoreConfig};
 use super::{Plugin, State};
-use crate::store::{Store, Verifier};
+use crate::store::{PluginStore, Presence, Store, Verifier};
 use interop_audit::{AuditEvent, AuditLog, AuditRecord, ConnectorRef, Outcome};
 use interop_sandbox::Host;
 use interop_sandbox::signing::{self, KeyId, SignatureError, TrustStore};
 
 /// The store a gateway watches, and how far it has applied it.
 pub(crate) struct Watch {
-    store: Store,
+    store: Box<dyn PluginStore>,
     host: Host,
     /// Replaced when a configuration reload changes the trust store.
     verifier: std::sync::RwLock<Arc<dyn Verifier>>,
@@ -31,22 +31,38 @@ pub(crate) struct Watch {
     stale: std::sync::atomic::AtomicBool,
     /// When this gateway started watching, for its load report.
     started: String,
-    /// Held while the gateway runs: tells `interop plugin install` a gateway reports here.
-    _running: Option<std::fs::File>,
+    /// Held while the gateway runs: tells `interop plugin install` a gateway reports here,
+    /// and (PostgreSQL) hears of changes made elsewhere.
+    presence: Presence,
     /// The index generation running now; the lock also makes applies one at a time.
     applied: tokio::sync::Mutex<Option<u64>>,
 }
 
 impl Watch {
-    pub(crate) fn open(
+    /// Watch the store `[storage]` says: `[store] dir` itself (files), or the one the replicas
+    /// share in PostgreSQL, with `[store] dir` as this machine's cache of compiled code.
+    pub(crate) async fn open(
         config: &StoreConfig,
+        storage: &crate::config::Storage,
         gateway_id: &str,
         host: &Host,
         verifier: Arc<dyn Verifier>,
     ) -> anyhow::Result<Watch> {
-        let store = Store::open(&config.dir)?;
+        let store: Box<dyn PluginStore> = match storage {
+            crate::config::Storage::Files => Box::new(Store::open(&config.dir)?),
+            crate::config::Storage::Postgres { url, ca_file } => Box::new(
+                crate::store::postgres::PgStore::open(
+                    interop_audit::PgConfig {
+                        url: url.clone(),
+                        ca_file: ca_file.clone(),
+                    },
+                    Some(&config.dir),
+                )
+                .await?,
+            ),
+        };
         Ok(Watch {
-            _running: crate::store::report::hold(store.root(), gateway_id)?,
+            presence: store.hold(gateway_id).await?,
             store,
             host: host.clone(),
             verifier: std::sync::RwLock::new(verifier),
@@ -57,8 +73,17 @@ impl Watch {
         })
     }
 
-    pub(crate) fn poll(&self) -> Duration {
-        self.poll
+    /// Wait until the next poll is due, or until the store says it changed.
+    pub(crate) async fn next_poll(&self) {
+        match &self.presence.changed {
+            Some(changed) => {
+                tokio::select! {
+                    () = tokio::time::sleep(self.poll) => {}
+                    () = changed.notified() => {}
+                }
+            }
+            None => tokio::time::sleep(self.poll).await,
+        }
     }
 
     /// Verify with `verifier` from now on, and apply the store again at the next `apply`.
@@ -71,11 +96,11 @@ impl Watch {
     /// connector that does not load is an error. Returns whether anything was applied.
     pub(crate) async fn apply(&self, state: &State, strict: bool) -> anyhow::Result<bool> {
         let mut applied = self.applied.lock().await;
-        let index = self.store.index()?;
         let stale = self.stale.swap(false, std::sync::atomic::Ordering::SeqCst);
-        if *applied == Some(index.generation) && !stale {
+        if !stale && *applied == Some(self.store.generation().await?) {
             return Ok(false);
         }
+        let index = self.store.index().await?;
         let verifier = self
             .verifier
             .read()
@@ -83,7 +108,7 @@ impl Watch {
             .clone();
         if let Some(from) = *applied {
             // What the store recorded since: each change, with who made it.
-            match self.store.changes() {
+            match self.store.changes().await {
                 Ok(changes) => {
                     for c in changes.iter().filter(|c| c.generation > from) {
                         audit_change(&state.audit, c).await?;
@@ -189,7 +214,7 @@ impl Watch {
                     if strict {
                         return Err(e.context(format!(
                             "plugin store {}: connector `{id}`",
-                            self.store.root().display()
+                            self.store.describe()
                         )));
                     }
                     tracing::error!("plugin store: connector `{id}` did not load: {e:#}");
@@ -231,19 +256,16 @@ impl Watch {
             time: interop_audit::now_rfc3339(),
             connectors: loads,
         };
-        if let Err(e) = crate::store::report::write(self.store.root(), &report) {
+        if let Err(e) = self.store.write_report(&report).await {
             tracing::error!("plugin store: cannot write this gateway's load report: {e:#}");
         }
         Ok(true)
     }
 
     /// Take this gateway's load report away: it no longer runs anything from the store.
-    pub(crate) fn withdraw_report(&self, gateway_id: &str) {
-        let path = crate::store::report::report_path(self.store.root(), gateway_id);
-        if let Err(e) = std::fs::remove_file(&path)
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::error!("cannot remove {}: {e}", path.display());
+    pub(crate) async fn withdraw_report(&self, gateway_id: &str) {
+        if let Err(e) = self.store.withdraw_report(gateway_id).await {
+            tracing::error!("plugin store: {e:#}");
         }
     }
 }

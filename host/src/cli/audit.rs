@@ -48,6 +48,10 @@ UTC).
 Reading the log is itself an auditable act: the gateway records its own audit reads; this
 command reads the file directly, so restrict who can read the log directory.
 
+Many replicas on PostgreSQL share one chain in the database: --database URL reads it there
+(sslmode=verify-full with sslrootcert=CA file, or sslmode=disable for a trusted local link);
+give it a database role that may only read, and restrict who holds it.
+
 Examples:
   # Who searched for this person?
   interop audit query --subject 'person:examplewood:1988-03-14'
@@ -55,7 +59,9 @@ Examples:
   interop audit query --user pc-1234 --since 2026-03-01 --until 2026-04-01 --json
   # Every search that reached one connector, and every connector added or removed
   interop audit query --connector kestrel-rms --operation search
-  interop audit query --event admin";
+  interop audit query --event admin
+  # The same across every replica, from the chain they share
+  interop audit query --database 'postgres://auditor@db.example.invalid/interop?sslmode=verify-full&sslrootcert=/etc/interop/db-ca.pem' --user pc-1234";
 
 /// Arguments of `interop audit`.
 #[derive(clap::Args)]
@@ -95,8 +101,12 @@ struct VerifyArgs {
 #[derive(clap::Args)]
 struct QueryArgs {
     /// The log file.
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_LOG)]
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_LOG, conflicts_with = "database")]
     file: PathBuf,
+    /// The chain many replicas share in PostgreSQL, instead of a file:
+    /// postgres://user[:password]@host[:port]/db?sslmode=verify-full&sslrootcert=CA.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Records of this user.
     #[arg(long, value_name = "USER")]
     user: Option<String>,
@@ -152,7 +162,7 @@ const CANNOT_CHECK: u8 = 2;
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Verify(a) => Ok(verify(&a).await),
-        Command::Query(a) => query(a),
+        Command::Query(a) => query(a).await,
     }
 }
 
@@ -228,7 +238,7 @@ fn cannot_read(file: &Path, e: &AuditError) -> String {
     }
 }
 
-fn query(args: QueryArgs) -> anyhow::Result<ExitCode> {
+async fn query(args: QueryArgs) -> anyhow::Result<ExitCode> {
     let filter = Filter {
         user: args.user,
         connector: args.connector,
@@ -238,12 +248,27 @@ fn query(args: QueryArgs) -> anyhow::Result<ExitCode> {
         operation: args.operation,
         event: args.event.map(AuditEvent::from),
     };
-    let hits = match audit::query_hits(&args.file, &filter) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("error: {}", cannot_read(&args.file, &e));
-            return Ok(ExitCode::from(CANNOT_CHECK));
+    let hits = match &args.database {
+        Some(url) => {
+            let config = audit::PgConfig {
+                url: url.clone(),
+                ca_file: None,
+            };
+            match audit::query_database(&config, &filter).await {
+                Ok(h) => h,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(CANNOT_CHECK));
+                }
+            }
         }
+        None => match audit::query_hits(&args.file, &filter) {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("error: {}", cannot_read(&args.file, &e));
+                return Ok(ExitCode::from(CANNOT_CHECK));
+            }
+        },
     };
     if args.json {
         for hit in &hits {

@@ -27,6 +27,7 @@
 //! configuration, and verifies the component's signature again whenever it is loaded.
 
 mod fsutil;
+pub mod postgres;
 pub mod report;
 
 use std::collections::BTreeMap;
@@ -194,22 +195,7 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        let mut prev = hex::encode(Sha256::digest(b""));
-        let mut out = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let change: Change = serde_json::from_str(line)
-                .with_context(|| format!("{}:{}: not a change record", path.display(), i + 1))?;
-            if change.prev_sha256 != prev {
-                bail!(
-                    "{}:{}: the chain is broken here: a change before it was edited, removed or reordered",
-                    path.display(),
-                    i + 1
-                );
-            }
-            prev = hex::encode(Sha256::digest(line.as_bytes()));
-            out.push(change);
-        }
-        Ok(out)
+        check_chain(text.lines(), |i| format!("{}:{i}", path.display()))
     }
 
     /// Verify, compile and install a connector that is not installed yet.
@@ -344,30 +330,17 @@ impl Store {
         id: &str,
         version: &Version,
     ) -> anyhow::Result<Loaded> {
-        let name = format!(
-            "{id} {} (store object {})",
-            version.version,
-            short(&version.component_sha256)
-        );
+        let name = version_name(id, version);
         let object = self.object_path(&version.component_sha256);
         let bytes = std::fs::read(&object)
             .with_context(|| format!("{name}: cannot read {}", object.display()))?;
-        if hex::encode(Sha256::digest(&bytes)) != version.component_sha256 {
-            bail!(
-                "{name}: {} does not hash to its name: the store was altered; reinstall the connector",
-                object.display()
-            );
-        }
-        let signer = verifier
-            .verify(&name, &bytes)
-            .map_err(|reason| anyhow::anyhow!("{name}: signature refused: {reason}"))?;
-        if signer != version.signer {
-            bail!(
-                "{name}: signed by {} now but by {} when installed; reinstall the connector",
-                signer.as_deref().unwrap_or("nobody"),
-                version.signer.as_deref().unwrap_or("nobody")
-            );
-        }
+        check_component(
+            &name,
+            &object.display().to_string(),
+            &bytes,
+            version,
+            verifier,
+        )?;
         let policy_path = self.policy_path(&version.policy_sha256);
         let policy_text = std::fs::read(&policy_path)
             .with_context(|| format!("{name}: cannot read {}", policy_path.display()))?;
@@ -377,26 +350,8 @@ impl Store {
                 policy_path.display()
             );
         }
-        let policy = Policy::from_file(&policy_path)?;
         let component = self.compiled(host, &name, &bytes, version).await?;
-        let (connector, review) = host
-            .load_compiled_with_policy(&name, &component, &policy)
-            .await?;
-        if connector.info().id != id {
-            bail!(
-                "{name}: describes itself as `{}`; the store was altered; reinstall the connector",
-                connector.info().id
-            );
-        }
-        // What install refuses, a reload refuses too: a policy rated high since (a directory
-        // that now holds the gateway's own data, say) does not run.
-        refuse_high(&policy, &review).with_context(|| format!("{name}: not loaded"))?;
-        Ok(Loaded {
-            connector,
-            version: version.clone(),
-            review,
-            policy_path,
-        })
+        finish_load(host, &name, id, version, &component, policy_path).await
     }
 
     /// The slot of an installed connector.
@@ -474,56 +429,32 @@ impl Store {
     ) -> anyhow::Result<Staged> {
         let name = component.display().to_string();
         let bytes = std::fs::read(component).with_context(|| format!("cannot read {name}"))?;
-        let signer = verifier
-            .verify(&name, &bytes)
-            .map_err(|reason| anyhow::anyhow!("{name}: signature refused: {reason}"))?;
         let policy_text = std::fs::read(policy_path)
             .with_context(|| format!("cannot read {}", policy_path.display()))?;
-        let policy = Policy::from_file(policy_path)?;
-        let artifact = host.precompile(&name, &bytes).await?;
-        // SAFETY: made just now by this engine from these bytes.
-        let compiled = unsafe { Component::deserialize(host.engine(), &artifact) }
-            .map_err(|e| anyhow::anyhow!("{name}: cannot load what was just compiled: {e:#}"))?;
-        // The secrets are the gateway's: it reads them when it loads the connector, and
-        // reports whether it could (`gateways/`); the installer's shell need not hold them.
-        let (connector, review) = host
-            .check_compiled_with_policy(&name, &compiled, &policy)
-            .await?;
-        refuse_high(&policy, &review)?;
-        let info = connector.info();
-        Ok(Staged {
-            id: info.id.clone(),
-            version: info.version.clone(),
-            signer,
+        stage(
+            host,
+            verifier,
+            &name,
             bytes,
+            &policy_path.display().to_string(),
             policy_text,
-            artifact,
-            engine: engine_fingerprint(host),
-        })
+        )
+        .await
     }
 
     /// Write a staged version's files (content-addressed: an existing file is the same bytes).
     fn commit_files(&self, staged: &Staged) -> anyhow::Result<Version> {
-        let component_sha256 = hex::encode(Sha256::digest(&staged.bytes));
-        let policy_sha256 = hex::encode(Sha256::digest(&staged.policy_text));
-        let compiled_sha256 = hex::encode(Sha256::digest(&staged.artifact));
-        fsutil::write_private(&self.object_path(&component_sha256), &staged.bytes)?;
-        fsutil::write_private(&self.policy_path(&policy_sha256), &staged.policy_text)?;
+        let version = staged.version_record();
+        fsutil::write_private(&self.object_path(&version.component_sha256), &staged.bytes)?;
         fsutil::write_private(
-            &self.compiled_path(&component_sha256, &staged.engine),
+            &self.policy_path(&version.policy_sha256),
+            &staged.policy_text,
+        )?;
+        fsutil::write_private(
+            &self.compiled_path(&version.component_sha256, &staged.engine),
             &staged.artifact,
         )?;
-        Ok(Version {
-            version: staged.version.clone(),
-            component_sha256,
-            policy_sha256,
-            signer: staged.signer.clone(),
-            installed_at: interop_audit::now_rfc3339(),
-            compiled: Compiled {
-                engine: staged.engine.clone(),
-                sha256: compiled_sha256,
-            },
-        })
+        Ok(version)
     }
 
     /// Record a change in `changes.jsonl`, then publish the new index (the moment a gateway
@@ -538,23 +469,20 @@ impl Store {
         to: Option<&Version>,
     ) -> anyhow::Result<()> {
         index.generation += 1;
-        let prev_sha256 = match std::fs::read_to_string(self.root.join(CHANGES)) {
-            Ok(text) => hex::encode(Sha256::digest(
-                text.lines().last().unwrap_or_default().as_bytes(),
-            )),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => hex::encode(Sha256::digest(b"")),
+        let last = match std::fs::read_to_string(self.root.join(CHANGES)) {
+            Ok(text) => Some(text.lines().last().unwrap_or_default().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(e).context("cannot read the store's change log"),
         };
-        let change = Change {
-            generation: index.generation,
-            time: interop_audit::now_rfc3339(),
-            action: action.to_string(),
-            id: id.to_string(),
-            actor: actor.to_string(),
-            from: from.cloned(),
-            to: to.cloned(),
-            prev_sha256,
-        };
+        let change = new_change(
+            index.generation,
+            action,
+            id,
+            actor,
+            from,
+            to,
+            last.as_deref(),
+        );
         fsutil::append_line(&self.root.join(CHANGES), &serde_json::to_string(&change)?)?;
         fsutil::write_private(
             &self.root.join(INDEX),
@@ -609,6 +537,329 @@ impl Store {
     }
 }
 
+/// The name a stored version goes by in messages.
+fn version_name(id: &str, version: &Version) -> String {
+    format!(
+        "{id} {} (store object {})",
+        version.version,
+        short(&version.component_sha256)
+    )
+}
+
+/// Check a stored component before anything is compiled from it or loaded for it: its bytes
+/// hash to the version's name for them, and its signature is still accepted, by the same key.
+fn check_component(
+    name: &str,
+    place: &str,
+    bytes: &[u8],
+    version: &Version,
+    verifier: &dyn Verifier,
+) -> anyhow::Result<()> {
+    if hex::encode(Sha256::digest(bytes)) != version.component_sha256 {
+        bail!(
+            "{name}: {place} does not hash to its name: the store was altered; reinstall the connector"
+        );
+    }
+    let signer = verifier
+        .verify(name, bytes)
+        .map_err(|reason| anyhow::anyhow!("{name}: signature refused: {reason}"))?;
+    if signer != version.signer {
+        bail!(
+            "{name}: signed by {} now but by {} when installed; reinstall the connector",
+            signer.as_deref().unwrap_or("nobody"),
+            version.signer.as_deref().unwrap_or("nobody")
+        );
+    }
+    Ok(())
+}
+
+/// Load a checked component under the policy at `policy_path` (a file whose hash was checked).
+async fn finish_load(
+    host: &Host,
+    name: &str,
+    id: &str,
+    version: &Version,
+    component: &Component,
+    policy_path: PathBuf,
+) -> anyhow::Result<Loaded> {
+    let policy = Policy::from_file(&policy_path)?;
+    let (connector, review) = host
+        .load_compiled_with_policy(name, component, &policy)
+        .await?;
+    if connector.info().id != id {
+        bail!(
+            "{name}: describes itself as `{}`; the store was altered; reinstall the connector",
+            connector.info().id
+        );
+    }
+    // What install refuses, a reload refuses too: a policy rated high since (a directory
+    // that now holds the gateway's own data, say) does not run.
+    refuse_high(&policy, &review).with_context(|| format!("{name}: not loaded"))?;
+    Ok(Loaded {
+        connector,
+        version: version.clone(),
+        review,
+        policy_path,
+    })
+}
+
+/// Everything an install or upgrade needs, prepared before the store is locked: the
+/// component's signature verified, compiled, loaded under the policy.
+async fn stage(
+    host: &Host,
+    verifier: &dyn Verifier,
+    name: &str,
+    bytes: Vec<u8>,
+    policy_source: &str,
+    policy_text: Vec<u8>,
+) -> anyhow::Result<Staged> {
+    let signer = verifier
+        .verify(name, &bytes)
+        .map_err(|reason| anyhow::anyhow!("{name}: signature refused: {reason}"))?;
+    let text = std::str::from_utf8(&policy_text)
+        .map_err(|e| anyhow::anyhow!("{policy_source}: not UTF-8 text: {e}"))?;
+    let policy = Policy::parse(policy_source, text)?;
+    let artifact = host.precompile(name, &bytes).await?;
+    // SAFETY: made just now by this engine from these bytes.
+    let compiled = unsafe { Component::deserialize(host.engine(), &artifact) }
+        .map_err(|e| anyhow::anyhow!("{name}: cannot load what was just compiled: {e:#}"))?;
+    // The secrets are the gateway's: it reads them when it loads the connector, and
+    // reports whether it could (`gateways/`); the installer's shell need not hold them.
+    let (connector, review) = host
+        .check_compiled_with_policy(name, &compiled, &policy)
+        .await?;
+    refuse_high(&policy, &review)?;
+    let info = connector.info();
+    Ok(Staged {
+        id: info.id.clone(),
+        version: info.version.clone(),
+        signer,
+        bytes,
+        policy_text,
+        artifact,
+        engine: engine_fingerprint(host),
+    })
+}
+
+/// The change record of `generation`, chained to the line before it (`None`: the first).
+fn new_change(
+    generation: u64,
+    action: &str,
+    id: &str,
+    actor: &str,
+    from: Option<&Version>,
+    to: Option<&Version>,
+    last_line: Option<&str>,
+) -> Change {
+    Change {
+        generation,
+        time: interop_audit::now_rfc3339(),
+        action: action.to_string(),
+        id: id.to_string(),
+        actor: actor.to_string(),
+        from: from.cloned(),
+        to: to.cloned(),
+        prev_sha256: hex::encode(Sha256::digest(last_line.unwrap_or_default().as_bytes())),
+    }
+}
+
+/// Parse a change log's lines, checking each is chained to the one before; `place(n)` names
+/// line n (1-based) in an error.
+fn check_chain<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    place: impl Fn(usize) -> String,
+) -> anyhow::Result<Vec<Change>> {
+    let mut prev = hex::encode(Sha256::digest(b""));
+    let mut out = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let change: Change = serde_json::from_str(line)
+            .with_context(|| format!("{}: not a change record", place(i + 1)))?;
+        if change.prev_sha256 != prev {
+            bail!(
+                "{}: the chain is broken here: a change before it was edited, removed or reordered",
+                place(i + 1)
+            );
+        }
+        prev = hex::encode(Sha256::digest(line.as_bytes()));
+        out.push(change);
+    }
+    Ok(out)
+}
+
+/// A future a [`PluginStore`] returns.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// What a running gateway holds while it runs on a store: it tells `interop plugin install`
+/// that this gateway reports there, and it may wake the gateway when the store changes.
+pub struct Presence {
+    /// Dropped when the gateway stops watching.
+    pub(crate) _held: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// Notified when another process changed the store (PostgreSQL's LISTEN/NOTIFY); `None`
+    /// when the store can only be polled.
+    pub changed: Option<std::sync::Arc<tokio::sync::Notify>>,
+}
+
+/// Where the plugin store is kept: [`Store`], local files (the embedded default), or
+/// [`postgres::PgStore`], one store in PostgreSQL that many replicas share. The rules (a
+/// signature verified before anything is compiled, one change at a time, a change log chained
+/// by hashes, the signer a connector id is bound to) are the same in both.
+pub trait PluginStore: Send + Sync {
+    /// Where it is, for messages: a directory, or `postgres://user@host:port/db` (no password).
+    fn describe(&self) -> String;
+    /// The index's generation, read cheaply: a gateway polls it.
+    fn generation(&self) -> BoxFuture<'_, anyhow::Result<u64>>;
+    /// The index as it is now.
+    fn index(&self) -> BoxFuture<'_, anyhow::Result<Index>>;
+    /// Every change ever made, oldest first, with the hash chain checked.
+    fn changes(&self) -> BoxFuture<'_, anyhow::Result<Vec<Change>>>;
+    /// See [`Store::install`].
+    fn install<'a>(
+        &'a self,
+        host: &'a Host,
+        verifier: &'a dyn Verifier,
+        component: &'a Path,
+        policy: &'a Path,
+        actor: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<(String, Version)>>;
+    /// See [`Store::upgrade`].
+    fn upgrade<'a>(
+        &'a self,
+        host: &'a Host,
+        verifier: &'a dyn Verifier,
+        id: &'a str,
+        component: &'a Path,
+        change: Upgrade<'a>,
+        actor: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Version>>;
+    /// See [`Store::rollback`].
+    fn rollback<'a>(
+        &'a self,
+        id: &'a str,
+        actor: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Version>>;
+    /// See [`Store::remove`].
+    fn remove<'a>(&'a self, id: &'a str, actor: &'a str) -> BoxFuture<'a, anyhow::Result<Slot>>;
+    /// See [`Store::load`]. Native code comes from this machine only.
+    fn load<'a>(
+        &'a self,
+        host: &'a Host,
+        verifier: &'a dyn Verifier,
+        id: &'a str,
+        version: &'a Version,
+    ) -> BoxFuture<'a, anyhow::Result<Loaded>>;
+    /// Say that gateway `gateway_id` runs on this store, for as long as the result is held.
+    fn hold<'a>(&'a self, gateway_id: &'a str) -> BoxFuture<'a, anyhow::Result<Presence>>;
+    /// Publish this gateway's load report (after each apply).
+    fn write_report<'a>(
+        &'a self,
+        report: &'a report::LoadReport,
+    ) -> BoxFuture<'a, anyhow::Result<()>>;
+    /// Take this gateway's report away: it no longer runs anything from the store.
+    fn withdraw_report<'a>(&'a self, gateway_id: &'a str) -> BoxFuture<'a, anyhow::Result<()>>;
+    /// The reports of the gateways running on the store now, by gateway id.
+    fn running(&self) -> BoxFuture<'_, anyhow::Result<Vec<report::LoadReport>>>;
+}
+
+impl PluginStore for Store {
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn generation(&self) -> BoxFuture<'_, anyhow::Result<u64>> {
+        Box::pin(async move { Ok(Store::index(self)?.generation) })
+    }
+
+    fn index(&self) -> BoxFuture<'_, anyhow::Result<Index>> {
+        Box::pin(async move { Store::index(self) })
+    }
+
+    fn changes(&self) -> BoxFuture<'_, anyhow::Result<Vec<Change>>> {
+        Box::pin(async move { Store::changes(self) })
+    }
+
+    fn install<'a>(
+        &'a self,
+        host: &'a Host,
+        verifier: &'a dyn Verifier,
+        component: &'a Path,
+        policy: &'a Path,
+        actor: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<(String, Version)>> {
+        Box::pin(Store::install(
+            self, host, verifier, component, policy, actor,
+        ))
+    }
+
+    fn upgrade<'a>(
+        &'a self,
+        host: &'a Host,
+        verifier: &'a dyn Verifier,
+        id: &'a str,
+        component: &'a Path,
+        change: Upgrade<'a>,
+        actor: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Version>> {
+        Box::pin(Store::upgrade(
+            self, host, verifier, id, component, change, actor,
+        ))
+    }
+
+    fn rollback<'a>(
+        &'a self,
+        id: &'a str,
+        actor: &'a str,
+    ) -> BoxFuture<'a, anyhow::Result<Version>> {
+        Box::pin(async move { Store::rollback(self, id, actor) })
+    }
+
+    fn remove<'a>(&'a self, id: &'a str, actor: &'a str) -> BoxFuture<'a, anyhow::Result<Slot>> {
+        Box::pin(async move { Store::remove(self, id, actor) })
+    }
+
+    fn load<'a>(
+        &'a self,
+        host: &'a Host,
+        verifier: &'a dyn Verifier,
+        id: &'a str,
+        version: &'a Version,
+    ) -> BoxFuture<'a, anyhow::Result<Loaded>> {
+        Box::pin(Store::load(self, host, verifier, id, version))
+    }
+
+    fn hold<'a>(&'a self, gateway_id: &'a str) -> BoxFuture<'a, anyhow::Result<Presence>> {
+        Box::pin(async move {
+            let held = report::hold(&self.root, gateway_id)?;
+            Ok(Presence {
+                _held: held.map(|f| Box::new(f) as Box<dyn std::any::Any + Send + Sync>),
+                changed: None,
+            })
+        })
+    }
+
+    fn write_report<'a>(
+        &'a self,
+        report: &'a report::LoadReport,
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move { report::write(&self.root, report) })
+    }
+
+    fn withdraw_report<'a>(&'a self, gateway_id: &'a str) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let path = report::report_path(&self.root, gateway_id);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(e).with_context(|| format!("cannot remove {}", path.display()))
+                }
+                _ => Ok(()),
+            }
+        })
+    }
+
+    fn running(&self) -> BoxFuture<'_, anyhow::Result<Vec<report::LoadReport>>> {
+        Box::pin(async move { Ok(report::running(&self.root)) })
+    }
+}
+
 /// A version ready to be written.
 struct Staged {
     id: String,
@@ -618,6 +869,23 @@ struct Staged {
     policy_text: Vec<u8>,
     artifact: Vec<u8>,
     engine: String,
+}
+
+impl Staged {
+    /// The stored version this staged one becomes, named by the hashes of its parts.
+    fn version_record(&self) -> Version {
+        Version {
+            version: self.version.clone(),
+            component_sha256: hex::encode(Sha256::digest(&self.bytes)),
+            policy_sha256: hex::encode(Sha256::digest(&self.policy_text)),
+            signer: self.signer.clone(),
+            installed_at: interop_audit::now_rfc3339(),
+            compiled: Compiled {
+                engine: self.engine.clone(),
+                sha256: hex::encode(Sha256::digest(&self.artifact)),
+            },
+        }
+    }
 }
 
 /// What an upgrade changes besides the component.

@@ -162,10 +162,11 @@ pub enum Outcome {
     TimedOut(Vec<String>),
 }
 
-/// Wait up to `timeout` until every gateway running on the store at `root` has applied
-/// `generation` or a later one, and say what they made of `id` at `sha256`.
-pub fn wait_for(
-    root: &Path,
+/// Wait up to `timeout` until every gateway running on `store` has applied `generation` or a
+/// later one, and say what they made of `id` at `sha256`. A store whose reports cannot be read
+/// (a database connection lost) is asked again until the time is up.
+pub async fn wait_for(
+    store: &dyn super::PluginStore,
     generation: u64,
     id: &str,
     sha256: &str,
@@ -173,7 +174,17 @@ pub fn wait_for(
 ) -> Outcome {
     let deadline = Instant::now() + timeout;
     loop {
-        let reports = running(root);
+        let reports = match store.running().await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("cannot read the gateways' load reports: {e:#}");
+                if Instant::now() >= deadline {
+                    return Outcome::TimedOut(vec![format!("(unknown: {e:#})")]);
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
         if reports.is_empty() {
             return Outcome::NoGateway;
         }
@@ -215,6 +226,6 @@ pub fn wait_for(
         if Instant::now() >= deadline {
             return Outcome::TimedOut(pending);
         }
-        std::thread::sleep(Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
