@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0002_plugin_store.sql",
         include_str!("../migrations/0002_plugin_store.sql"),
     ),
+    (
+        3,
+        "0003_user_state.sql",
+        include_str!("../migrations/0003_user_state.sql"),
+    ),
 ];
 
 /// The advisory lock that serialises migrations when several replicas start at once.

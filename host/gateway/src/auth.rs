@@ -14,7 +14,7 @@ use http::request::Parts;
 
 use interop_api::request::client_correlation_id;
 use interop_audit::{AuditEvent, AuditRecord, Outcome};
-use interop_identity::{RateDecision, RateLimiter};
+use interop_identity::RateDecision;
 
 use super::State;
 use super::access::problem;
@@ -315,7 +315,18 @@ impl FromRequestParts<Arc<State>> for Caller {
                         session,
                     });
                 };
-                match limiter.check(&user.id) {
+                let decision = match limiter.check(&user.id).await {
+                    Ok(d) => d,
+                    Err(e) => {
+                        tracing::error!("rate limit: {e}");
+                        return Err(problem(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "the rate limit cannot be counted (its database cannot be reached): try again shortly",
+                            Some(&correlation_id),
+                        ));
+                    }
+                };
+                match decision {
                     RateDecision::Allowed => {
                         return Ok(Caller {
                             user,
@@ -407,7 +418,10 @@ async fn rate_limited(
     decision: RateDecision,
     first_in_window: bool,
 ) -> Response {
-    let limit = state.rate_limiter.as_ref().map(RateLimiter::limit);
+    let limit = state
+        .rate_limiter
+        .as_ref()
+        .map(crate::shared::Limiter::limit);
     let (requests, window) = limit.map_or((0, 0), |l| (l.requests, l.window.as_secs()));
     if first_in_window {
         let mut record = AuditRecord::new(AuditEvent::AuthFailure, "rate-limited");

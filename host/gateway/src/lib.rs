@@ -49,6 +49,7 @@ mod oidc;
 mod openapi;
 mod reload;
 mod router;
+mod shared;
 pub mod store;
 
 pub use reload::verifier;
@@ -102,7 +103,7 @@ pub(crate) struct State {
     /// One sign-on with the force's identity provider, when `[oidc]` is configured.
     pub(crate) oidc: Option<oidc::Oidc>,
     /// The per-user rate limit, when `[rate_limit]` is configured.
-    pub(crate) rate_limiter: Option<interop_identity::RateLimiter>,
+    pub(crate) rate_limiter: Option<shared::Limiter>,
     /// Users, roles, the claims mapping and the trust store: replaced whole by a reload.
     access: std::sync::RwLock<Arc<access_config::AccessConfig>>,
     /// Makes configuration reloads one at a time.
@@ -206,8 +207,30 @@ impl Gateway {
             ),
             None => None,
         };
-        let oidc = oidc::Oidc::setup(&config).await?;
-        let rate_limiter = oidc::rate_limiter(&config);
+        // Sessions and rate-limit windows: the replicas' shared state, when they share a database
+        // and need it.
+        let shared = match &config.storage {
+            config::Storage::Postgres { url, ca_file }
+                if config.oidc.is_some() || config.rate_limit.is_some() =>
+            {
+                Some(
+                    shared::Db::open(interop_audit::PgConfig {
+                        url: url.clone(),
+                        ca_file: ca_file.clone(),
+                    })
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "sessions and rate limits in PostgreSQL ([storage] in {})",
+                            config.source.display()
+                        )
+                    })?,
+                )
+            }
+            _ => None,
+        };
+        let oidc = oidc::Oidc::setup(&config, shared.as_ref()).await?;
+        let rate_limiter = oidc::rate_limiter(&config, shared.as_ref());
         let live_watch = live::Watcher::new(&access);
         let state = Arc::new(State {
             access: std::sync::RwLock::new(Arc::new(access)),

@@ -42,18 +42,37 @@ impl Oidc {
     ///
     /// # Errors
     /// The provider cannot be reached or its metadata does not match the configuration.
-    pub(crate) async fn setup(config: &GatewayConfig) -> anyhow::Result<Option<Oidc>> {
+    pub(crate) async fn setup(
+        config: &GatewayConfig,
+        shared: Option<&Arc<crate::shared::Db>>,
+    ) -> anyhow::Result<Option<Oidc>> {
         let Some(oidc) = &config.oidc else {
             return Ok(None);
         };
+        // With [storage] postgres, sessions and sign-ins under way are the replicas' shared
+        // state: a browser signed in through one is signed in on all of them.
+        let (store, pending): (
+            Arc<dyn interop_identity::SessionStore>,
+            Option<Arc<dyn interop_identity::PendingLoginStore>>,
+        ) = match shared {
+            Some(db) => {
+                let pg = Arc::new(crate::shared::PgSessions::new(db.clone()));
+                (pg.clone(), Some(pg))
+            }
+            None => (Arc::new(MemorySessionStore::new()), None),
+        };
         let sessions = Sessions::new(
-            Arc::new(MemorySessionStore::new()),
+            store,
             oidc.session,
             CookiePolicy::for_listen_addr(config.listen),
             Arc::new(SystemClock),
         );
         let issuer = oidc.issuer.clone();
-        let rp = RelyingParty::discover(oidc.clone(), RelyingPartyOptions::default())
+        let options = RelyingPartyOptions {
+            pending_logins: pending,
+            ..RelyingPartyOptions::default()
+        };
+        let rp = RelyingParty::discover(oidc.clone(), options)
             .await
             .map_err(|e| {
                 anyhow::anyhow!(
@@ -70,11 +89,19 @@ impl Oidc {
     }
 }
 
-/// The per-user limiter of `[rate_limit]`.
-pub(crate) fn rate_limiter(config: &GatewayConfig) -> Option<RateLimiter> {
-    config
-        .rate_limit
-        .map(|limit| RateLimiter::new(limit, Arc::new(SystemClock)))
+/// The per-user limiter of `[rate_limit]`: counted in the replicas' shared database when
+/// there is one, else in memory.
+pub(crate) fn rate_limiter(
+    config: &GatewayConfig,
+    shared: Option<&Arc<crate::shared::Db>>,
+) -> Option<crate::shared::Limiter> {
+    config.rate_limit.map(|limit| match shared {
+        Some(db) => crate::shared::Limiter::Shared {
+            limit,
+            db: db.clone(),
+        },
+        None => crate::shared::Limiter::Local(RateLimiter::new(limit, Arc::new(SystemClock))),
+    })
 }
 
 /// The gateway user an identity from the provider is, or `None` when the mapping gives them
@@ -180,7 +207,7 @@ pub(crate) async fn audit_rate_tallies(state: &State) {
     let Some(limiter) = &state.rate_limiter else {
         return;
     };
-    for tally in limiter.take_tallies() {
+    for tally in limiter.take_tallies().await {
         let mut r = AuditRecord::new(AuditEvent::AuthFailure, "rate-limited");
         r.user = Some(tally.user_id.clone());
         r.outcome = Outcome::Refused;

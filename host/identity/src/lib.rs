@@ -94,7 +94,9 @@ pub use login::{
     LoginError, LoginStart, MAX_PENDING_LOGINS, MemoryPendingLogins, PENDING_LOGIN_TTL,
     PendingLogin, PendingLoginStore, SignIn, StoreError, StoreFuture,
 };
-pub use rate_limit::{MAX_TALLIES, MAX_TRACKED_USERS, RateDecision, RateLimiter, RefusalTally};
+pub use rate_limit::{
+    MAX_TALLIES, MAX_TRACKED_USERS, RateDecision, RateLimiter, RefusalTally, decide, refusal,
+};
 pub use relying_party::{ProviderMetadata, RelyingParty, RelyingPartyOptions, SetupError};
 pub use session::{
     CSRF_HEADER, MAX_SESSIONS, MemorySessionStore, NewSession, Session, SessionError, SessionKey,

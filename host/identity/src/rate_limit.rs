@@ -137,6 +137,53 @@ pub struct RateLimiter {
     state: Mutex<State>,
 }
 
+/// Whether one more request is allowed `into` a window of `limit` that has counted `current`
+/// requests, after one that counted `previous`; if not, how long until one would be. The rule
+/// every limiter applies, in memory or shared by replicas in a database.
+pub fn decide(limit: RateLimit, into: Duration, previous: u32, current: u32) -> (bool, Duration) {
+    let window = limit.window;
+    match limit.kind {
+        WindowKind::Fixed => (current < limit.requests, window.saturating_sub(into)),
+        WindowKind::Sliding => {
+            let w_secs = window.as_secs_f64();
+            let f = (into.as_secs_f64() / w_secs).clamp(0.0, 1.0);
+            let (prev, cur, lim) = (
+                f64::from(previous),
+                f64::from(current),
+                f64::from(limit.requests),
+            );
+            // A hair of tolerance so float rounding never refuses the request the maths allows.
+            if prev * (1.0 - f) + cur + 1.0 <= lim + 1e-9 {
+                (true, Duration::ZERO)
+            } else if cur + 1.0 <= lim {
+                // The previous window's weight is what blocks: wait until it has faded enough.
+                let target = 1.0 - (lim - 1.0 - cur) / prev;
+                (
+                    false,
+                    Duration::from_secs_f64(((target - f) * w_secs).max(0.0)),
+                )
+            } else {
+                // This window is full: wait for the next one, then for this one to fade.
+                let target = 1.0 - (lim - 1.0) / cur;
+                (
+                    false,
+                    Duration::from_secs_f64(((1.0 - f) + target.max(0.0)) * w_secs),
+                )
+            }
+        }
+    }
+}
+
+/// The answer to a request that [`decide`] refused: `Retry-After` in whole seconds (at least
+/// one), and whether this is the first refusal (`refused_count` counts this one).
+pub fn refusal(wait: Duration, refused_count: u32) -> RateDecision {
+    RateDecision::Refused {
+        retry_after: whole_seconds(wait),
+        first_in_window: refused_count == 1,
+        refused_count,
+    }
+}
+
 /// Whole seconds, rounded up, at least one: `Retry-After` takes seconds and 0 means "now".
 fn whole_seconds(d: Duration) -> Duration {
     let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
@@ -162,7 +209,6 @@ impl RateLimiter {
     pub fn check(&self, user_id: &str) -> RateDecision {
         let now = self.clock.now();
         let window = self.limit.window;
-        let limit = self.limit.requests;
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
 
         if !state.users.contains_key(user_id) && state.users.len() >= MAX_TRACKED_USERS {
@@ -193,46 +239,13 @@ impl RateLimiter {
         let closed = w.roll(now, window);
         let into = now.duration_since(w.start).unwrap_or(Duration::ZERO);
 
-        let (allowed, wait) = match self.limit.kind {
-            WindowKind::Fixed => (w.current < limit, window.saturating_sub(into)),
-            WindowKind::Sliding => {
-                let w_secs = window.as_secs_f64();
-                let f = (into.as_secs_f64() / w_secs).clamp(0.0, 1.0);
-                let (prev, cur, lim) = (
-                    f64::from(w.previous),
-                    f64::from(w.current),
-                    f64::from(limit),
-                );
-                // A hair of tolerance so float rounding never refuses the request the maths allows.
-                if prev * (1.0 - f) + cur + 1.0 <= lim + 1e-9 {
-                    (true, Duration::ZERO)
-                } else if cur + 1.0 <= lim {
-                    // The previous window's weight is what blocks: wait until it has faded enough.
-                    let target = 1.0 - (lim - 1.0 - cur) / prev;
-                    (
-                        false,
-                        Duration::from_secs_f64(((target - f) * w_secs).max(0.0)),
-                    )
-                } else {
-                    // This window is full: wait for the next one, then for this one to fade.
-                    let target = 1.0 - (lim - 1.0) / cur;
-                    (
-                        false,
-                        Duration::from_secs_f64(((1.0 - f) + target.max(0.0)) * w_secs),
-                    )
-                }
-            }
-        };
+        let (allowed, wait) = decide(self.limit, into, w.previous, w.current);
         let decision = if allowed {
             w.current = w.current.saturating_add(1);
             RateDecision::Allowed
         } else {
             w.refused = w.refused.saturating_add(1);
-            RateDecision::Refused {
-                retry_after: whole_seconds(wait),
-                first_in_window: w.refused == 1,
-                refused_count: w.refused,
-            }
+            refusal(wait, w.refused)
         };
         state.tally(user_id, closed, window);
         decision
