@@ -27,7 +27,8 @@
 //! [audit]
 //! dir = "/var/lib/interop/audit"
 //!
-//! # Many replicas sharing one audit chain in PostgreSQL (the default is "files": [audit] dir).
+//! # Many replicas sharing one audit chain, one plugin store, sessions and rate limits in
+//! # PostgreSQL (the default is "files": [audit] dir, [store] dir, memory).
 //! # [storage]
 //! # backend = "postgres"
 //! # url = "postgres://interop:…@db.example.invalid/interop?sslmode=verify-full&sslrootcert=/etc/interop/db-ca.pem"
@@ -49,6 +50,7 @@
 //!
 //! [store]
 //! dir = "/var/lib/interop/plugins"          # `interop plugin install …`; picked up while running
+//!                                           # (with [storage] postgres: this replica's compiled code)
 //! # poll_ms = 1000                          # how often a running gateway looks for changes
 //!
 //! # Development: a component loaded straight from a file, outside the store (no hot reload).
@@ -205,8 +207,8 @@ pub struct GatewayConfig {
     /// Directory of the audit log and the gateway's signing key (with the PostgreSQL backend,
     /// of the signing key only).
     pub audit_dir: PathBuf,
-    /// Where the audit chain is kept (`[storage]`): local files, or a database many replicas
-    /// share.
+    /// Where the shared state is kept (`[storage]`): local files and memory, or a database many
+    /// replicas share.
     pub storage: Storage,
     /// Whose signatures a connector must carry.
     pub trust: Trust,
@@ -292,13 +294,16 @@ pub struct Trust {
     pub replica_keys: Vec<PathBuf>,
 }
 
-/// The `[storage]` section: where the audit chain is kept.
+/// The `[storage]` section: where the audit chain, the plugin store (with `[store]`), sessions
+/// and rate-limit windows are kept.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub enum Storage {
-    /// `backend = "files"`, the embedded default: `audit.jsonl` in `[audit] dir`, one gateway.
+    /// `backend = "files"`, the embedded default: `audit.jsonl` in `[audit] dir`, the plugin
+    /// store in `[store] dir`, sessions and rate limits in memory; one gateway.
     #[default]
     Files,
-    /// `backend = "postgres"`: one chain in PostgreSQL that every replica appends to.
+    /// `backend = "postgres"`: one chain in PostgreSQL that every replica appends to, one plugin
+    /// store they all run, and their shared sessions and rate-limit windows.
     Postgres {
         /// `postgres://user[:password]@host[:port]/db?sslmode=verify-full&sslrootcert=CA`, or
         /// `sslmode=disable` for a trusted local link.

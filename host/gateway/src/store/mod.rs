@@ -1,6 +1,10 @@
 //! The plugin store: the one source of truth for what a gateway runs.
 //!
-//! A directory, written only by the service account:
+//! Behind the [`PluginStore`] trait, in one of two places: [`Store`], local files (the
+//! embedded default, described here), or [`postgres::PgStore`], one store in PostgreSQL that
+//! every replica runs, each compiling what it loads into its own directory.
+//!
+//! The files store is a directory, written only by the service account:
 //!
 //! ```text
 //! STORE/
