@@ -6,8 +6,8 @@
 //! constant time. A session ends after [`SessionConfig::idle_timeout`] without use, after
 //! [`SessionConfig::absolute_lifetime`] however busy, or at sign-out.
 //!
-//! [`SessionStore`] is where sessions live: [`MemorySessionStore`] here; a database behind the
-//! same trait for replicas. The rules (timeouts, CSRF) are in [`Sessions`], whatever the store.
+//! [`SessionStore`] is where sessions live: [`MemorySessionStore`] here; the gateway's PostgreSQL
+//! store (interop-gateway's `shared.rs`) behind the same trait for replicas. The rules (timeouts, CSRF) are in [`Sessions`], whatever the store.
 
 use std::collections::HashMap;
 use std::fmt;
