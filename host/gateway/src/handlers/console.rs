@@ -79,7 +79,7 @@ pub(crate) struct ConsoleConnector {
     vendor: String,
     version: String,
     contract_version: String,
-    /// The key that signed the running component; absent when unsigned (development).
+    /// The key that signed the component (for a `failed` one, the store's current version); absent when unsigned (development).
     signer: Option<String>,
     component_sha256: String,
     /// `store` (the plugin store) or `config` (`[[connectors]]`).
@@ -340,13 +340,17 @@ pub(crate) async fn overview(Shared(state): Shared<Arc<State>>, caller: Caller) 
             if load.loaded || plugins.iter().any(|p| p.connector.info().id == *id) {
                 continue;
             }
+            let slot = match &index {
+                Some(Ok(i)) => i.plugins.get(id),
+                _ => None,
+            };
             connectors.push(ConsoleConnector {
                 id: cut(id),
                 name: String::new(),
                 vendor: String::new(),
                 version: cut(&load.version),
                 contract_version: String::new(),
-                signer: None,
+                signer: slot.and_then(|s| s.current.signer.as_deref()).map(cut),
                 component_sha256: load.component_sha256.clone(),
                 source: "store",
                 health: "failed",
@@ -355,7 +359,7 @@ pub(crate) async fn overview(Shared(state): Shared<Arc<State>>, caller: Caller) 
                 calls_since_start: 0,
                 failed_since_start: 0,
                 recent: state.metrics.recent(id),
-                can_roll_back: matches!(&index, Some(Ok(i)) if i.plugins.get(id).is_some_and(|s| s.previous.is_some())),
+                can_roll_back: slot.is_some_and(|s| s.previous.is_some()),
             });
         }
     }
@@ -654,7 +658,7 @@ pub(crate) async fn reload(
         return access.refuse(r).await;
     }
     let report = crate::live::reload(&state, &trigger(&access, "reload"), None).await;
-    reload_answer(access, "reload", "configuration reloaded".into(), report).await
+    reload_answer(access, "reload", "reload from the console".into(), report).await
 }
 
 async fn reload_answer(
@@ -675,10 +679,11 @@ async fn reload_answer(
         };
         return access.refuse(refusal).await;
     }
-    access.record().policy_decision = format!("allowed: operator role (act); {}", report.summary());
+    let summary = report.summary();
+    access.record().policy_decision = format!("allowed: operator role (act); {summary}");
     let answer = ActionAnswer {
         action,
-        message: done,
+        message: format!("{done}: {summary}"),
         reload: Some(report.into()),
         correlation_id: access.correlation_id.clone(),
     };
@@ -765,7 +770,7 @@ pub(crate) async fn revoke_key(
     reload_answer(
         access,
         "revoke-key",
-        format!("key {id} revoked in [trust] revoked of the configuration file, and reloaded"),
+        format!("key {id} revoked: added to [trust] revoked of the configuration file"),
         report,
     )
     .await

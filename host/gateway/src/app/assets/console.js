@@ -99,7 +99,7 @@ async function start() {
     showError(e.message);
     return;
   }
-  $('who-name').textContent = me.user;
+  $('who-name').textContent = `Signed in as ${me.user}`;
   $('who').hidden = false;
   await refresh();
 }
@@ -186,7 +186,7 @@ function renderConnectors(acts) {
       ? [state('loaded', 'good'), c.reason ? el('span', { class: 'reason' }, `New version did not load: ${c.reason}`) : null]
       : [state('failed', 'bad'), el('span', { class: 'reason' }, c.reason || 'did not load')];
     const worst = c.findings[0];
-    const review = c.findings.length === 0 ? 'no findings'
+    const review = c.health !== 'loaded' ? 'not loaded' : c.findings.length === 0 ? 'no findings'
       : `${c.findings.length} finding${c.findings.length === 1 ? '' : 's'}, worst ${worst.severity}`;
     const actions = [];
     if (acts && c.source === 'store') {
@@ -198,7 +198,7 @@ function renderConnectors(acts) {
         el('br'), el('span', { class: 'note' }, c.source === 'store' ? 'plugin store' : '[[connectors]]')),
       el('td', {}, c.version),
       el('td', {}, c.contract_version || '—'),
-      el('td', { class: 'mono' }, c.signer || 'unsigned'),
+      el('td', { class: 'mono' }, c.signer || (c.health === 'loaded' ? 'unsigned' : '—')),
       el('td', {}, health),
       el('td', { class: 'num' }, String(c.recent.calls)),
       el('td', { class: 'num' }, c.recent.calls ? pct(c.recent.failure_rate) : '—'),
@@ -241,9 +241,10 @@ const W = 300;
 const H = 70;
 const PAD = 14;
 
-function frame(label, id) {
-  const s = svg('svg', { viewBox: `0 0 ${W} ${H + PAD}`, class: 'spark', role: 'img', 'aria-label': label, 'data-series': id });
+function frame(label, id, heading) {
+  const s = svg('svg', { viewBox: `0 -${PAD} ${W} ${H + 2 * PAD}`, class: 'spark', role: 'img', 'aria-label': label, 'data-series': id });
   s.append(svg('title', {}, label));
+  s.append(svg('text', { x: 0, y: -3 }, heading));
   s.append(svg('line', { class: 'axis', x1: 0, y1: H, x2: W, y2: H }));
   return s;
 }
@@ -251,7 +252,7 @@ function frame(label, id) {
 function callsChart(minutes, id) {
   const max = Math.max(1, ...minutes.map((b) => b.calls));
   const total = minutes.reduce((a, b) => a + b.calls, 0);
-  const s = frame(`Calls a minute to ${id}, last ${minutes.length} minutes: ${total} in all, at most ${max} in a minute`, 'calls');
+  const s = frame(`Calls a minute to ${id}, last ${minutes.length} minutes: ${total} in all, at most ${max} in a minute`, 'calls', 'calls a minute');
   const bw = W / minutes.length;
   minutes.forEach((b, i) => {
     if (b.calls === 0) return;
@@ -268,7 +269,7 @@ function callsChart(minutes, id) {
 function latencyChart(minutes, id) {
   const values = minutes.map((b) => b.p50_ms);
   const max = Math.max(1, ...values.filter((v) => v !== null));
-  const s = frame(`Median latency a minute of ${id}: at most ${ms(max)}`, 'latency');
+  const s = frame(`Median latency a minute of ${id}: at most ${ms(max)}`, 'latency', 'median latency a minute');
   const bw = W / minutes.length;
   let d = '';
   values.forEach((v, i) => {
@@ -386,6 +387,7 @@ let pending = null;
 
 function confirmAction(text, path) {
   pending = path;
+  $('action-result').hidden = true;
   $('confirm-title').textContent = 'Confirm';
   $('confirm-text').textContent = text;
   $('confirm-reason').value = '';
@@ -415,15 +417,12 @@ $('confirm-form').addEventListener('submit', async (event) => {
     const answer = await api('POST', path, { reason });
     $('confirm').close();
     pending = null;
+    // The gateway's own words: what it did, and for a reload what changed and what stopped.
     const words = [answer.message];
-    if (answer.reload) {
-      if (answer.reload.changes.length) words.push(`Changes: ${answer.reload.changes.join('; ')}.`);
-      if (answer.reload.stopped.length) words.push(`Stopped: ${answer.reload.stopped.join('; ')}.`);
-    }
+    // The view first, then the result: once the result shows, the page shows what it did.
+    await refresh();
     $('action-result').textContent = words.join(' ');
     $('action-result').hidden = false;
-    await refresh();
-    $('action-result').focus?.();
   } catch (e) {
     $('confirm-error').textContent = e.message;
     $('confirm-error').hidden = false;
