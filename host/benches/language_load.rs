@@ -19,24 +19,21 @@
 
 #[path = "support/queries.rs"]
 mod queries;
+// This bench keeps its own tally (wrk reports counts and percentiles, not latencies), so the
+// shared driver's report methods go unused here.
+#[allow(dead_code)]
+#[path = "support/load.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use interop_gateway::config::token_sha256;
 use interop_sandbox::signing::{self, SecretKey};
-
-const TOKEN: &str = "bench-token-0000000000000001";
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::{TOKEN, env_or, start_interop};
 
 /// One connector under load.
 struct Target {
@@ -50,8 +47,12 @@ struct Target {
 }
 
 /// The frozen query: a surname every seed holds, limit 20, of the kind the system serves.
-fn query_body(kind: &str) -> String {
-    queries::surname_search("language load benchmark", kind, "Examplewood")
+fn query_body(connector: &str) -> String {
+    queries::surname_search(
+        "language load benchmark",
+        queries::language_load_kind(connector),
+        "Examplewood",
+    )
 }
 
 #[derive(Default)]
@@ -106,7 +107,8 @@ async fn post_once(addr: &str, path: &str, body: &str) -> (http::StatusCode, Str
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Drive `path` with `connections` keep-alive connections for `seconds`, in this process.
+/// Drive `path` with `connections` keep-alive connections for `seconds`, in this process (the
+/// load generator the gateway benches share).
 async fn load_internal(
     addr: &str,
     path: &str,
@@ -114,63 +116,22 @@ async fn load_internal(
     connections: usize,
     seconds: u64,
 ) -> Tally {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..connections {
-        let (addr, path, body) = (addr.to_string(), path.to_string(), body.to_string());
-        tasks.push(tokio::spawn(async move {
-            let mut tally = Tally::default();
-            let Ok(stream) = tokio::net::TcpStream::connect(&addr).await else {
-                tally.errors += 1;
-                return tally;
-            };
-            let Ok((mut sender, conn)) =
-                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
-            else {
-                tally.errors += 1;
-                return tally;
-            };
-            tokio::spawn(conn);
-            while Instant::now() < deadline {
-                let request = http::Request::builder()
-                    .method("POST")
-                    .uri(&path)
-                    .header("host", &addr)
-                    .header("content-type", "application/json")
-                    .header("authorization", format!("Bearer {TOKEN}"))
-                    .body(Full::new(Bytes::from(body.clone())))
-                    .expect("request");
-                let sent = Instant::now();
-                match sender.send_request(request).await {
-                    Ok(response) => {
-                        let ok = response.status().is_success();
-                        let read = response.into_body().collect().await.is_ok();
-                        if ok && read {
-                            tally.latencies.push(sent.elapsed());
-                            tally.requests += 1;
-                        } else {
-                            tally.errors += 1;
-                        }
-                    }
-                    Err(_) => {
-                        tally.errors += 1;
-                        break;
-                    }
-                }
-            }
-            tally
-        }));
+    let side = support::Side {
+        name: "interop",
+        addrs: vec![addr.to_string()],
+        path: path.to_string(),
+        method: "POST",
+        body: Some(body.to_string()),
+        token: true,
+    };
+    let tally = support::load(&side, connections, seconds).await;
+    Tally {
+        requests: tally.latencies.len() as u64,
+        latencies: tally.latencies,
+        errors: tally.errors,
+        elapsed: tally.elapsed,
+        wrk_percentiles: None,
     }
-    let mut total = Tally::default();
-    for t in tasks {
-        let t = t.await.expect("load task");
-        total.latencies.extend(t.latencies);
-        total.requests += t.requests;
-        total.errors += t.errors;
-    }
-    total.elapsed = started.elapsed();
-    total
 }
 
 /// A wrk duration (`812.00us`, `4.21ms`, `1.02s`).
@@ -251,29 +212,6 @@ fn load_wrk(
         tally.wrk_percentiles = Some((a, b));
     }
     tally
-}
-
-/// Start `interop serve --config CONFIG` and wait for the line naming the port it bound.
-fn start_interop(config: &Path) -> (Child, String) {
-    use std::io::BufRead as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(["serve", "--config"])
-        .arg(config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cannot run interop serve");
-    let stdout = child.stdout.take().expect("piped");
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("interop serve's first line");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("interop serve did not start: {line:?}"))
-        .to_string();
-    (child, addr)
 }
 
 fn write_setup(dir: &Path, targets: &[Target]) -> PathBuf {
@@ -358,7 +296,7 @@ fn main() {
                 component: interop_test_artifacts::KESTREL_RMS,
                 secret: ("api_key", kestrel_rms_standin::DEFAULT_API_KEY),
                 base_url: kestrel.base_url(),
-                body: query_body("person"),
+                body: query_body("kestrel-rms"),
             },
             Target {
                 language: "JavaScript",
@@ -366,7 +304,7 @@ fn main() {
                 component: interop_test_artifacts::OSPREY_INTEL_JS,
                 secret: ("token", osprey_standin::DEFAULT_API_KEY),
                 base_url: intel.base_url(),
-                body: query_body("Event"),
+                body: query_body("osprey-intel"),
             },
             Target {
                 language: "Python",
@@ -374,7 +312,7 @@ fn main() {
                 component: interop_test_artifacts::OSPREY_CUSTODY_PY,
                 secret: ("api_key", osprey_standin::DEFAULT_API_KEY),
                 base_url: custody.base_url(),
-                body: query_body("person"),
+                body: query_body("osprey-custody"),
             },
         ];
         let dir = std::env::temp_dir().join(format!("interop-bench-lang-{}", std::process::id()));

@@ -261,6 +261,14 @@ test('facts two systems hold differently are marked in words, side by side, neve
   assert.ok(await page.locator('#profile-body .differs').first().isVisible());
   const first = await page.locator('#profile-body tr th').first().textContent();
   assert.match(first, /^Given names/, 'names first, in the model\'s order');
+  // The heading states no one date of birth where the systems hold two.
+  assert.match(await page.locator('#profile-title').textContent(), /born 1991-04-07 or 1991-07-04|born 1991-07-04 or 1991-04-07/);
+  // The home address both systems hold alike is one line naming both, each with its handling.
+  const homes = await page.locator('#profile-links li').filter({ hasText: 'home address: 5 Specimen Walk' }).allTextContents();
+  assert.equal(homes.length, 1, JSON.stringify(homes));
+  assert.match(homes[0], /kestrel-rms OFFICIAL\s+harrier-anpr OFFICIAL|harrier-anpr OFFICIAL\s+kestrel-rms OFFICIAL/);
+  // Why, from the records fetched for the profile (the gateway links them again).
+  assert.match(await page.locator('#profile-why').textContent(), /likely one person\. Agreed: surname exact, given name nickname/);
   await axe('a profile whose systems differ');
   await shot('04b-profile-differs');
   await page.getByRole('link', { name: '← Back to results' }).click();
@@ -374,6 +382,13 @@ test('when Harrier stops answering, the profile and the search name it in a visi
   assert.ok(await banner.isVisible());
   // What Kestrel holds is still shown.
   assert.match(await page.locator('#profile-head').textContent(), /kestrel-rms/);
+  assert.equal(await page.locator('#profile-held').textContent(), 'Held by kestrel-rms: 1 record.');
+  // The search's link to Harrier's record is not shown as evidence for a picture without it:
+  // the record is named as left out.
+  await page.locator('#profile-why li').filter({ hasText: 'The search also linked harrier-anpr KPR-0001' }).waitFor();
+  const why = await page.locator('#profile-why').textContent();
+  assert.match(why, /The search also linked harrier-anpr KPR-0001; its system did not answer, so it is not in this picture\./);
+  assert.doesNotMatch(why, /linked, [0-9.]+% likely/);
   await axe('a profile with a failed system');
   await shot('10-profile-system-failed');
   await page.getByRole('link', { name: '← Back to results' }).click();

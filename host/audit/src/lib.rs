@@ -85,7 +85,7 @@ use std::path::{Path, PathBuf};
 pub use key::{KEY_FILE, PUB_FILE};
 pub use line::{Checkpoint, Head};
 pub use postgres::{PgConfig, PgLog, load_public_keys, replica_key, verify_database};
-pub use query::{Filter, Hit, Page, Reader, parse_time, query, query_hits, query_page};
+pub use query::{Filter, Hit, NotATime, Page, Reader, parse_time, query, query_hits, query_page};
 pub use record::{
     Appended, AuditEvent, AuditRecord, ConnectorFault, ConnectorRef, Criteria, CriteriaKey,
     LinkDecision, Linked, MAX_CRITERIA_ENTRIES, MAX_ID_BYTES_PER_LINE, MAX_IDS_PER_LINE,

@@ -85,12 +85,37 @@ fn subject_matches(pattern: &str, key: &str) -> bool {
     }
 }
 
+/// A time filter that is neither RFC 3339 nor a date: [`parse_time`]'s refusal, showing what
+/// was given (escaped and cut to 64 characters, as it may come from a request) and what is
+/// accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{}` is not a time: write RFC 3339 (2026-03-14T09:30:00Z) or a date (2026-03-14)",
+    shown(.given)
+)]
+pub struct NotATime {
+    /// What was given, as given.
+    pub given: String,
+}
+
+fn shown(given: &str) -> String {
+    let mut out: String = given
+        .chars()
+        .take(64)
+        .flat_map(char::escape_debug)
+        .collect();
+    if given.chars().nth(64).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// Parse a time for a filter: RFC 3339 (`2026-03-14T09:30:00Z`), or a date (`2026-03-14`),
 /// meaning midnight UTC at its start.
 ///
 /// # Errors
-/// Saying what is accepted.
-pub fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
+/// [`NotATime`], saying what is accepted.
+pub fn parse_time(s: &str) -> Result<OffsetDateTime, NotATime> {
     let s = s.trim();
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Ok(t);
@@ -100,9 +125,9 @@ pub fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
         .and_then(|f| time::Date::parse(s, &f).ok());
     match date_only {
         Some(d) => Ok(d.midnight().assume_utc()),
-        None => Err(format!(
-            "`{s}` is not a time: write RFC 3339 (2026-03-14T09:30:00Z) or a date (2026-03-14)"
-        )),
+        None => Err(NotATime {
+            given: s.to_owned(),
+        }),
     }
 }
 

@@ -613,6 +613,10 @@ async fn query_filters_by_user_connector_subject_time_and_operation() {
     assert_eq!(admin[0].user.as_deref(), Some("admin-1"));
     assert_eq!(admin[0].gateway, "gw-test");
     assert!(parse_time("last tuesday").is_err());
+    // What was given is shown escaped, so a request or a shell cannot reach a terminal.
+    let e = parse_time("x\u{1b}[2J\nforged").unwrap_err().to_string();
+    assert!(e.starts_with("`x\\u{1b}[2J\\nforged` is not a time"), "{e}");
+    assert!(!e.chars().any(char::is_control));
 
     // A torn last line is skipped, not an error.
     let mut f = std::fs::OpenOptions::new()

@@ -81,6 +81,9 @@ pub async fn load(side: &Side, connections: usize, seconds: u64) -> Tally {
                 if token {
                     request = request.header("authorization", format!("Bearer {TOKEN}"));
                 }
+                if body.is_some() {
+                    request = request.header("content-type", "application/json");
+                }
                 let request = request
                     .body(Full::new(body.clone().map_or_else(Bytes::new, Bytes::from)))
                     .expect("request");

@@ -11,3 +11,22 @@ pub fn surname_search(justification: &str, kind: &str, surname: &str) -> String 
     })
     .to_string()
 }
+
+/// The kind of the query the language bench sends each connector: the kind that system serves
+/// (Osprey Intel holds events). `host/tests/bench_queries.rs` parses each body.
+#[allow(dead_code)] // used by language_load and the test, not by the other benches
+pub const LANGUAGE_LOAD_KINDS: [(&str, &str); 3] = [
+    ("kestrel-rms", "person"),
+    ("osprey-intel", "event"),
+    ("osprey-custody", "person"),
+];
+
+/// The kind the language bench asks `connector` for.
+#[allow(dead_code)]
+pub fn language_load_kind(connector: &str) -> &'static str {
+    LANGUAGE_LOAD_KINDS
+        .iter()
+        .find(|(id, _)| *id == connector)
+        .map(|(_, kind)| *kind)
+        .unwrap_or_else(|| panic!("the language bench has no query for {connector}"))
+}

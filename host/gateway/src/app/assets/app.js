@@ -254,13 +254,22 @@ function personName(e) {
   return [given, e.surname].filter(Boolean).join(' ');
 }
 
-// A one-line title for a group of records, from the first record's own words.
+// `1 record`, `2 records`: a count in words, singular or plural.
+function counted(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+// A one-line title for a group of records, from the first record's own words. A fact the
+// group's people records hold differently is not stated as one: every date of birth they hold
+// is named.
 function titleOf(group) {
   const e = entityOf(group.records[0]);
   switch (e.kind) {
     case 'person': {
       const name = personName(e) || 'Unnamed person';
-      return e.date_of_birth ? `${name}, born ${e.date_of_birth}` : name;
+      const born = [...new Set(group.records.map(entityOf)
+        .filter((p) => p.kind === 'person' && p.date_of_birth).map((p) => p.date_of_birth))];
+      return born.length ? `${name}, born ${born.join(' or ')}` : name;
     }
     case 'object':
       if (e.type === 'vehicle') {
@@ -303,7 +312,7 @@ function renderSources(answer) {
     box.append(list, 'Results below may be incomplete.');
   }
   if (answer.withheld > 0) {
-    box.append(el('p', {}, `${answer.withheld} record(s) withheld: above your clearance.`));
+    box.append(el('p', {}, `${counted(answer.withheld, 'record', 'records')} withheld: above your clearance.`));
   }
 }
 
@@ -322,8 +331,8 @@ function renderResults(answer) {
       'Open profile');
     open.setAttribute('aria-label', `Open profile: ${titleOf(group)}`);
     const possible = possibleMatches(group).length;
-    const note = `${group.records.length} record(s)`
-      + (possible ? `; ${possible} possible match(es) shown beside it, not merged` : '');
+    const note = counted(group.records.length, 'record', 'records')
+      + (possible ? `; ${counted(possible, 'possible match', 'possible matches')} shown beside it, not merged` : '');
     list.append(el('li', {}, el('h3', {}, titleOf(group)), tags,
       el('p', { class: 'note' }, note), open));
   }
@@ -449,7 +458,7 @@ function renderProfileSources(answer) {
     box.append(list, 'This picture may be incomplete.');
   }
   if (gone.length) {
-    box.append(el('p', {}, `${gone.length} record(s) of this subject could not be shown: no longer held, or not for you.`));
+    box.append(el('p', {}, `${counted(gone.length, 'record', 'records')} of this subject could not be shown: no longer held, or not for you.`));
   }
 }
 
@@ -492,10 +501,10 @@ async function showProfile(group) {
   const records = answer.records;
   const systems = [...new Set(records.map((h) => h.connector))];
   $('profile-held').textContent = records.length
-    ? `Held by ${systems.join(' and ')}: ${records.length} record(s), shown side by side, never merged.`
+    ? `Held by ${systems.join(' and ')}: ${counted(records.length, 'record', 'records')}${records.length > 1 ? ', shown side by side, never merged' : ''}.`
     : 'None of these records can be shown.';
   $('profile-withheld').hidden = !answer.withheld;
-  $('profile-withheld').textContent = `${answer.withheld} linked record(s) withheld for clearance; their content is not shown.`;
+  $('profile-withheld').textContent = `${counted(answer.withheld, 'linked record', 'linked records')} withheld for clearance; their content is not shown.`;
 
   const head = $('profile-head');
   head.append(el('th', { scope: 'col' }, 'Fact'));
@@ -521,16 +530,27 @@ async function showProfile(group) {
   }
   body.append(source);
 
+  // A linked record several systems hold alike (the same home address) is one line, naming
+  // each system that holds it with that system's handling; they are still never merged.
   const links = $('profile-links');
+  const lines = new Map();
   for (const l of answer.linked) {
     const r = l.record.record;
-    const what = titleOf({ id: r.source.local_id, records: [{ record: r }] });
-    links.append(el('li', {}, `${roleText(l.role, l.direction)}: ${what} `,
-      el('span', { class: 'tag' }, l.record.connector),
-      el('span', { class: 'note' }, ` ${handlingText(r.handling)}`)));
+    const what = `${roleText(l.role, l.direction)}: ${titleOf({ id: r.source.local_id, records: [{ record: r }] })}`;
+    if (!lines.has(what)) lines.set(what, []);
+    lines.get(what).push(l);
   }
-  if (answer.links_left_off) links.append(el('li', {}, `${answer.links_left_off} more linked record(s) not followed.`));
+  for (const [what, held] of lines) {
+    const item = el('li', {}, `${what} `);
+    for (const l of held) {
+      item.append(el('span', { class: 'tag' }, l.record.connector),
+        el('span', { class: 'note' }, ` ${handlingText(l.record.record.handling)} `));
+    }
+    links.append(item);
+  }
+  if (answer.links_left_off) links.append(el('li', {}, `${counted(answer.links_left_off, 'more linked record', 'more linked records')} not followed.`));
   if (answer.linked.length === 0) links.append(el('li', {}, 'No linked records.'));
+  renderProfileWhy(answer);
   $('profile-title').setAttribute('tabindex', '-1');
   $('profile-title').focus();
 }
@@ -575,15 +595,7 @@ function renderWhy(group) {
   const why = $('profile-why');
   clear(why);
   const ev = group.evidence || { kind: 'unmatched' };
-  for (const l of ev.links || []) {
-    const [a, b] = l.records;
-    if (l.match_probability !== undefined) {
-      why.append(el('li', {}, `${memberText(a)} and ${memberText(b)}: linked, ${percent(l.match_probability)} likely one person. `
-        + `Agreed: ${fieldsText(l.agreed)}. Disagreed: ${fieldsText(l.disagreed)}.`));
-    } else {
-      why.append(el('li', {}, `${memberText(a)} and ${memberText(b)}: the same ${l.shared.replace(/_/g, ' ')}.`));
-    }
-  }
+  for (const l of ev.links || []) why.append(el('li', {}, linkText(l)));
   if (!(ev.links || []).length) why.append(el('li', {}, 'One record: nothing else in this search was linked to it.'));
   const beside = $('profile-possible');
   clear(beside);
@@ -602,7 +614,40 @@ function renderWhy(group) {
     beside.append(item);
   }
   const left = ev.possible_matches_left_off || 0;
-  if (left) beside.append(el('li', {}, `${left} more possible match(es) not listed.`));
+  if (left) beside.append(el('li', {}, `${counted(left, 'more possible match', 'more possible matches')} not listed.`));
+}
+
+function linkText(l) {
+  const [a, b] = l.records;
+  if (l.match_probability !== undefined) {
+    return `${memberText(a)} and ${memberText(b)}: linked, ${percent(l.match_probability)} likely one person. `
+      + `Agreed: ${fieldsText(l.agreed)}. Disagreed: ${fieldsText(l.disagreed)}.`;
+  }
+  return `${memberText(a)} and ${memberText(b)}: the same ${l.shared.replace(/_/g, ' ')}.`;
+}
+
+// Once the profile is fetched, why its records are one subject is said from what was fetched
+// (the gateway links the records shown again), not from the search: a record its system could
+// not give now is named as left out, never as evidence of the picture shown.
+function renderProfileWhy(answer) {
+  const why = $('profile-why');
+  clear(why);
+  const groups = answer.groups || [];
+  for (const g of groups) {
+    for (const l of (g.evidence && g.evidence.links) || []) why.append(el('li', {}, linkText(l)));
+  }
+  if (groups.length > 1) {
+    why.append(el('li', {}, `On what their systems hold now, the records shown are ${groups.length} separate subjects: `
+      + groups.map((g) => g.members.map(memberText).join(' with ')).join('; ') + '.'));
+  } else if (answer.records.length === 1) {
+    why.append(el('li', {}, 'One record shown: nothing fetched now is linked to it.'));
+  }
+  const missing = answer.members.filter((m) => m.status !== 'ok');
+  for (const m of missing) {
+    const said = m.status === 'unavailable' ? 'it is no longer held, or not for you'
+      : m.status === 'timed_out' ? 'its system timed out' : 'its system did not answer';
+    why.append(el('li', {}, `The search also linked ${memberText(m)}; ${said}, so it is not in this picture.`));
+  }
 }
 
 window.addEventListener('hashchange', () => {
