@@ -117,6 +117,7 @@ test('the console is served with the strict page policy and asks for a sign-in',
   assert.match(h['content-security-policy'], /script-src 'self'/);
   assert.doesNotMatch(h['content-security-policy'], /unsafe-inline|unsafe-eval/);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.locator('#who').isVisible(), false, 'nobody is signed in yet');
   await axe('the console sign-in page');
   await shot('20-console-sign-in');
 });
@@ -124,6 +125,8 @@ test('the console is served with the strict page policy and asks for a sign-in',
 test('an officer is turned away, and the refusal is audited', async () => {
   await signIn('officer', 'officer-demo-password');
   await page.getByRole('heading', { name: 'Not an operator' }).waitFor();
+  assert.match(await page.locator('#forbidden-text').textContent(), /signed in as officer/);
+  assert.equal(await page.locator('#nav').isVisible(), false, 'no console navigation for a non-operator');
   const refused = auditRecords().filter((r) => r.operation === 'console-view' && r.user === 'officer');
   assert.ok(refused.length >= 1 && refused.every((r) => r.status === 403 && r.outcome === 'refused'), JSON.stringify(refused));
   await axe('the not-an-operator page');

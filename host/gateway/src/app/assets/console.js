@@ -135,7 +135,7 @@ async function refresh() {
       return;
     }
     if (e.status === 403) {
-      $('forbidden-text').textContent = `${e.message}. The operator console is for users with an operator role; ask your gateway's administrator if you need it.`;
+      $('forbidden-text').textContent = `You are signed in as ${me.user}, and none of your roles opens the operator console (the gateway says: ${e.message}). Ask your gateway's administrator if you need it.`;
       show('view-forbidden');
       return;
     }
