@@ -36,6 +36,8 @@ pub(crate) struct Watch {
     presence: Presence,
     /// The index generation running now; the lock also makes applies one at a time.
     applied: tokio::sync::Mutex<Option<u64>>,
+    /// What the last apply made of each connector of the store (the load report it wrote).
+    last_report: std::sync::Mutex<Option<crate::store::report::LoadReport>>,
 }
 
 impl Watch {
@@ -70,6 +72,7 @@ impl Watch {
             stale: std::sync::atomic::AtomicBool::new(false),
             started: interop_audit::now_rfc3339(),
             applied: tokio::sync::Mutex::new(None),
+            last_report: std::sync::Mutex::new(None),
         })
     }
 
@@ -84,6 +87,19 @@ impl Watch {
             }
             None => tokio::time::sleep(self.poll).await,
         }
+    }
+
+    /// The store itself (its history, rollback and remove, for the operator console).
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// What the last apply made of each connector of the store.
+    pub(crate) fn last_report(&self) -> Option<crate::store::report::LoadReport> {
+        self.last_report
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Verify with `verifier` from now on, and apply the store again at the next `apply`.
@@ -194,6 +210,7 @@ impl Watch {
                         policy: loaded.policy_path.display().to_string(),
                         signer: slot.current.signer.as_deref().and_then(KeyId::parse),
                         stored: Some(slot.current.clone()),
+                        findings: loaded.review.findings,
                     };
                     let operation = if before.is_some() {
                         "connector-replaced"
@@ -259,6 +276,7 @@ impl Watch {
         if let Err(e) = self.store.write_report(&report).await {
             tracing::error!("plugin store: cannot write this gateway's load report: {e:#}");
         }
+        *self.last_report.lock().unwrap_or_else(|e| e.into_inner()) = Some(report);
         Ok(true)
     }
 

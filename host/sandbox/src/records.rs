@@ -14,6 +14,8 @@
 use interop_pole as pole;
 use time::OffsetDateTime;
 
+mod texts;
+
 use crate::types::{
     Classification, Dropped, Entity, EntityKind, Event, Handling, Location, Organisation, Person,
     PoleObject, PoleRecord, QualityWarning,
@@ -215,37 +217,22 @@ pub fn check(
 }
 
 /// Every text of the record, wherever it is: no control a screen would act on, no absurd
-/// length. Walked through the record's JSON form, so a field added later is covered too.
+/// length. Walked through the record's serialised form ([`texts::each`], no JSON tree built),
+/// so a field added later is covered too; a field's path is spelled only when it fails.
 fn texts(c: &mut Checker, record: &PoleRecord) {
-    fn walk(c: &mut Checker, at: &mut String, value: &serde_json::Value) {
-        match value {
-            serde_json::Value::String(text) => text_ok(c, at, text),
-            serde_json::Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let len = at.len();
-                    at.push_str(&format!("[{i}]"));
-                    walk(c, at, item);
-                    at.truncate(len);
-                }
-            }
-            serde_json::Value::Object(fields) => {
-                for (name, item) in fields {
-                    let len = at.len();
-                    if !at.is_empty() {
-                        at.push('.');
-                    }
-                    at.push_str(&name.replace('_', "-"));
-                    walk(c, at, item);
-                    at.truncate(len);
-                }
-            }
-            _ => {}
+    texts::each(record, |at, text| {
+        if text_fails(text) {
+            text_ok(c, &at.spell(), text);
         }
-    }
-    // A record always serialises: its types are plain data.
-    if let Ok(json) = serde_json::to_value(record) {
-        walk(c, &mut String::new(), &json);
-    }
+    });
+}
+
+/// Does `text` fail [`text_ok`]? Counted without allocating, as almost every text passes.
+fn text_fails(text: &str) -> bool {
+    text.len() > MAX_TEXT_CHARS && text.chars().count() > MAX_TEXT_CHARS
+        || text.chars().any(|ch| {
+            crate::text::is_bidi_control(ch) || (ch.is_control() && ch != '\n' && ch != '\t')
+        })
 }
 
 fn text_ok(c: &mut Checker, field: &str, text: &str) {
