@@ -90,8 +90,8 @@ impl Watch {
     }
 
     /// The store itself (its history, rollback and remove, for the operator console).
-    pub(crate) fn store(&self) -> &Store {
-        &self.store
+    pub(crate) fn store(&self) -> &dyn PluginStore {
+        self.store.as_ref()
     }
 
     /// What the last apply made of each connector of the store.

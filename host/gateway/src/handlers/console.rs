@@ -324,7 +324,10 @@ pub(crate) async fn overview(Shared(state): Shared<Arc<State>>, caller: Caller) 
     };
     let plugins = state.plugins();
     let report = state.store.as_ref().and_then(|w| w.last_report());
-    let index = state.store.as_ref().map(|w| w.store().index());
+    let index = match &state.store {
+        Some(w) => Some(w.store().index().await),
+        None => None,
+    };
     let mut connectors: Vec<ConsoleConnector> = plugins
         .iter()
         .map(|p| {
@@ -365,7 +368,7 @@ pub(crate) async fn overview(Shared(state): Shared<Arc<State>>, caller: Caller) 
     }
     connectors.sort_by(|a, b| a.id.cmp(&b.id));
     let store = match (&state.store, index) {
-        (Some(watch), Some(index)) => Some(store_state(watch.store(), index.ok())),
+        (Some(watch), Some(index)) => Some(store_state(watch.store(), index.ok()).await),
         _ => None,
     };
     let audit = audit_state(&state).await;
@@ -435,8 +438,11 @@ fn connector_row(
     }
 }
 
-fn store_state(store: &crate::store::Store, index: Option<crate::store::Index>) -> StoreState {
-    let (history, history_error) = match store.changes() {
+async fn store_state(
+    store: &dyn crate::store::PluginStore,
+    index: Option<crate::store::Index>,
+) -> StoreState {
+    let (history, history_error) = match store.changes().await {
         Ok(changes) => (
             changes
                 .iter()
@@ -897,7 +903,7 @@ async fn store_action(
         );
         return access.refuse(r).await;
     };
-    let index = match watch.store().index() {
+    let index = match watch.store().index().await {
         Ok(i) => i,
         Err(e) => {
             let r = Refusal {
@@ -946,33 +952,25 @@ async fn store_action(
         "{} (operator console)",
         interop_sandbox::text::neutralise(&access.user.id, 64)
     );
-    let store = watch.store().clone();
-    let id2 = id.clone();
-    let done = tokio::task::spawn_blocking(move || match action {
-        StoreAction::Rollback => store
-            .rollback(&id2, &actor)
-            .map(|v| format!("connector {id2} rolled back to version {}", cut(&v.version))),
-        StoreAction::Remove => store
-            .remove(&id2, &actor)
-            .map(|_| format!("connector {id2} removed from the plugin store")),
-    })
-    .await;
+    let done = match action {
+        StoreAction::Rollback => watch
+            .store()
+            .rollback(&id, &actor)
+            .await
+            .map(|v| format!("connector {id} rolled back to version {}", cut(&v.version))),
+        StoreAction::Remove => watch
+            .store()
+            .remove(&id, &actor)
+            .await
+            .map(|_| format!("connector {id} removed from the plugin store")),
+    };
     let message = match done {
-        Ok(Ok(m)) => m,
-        Ok(Err(e)) => {
+        Ok(m) => m,
+        Err(e) => {
             let r = conflict(
                 format!("the plugin store refused: {}", cut(&format!("{e:#}"))),
                 "the store refused the change",
             );
-            return access.refuse(r).await;
-        }
-        Err(e) => {
-            let r = Refusal {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                message: "the store change failed; see the gateway's log".into(),
-                decision: format!("failed: {e}"),
-                outcome: Outcome::Failed,
-            };
             return access.refuse(r).await;
         }
     };
