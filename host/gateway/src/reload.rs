@@ -126,8 +126,18 @@ impl Watch {
             .filter(|p| p.stored.is_none())
             .cloned()
             .collect();
+        // What each connector in the index needs: nothing (the configuration has it, or it
+        // runs this version already), or a load. The loads run at once, spread over the cores;
+        // their outcomes are applied (and audited) below in the index's order, as if one by one.
+        enum Step {
+            Conflict(String),
+            Running(Arc<Plugin>),
+            Load,
+        }
+        let mut steps = Vec::with_capacity(index.plugins.len());
+        let mut wanted = Vec::new();
         for (id, slot) in &index.plugins {
-            if next.iter().any(|p| p.connector.info().id == *id) {
+            let step = if next.iter().any(|p| p.connector.info().id == *id) {
                 let message = format!(
                     "connector `{id}` is both in the plugin store and in [[connectors]] of {}; remove one",
                     state.config.source.display()
@@ -135,25 +145,45 @@ impl Watch {
                 if strict {
                     bail!(message);
                 }
-                tracing::error!("{message}");
-                loads.insert(id.clone(), load_of(&slot.current, Some(message), None));
-                continue;
-            }
+                Step::Conflict(message)
+            } else {
+                match running.iter().find(|p| {
+                    p.stored.as_ref() == Some(&slot.current) && p.connector.info().id == *id
+                }) {
+                    Some(p) => Step::Running(p.clone()),
+                    None => {
+                        wanted.push((id.clone(), slot.current.clone()));
+                        Step::Load
+                    }
+                }
+            };
+            steps.push(step);
+        }
+        let mut loaded = self
+            .store
+            .load_many(&self.host, verifier.clone(), wanted)
+            .await
+            .into_iter();
+        for ((id, slot), step) in index.plugins.iter().zip(steps) {
+            let outcome = match step {
+                Step::Conflict(message) => {
+                    tracing::error!("{message}");
+                    loads.insert(id.clone(), load_of(&slot.current, Some(message), None));
+                    continue;
+                }
+                Step::Running(p) => {
+                    loads.insert(id.clone(), load_of(&slot.current, None, Some(&p)));
+                    next.push(p);
+                    continue;
+                }
+                Step::Load => loaded
+                    .next()
+                    .unwrap_or_else(|| Err(anyhow::anyhow!("no load was made"))),
+            };
             let before = running
                 .iter()
                 .find(|p| p.stored.is_some() && p.connector.info().id == *id);
-            if let Some(p) = before
-                && p.stored.as_ref() == Some(&slot.current)
-            {
-                loads.insert(id.clone(), load_of(&slot.current, None, Some(p)));
-                next.push(p.clone());
-                continue;
-            }
-            match self
-                .store
-                .load(&self.host, verifier.as_ref(), id, &slot.current)
-                .await
-            {
+            match outcome {
                 Ok(loaded) => {
                     for f in loaded
                         .review
@@ -328,7 +358,26 @@ struct TrustVerifier {
 
 impl Verifier for TrustVerifier {
     fn verify(&self, name: &str, bytes: &[u8]) -> Result<Option<String>, String> {
-        match signing::verify(bytes, &self.trust) {
+        self.decide(name, signing::verify(bytes, &self.trust))
+    }
+
+    fn verify_with_digest(
+        &self,
+        name: &str,
+        bytes: &[u8],
+    ) -> (Result<Option<String>, String>, String) {
+        let (verdict, digest) = signing::verify_with_digest(bytes, &self.trust);
+        (self.decide(name, verdict), hex::encode(digest))
+    }
+}
+
+impl TrustVerifier {
+    fn decide(
+        &self,
+        name: &str,
+        verdict: Result<signing::Signer, SignatureError>,
+    ) -> Result<Option<String>, String> {
+        match verdict {
             Ok(signer) => Ok(Some(signer.key_id.to_string())),
             Err(SignatureError::Unsigned) if self.allow_unsigned => {
                 tracing::warn!(
