@@ -124,6 +124,11 @@ operations = ["search", "fetch", "submit"]
 [roles.auditor]
 audit = true
 
+# The operator console at /console/ (docs/CONSOLE.md): sees what runs, may reload, revoke a
+# key, roll back or remove a connector.
+[roles.operator]
+operate = "act"
+
 [[users]]
 id = "demo-officer"
 token_sha256 = "$(printf %s "$officer_token" | "$bin/interop" token hash)"
@@ -154,6 +159,7 @@ clearance = "clearance"
 [oidc.claims.roles]
 interop-officers = ["investigator"]
 interop-auditors = ["auditor"]
+interop-operators = ["operator"]
 
 [oidc.claims.clearance_by_value]
 OFFICIAL = "official"
@@ -246,6 +252,10 @@ The officer's app: open http://127.0.0.1:$port/app/ in a browser and sign in at 
 identity provider as  officer / officer-demo-password  (or auditor / auditor-demo-password; the
 visitor / visitor-demo-password account is known to the provider but given nothing). Search for
 "Alex Examplewood 14/03/1988" to see one person's picture from Kestrel RMS and Harrier ANPR.
+
+The operator console: open http://127.0.0.1:$port/console/ and sign in as
+operator / operator-demo-password: the connectors, their latency charts, the install history,
+the audit log's state and the trust store, with reload and revoke actions.
 
 The gateway keeps running at http://127.0.0.1:$port (Ctrl-C stops it, the provider and the
 stand-ins). From another terminal, try:

@@ -14,8 +14,9 @@ rustup target add wasm32-wasip2 >/dev/null
 # The Python and JavaScript example connectors are built with componentize-py and ComponentizeJS,
 # which tests/artifacts installs under the target directory; they need python3 (with venv),
 # node and npm. Install them if missing and we may; otherwise the build says what is missing.
-# The officer's app is tested in Debian's Chromium, driven by npm playwright-core (no browser
-# download; host/tests/app_browser.rs installs the npm packages from tests/browser's lock file).
+# The officer's app and the operator console are tested in Debian's Chromium, driven by npm
+# playwright-core (no browser download; host/tests/app_browser.rs and console_browser.rs install
+# the npm packages from tests/browser's lock file).
 missing=()
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3 python3-venv)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)

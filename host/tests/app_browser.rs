@@ -10,131 +10,28 @@
 //! Needs `node`, `npm` and `chromium` (scripts/test.sh installs them); a missing one fails the
 //! test with what to install, never skips it.
 
-use std::io::{BufRead, BufReader, Read as _};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use interop_gateway::config::token_sha256;
 use interop_sandbox::signing::{self, SecretKey};
 use interop_test_artifacts::{HARRIER_ANPR, KESTREL_RMS};
 
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::{Running, free_port, repo, start_idp, wait_line};
+
 /// The static service-account token the script uses to seed a hostile record.
 const SERVICE_TOKEN: &str = "token-app-browser-service-01";
 /// The browser's idle timeout in this test: the shortest the configuration allows.
 const IDLE_SECS: u64 = 60;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn need(tool: &str, args: &[&str], install: &str) {
-    let ok = Command::new(tool)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "the app's browser test needs `{tool}`: {install} (scripts/test.sh does this)"
-    );
-}
-
-/// `npm ci` in `dir` unless its `node_modules` came from the current lock file; serialised
-/// across test processes.
-fn npm_ci(dir: &Path) {
-    let lock_path = std::env::temp_dir().join(format!(
-        "interop-npm-ci-{}.lock",
-        dir.file_name().unwrap().to_string_lossy()
-    ));
-    let lock = std::fs::File::create(&lock_path).unwrap();
-    lock.lock().unwrap();
-    let wanted = std::fs::read(dir.join("package-lock.json")).unwrap();
-    let stamp = dir.join("node_modules/.interop-package-lock.json");
-    if std::fs::read(&stamp).ok().as_deref() != Some(wanted.as_slice()) {
-        let out = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "npm ci in {} failed:\n{}{}",
-            dir.display(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        std::fs::write(&stamp, &wanted).unwrap();
-    }
-}
-
-/// A child process killed on drop.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        // SIGTERM first, so the gateway closes its audit log; then make sure.
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        for _ in 0..50 {
-            if matches!(self.0.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The first stdout line of `child` that `want` accepts, within a minute.
-fn wait_line(
-    child: &mut Child,
-    what: &str,
-    log: &Path,
-    want: fn(&str) -> Option<String>,
-) -> String {
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(v) = want(&line) {
-                let _ = tx.send(v);
-            }
-        }
-    });
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(v) => v,
-        Err(_) => {
-            let mut text = String::new();
-            let _ = std::fs::File::open(log).and_then(|mut f| f.read_to_string(&mut text));
-            panic!("{what} did not start; its log:\n{text}");
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_officers_app_in_chromium_with_one_sign_on() {
-    need("node", &["--version"], "apt-get install nodejs");
-    need("npm", &["--version"], "apt-get install npm");
-    need(
-        "chromium",
-        &["--version"],
-        "apt-get install chromium (Debian's package; no browser is downloaded)",
-    );
-    let idp_dir = repo().join("scripts/idp");
+    browser::browser_tools();
     let browser_dir = repo().join("tests/browser");
-    npm_ci(&idp_dir);
-    npm_ci(&browser_dir);
 
     let dir =
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("app-browser-{}", std::process::id()));
@@ -152,27 +49,8 @@ async fn the_officers_app_in_chromium_with_one_sign_on() {
     // The provider, told where the gateway will call back.
     let port = free_port();
     let gateway = format!("http://127.0.0.1:{port}");
+    let (idp, issuer) = start_idp(&dir, &gateway, &format!("{gateway}/app/"));
     let idp_log = dir.join("idp.log");
-    let mut idp = Command::new("node")
-        .arg(idp_dir.join("idp.mjs"))
-        .args(["--port", "0", "--issuer", "http://127.0.0.1:PORT"])
-        .args(["--client-redirect", &format!("{gateway}/auth/callback")])
-        .args(["--post-logout", &format!("{gateway}/app/")])
-        .arg("--client-secret-file")
-        .arg(dir.join("client-secret"))
-        .arg("--keys")
-        .arg(dir.join("keys.json"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&idp_log).unwrap())
-        .spawn()
-        .expect("start node scripts/idp/idp.mjs");
-    let ready = wait_line(&mut idp, "the identity provider", &idp_log, |l| {
-        l.starts_with('{').then(|| l.to_string())
-    });
-    let idp = Running(idp);
-    let ready: serde_json::Value = serde_json::from_str(&ready).unwrap();
-    let issuer = ready["issuer"].as_str().unwrap().to_string();
 
     // Both connectors, signed, under their policies.
     let key = SecretKey::generate().unwrap();

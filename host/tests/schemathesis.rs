@@ -21,6 +21,8 @@ const SCHEMATHESIS: &str = "4.32.5";
 /// The demo's fixed tokens (scripts/demo.sh, README).
 const OFFICER: &str = "demo-officer-token";
 const AUDITOR: &str = "demo-auditor-token";
+/// An operator who may act in the console (not a demo user: the demo signs operators in).
+const OPERATOR: &str = "schemathesis-operator-token";
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -136,9 +138,10 @@ fn start_gateway(dir: &Path, kestrel: &str, harrier: &str) -> Gateway {
         "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\ngateway_id = \"demo-gateway\"\n\
          [audit]\ndir = \"audit\"\n[trust]\nkeys = [\"demo-vendor.pub\"]\n{connectors}\
          [roles.investigator]\nconnectors = [\"*\"]\noperations = [\"search\", \"fetch\", \"submit\"]\n\
-         [roles.auditor]\naudit = true\n{}{}",
+         [roles.auditor]\naudit = true\n[roles.operator]\noperate = \"act\"\n{}{}{}",
         user("demo-officer", OFFICER, "\"investigator\""),
         user("demo-auditor", AUDITOR, "\"auditor\""),
+        user("demo-operator", OPERATOR, "\"operator\""),
     );
     let file = dir.join("gateway.toml");
     std::fs::write(&file, config).unwrap();
@@ -218,10 +221,22 @@ async fn schemathesis_finds_nothing_against_the_demo_gateway() {
     let dir2 = dir.clone();
     tokio::task::spawn_blocking(move || {
         let gateway = start_gateway(&dir2, &kestrel_url, &harrier_url);
-        // The officer over every operation but the audit log, which the auditor reads.
+        // The officer over every operation but the audit log, which the auditor reads, and
+        // the operator console, which the operator uses (its actions included: a reload of
+        // the same file, revocations of keys the trust store does not hold, store actions on
+        // a gateway with no store).
         let runs = [
-            (OFFICER, vec!["--exclude-path", "/v1/audit"]),
+            (
+                OFFICER,
+                vec![
+                    "--exclude-path",
+                    "/v1/audit",
+                    "--exclude-path-regex",
+                    "^/v1/console",
+                ],
+            ),
             (AUDITOR, vec!["--include-path", "/v1/audit"]),
+            (OPERATOR, vec!["--include-path-regex", "^/v1/console"]),
         ];
         for (token, filter) in runs {
             let (passed, report) = fuzz(&st, &dir2, &gateway.url, token, &filter);

@@ -33,6 +33,11 @@ const USERS = [
     name: 'Jo Reid', groups: ['interop-auditors'], clearance: 'OFFICIAL',
   },
   {
+    // Runs the gateway: the operator console (docs/CONSOLE.md), no data.
+    username: 'operator', password: 'operator-demo-password', sub: 'u-1005',
+    name: 'Kim Okafor', groups: ['interop-operators'], clearance: 'OFFICIAL',
+  },
+  {
     // Someone the force knows who has no business in interop: the gateway must give them nothing.
     username: 'visitor', password: 'visitor-demo-password', sub: 'u-1004',
     name: 'Chris Lee', groups: ['facilities'],

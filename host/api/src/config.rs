@@ -63,6 +63,10 @@
 //! [roles.auditor]
 //! audit = true                              # may read the audit log over the API
 //!
+//! [roles.operator]
+//! operate = "act"                           # the operator console at /console/: "view" to
+//!                                           # see, "act" to also reload, revoke, roll back
+//!
 //! [[users]]
 //! id = "pc-1234"
 //! token_sha256 = "…"                        # `interop token hash`; the token itself is never stored
@@ -358,6 +362,30 @@ pub struct Role {
     pub operations: Vec<Operation>,
     /// May read the audit log.
     pub audit: bool,
+    /// May open the operator console (`operate = "view"`), and also act from it
+    /// (`operate = "act"`: reload the configuration, revoke a trusted key, roll back or remove
+    /// a connector of the plugin store). `None`: no console.
+    pub operate: Option<Operate>,
+}
+
+/// What a role may do in the operator console (`[roles.NAME] operate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Operate {
+    /// `"view"`: see connectors, install history, the audit log's state, roles, users and keys.
+    View,
+    /// `"act"`: view, and reload the configuration, revoke a key, roll back or remove a
+    /// connector; every action audited.
+    Act,
+}
+
+impl Operate {
+    /// The word the configuration uses: `view` or `act`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operate::View => "view",
+            Operate::Act => "act",
+        }
+    }
 }
 
 impl Role {
@@ -493,6 +521,7 @@ struct RawRole {
     operations: Vec<String>,
     #[serde(default)]
     audit: bool,
+    operate: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -827,12 +856,27 @@ impl GatewayConfig {
                     }
                 }
             }
+            let operate = match role.operate.as_deref() {
+                None => None,
+                Some("view") => Some(Operate::View),
+                Some("act") => Some(Operate::Act),
+                Some(other) => {
+                    return Err(at(
+                        offset,
+                        format!(
+                            "role `{}`: operate = \"{other}\" is not \"view\" (the operator console, read-only) or \"act\" (the console and its actions)",
+                            name.get_ref()
+                        ),
+                    ));
+                }
+            };
             roles.insert(
                 name.into_inner(),
                 Role {
                     connectors: role.connectors,
                     operations,
                     audit: role.audit,
+                    operate,
                 },
             );
         }

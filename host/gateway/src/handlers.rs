@@ -23,6 +23,7 @@ use super::auth::Caller;
 use super::federation::{self, Hit};
 use super::{Plugin, State};
 
+pub(crate) mod console;
 mod profile;
 pub(crate) use profile::{ProfileAnswer, profile};
 

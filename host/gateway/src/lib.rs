@@ -83,6 +83,9 @@ pub struct Plugin {
     pub policy: String,
     /// The store version it was loaded from; `None` for a `[[connectors]]` file.
     pub stored: Option<crate::store::Version>,
+    /// What `interop policy review` finds in it under its policy, computed when it loaded
+    /// (shown in the operator console).
+    pub findings: Vec<interop_sandbox::review::Finding>,
 }
 
 /// Shared state of a running gateway.
@@ -493,6 +496,7 @@ async fn load(
         signer,
         policy: policy.source,
         stored: None,
+        findings: review.findings,
     })
 }
 

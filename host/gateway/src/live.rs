@@ -201,7 +201,18 @@ pub(crate) async fn reload(
     trigger: &str,
     nonce: Option<String>,
 ) -> ReloadReport {
-    let _one_at_a_time = state.reloading.lock().await;
+    let one_at_a_time = state.reloading.lock().await;
+    reload_holding(state, trigger, nonce, one_at_a_time).await
+}
+
+/// [`reload`], for a caller that already holds the reload lock (the operator console, which
+/// changes the file and reloads it in one step); the lock is let go when it returns.
+pub(crate) async fn reload_holding(
+    state: &Arc<State>,
+    trigger: &str,
+    nonce: Option<String>,
+    _one_at_a_time: tokio::sync::MutexGuard<'_, ()>,
+) -> ReloadReport {
     let report = match apply(state, trigger, nonce.clone()).await {
         Ok(report) => report,
         Err(reason) => ReloadReport {

@@ -5,9 +5,9 @@
 //! and the sandbox's fixed outcome classes: nothing a request can choose, so no request can
 //! add a series or a line to the exposition.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -69,6 +69,70 @@ pub struct Metrics {
     connections_timed_out: Counter,
     /// (calls, failed) per connector, for `/v1/connectors` health.
     health: Mutex<BTreeMap<String, (u64, u64)>>,
+    /// The latest calls per connector (at most [`RECENT_CALLS`] each), for the operator
+    /// console's latency percentiles, failure rate and charts.
+    recent: Mutex<BTreeMap<String, VecDeque<RecentCall>>>,
+}
+
+/// Calls kept per connector for [`Metrics::recent`]: a few tens of KiB each.
+pub const RECENT_CALLS: usize = 2048;
+/// The window [`Metrics::recent`] reports: the last 30 minutes, a bucket a minute.
+pub const RECENT_MINUTES: u64 = 30;
+
+#[derive(Clone, Copy)]
+struct RecentCall {
+    /// Unix seconds when it finished.
+    at: u64,
+    took_ms: f64,
+    failed: bool,
+}
+
+/// One connector's recent calls, as the operator console shows them: over the last
+/// [`RECENT_MINUTES`] (at most [`RECENT_CALLS`] calls), the latency percentiles and the share
+/// that failed, and a bucket a minute for the charts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Recent {
+    /// Calls in the window.
+    pub calls: u64,
+    /// Of those, how many failed for a sandbox or vendor reason (not `not-found` or
+    /// `invalid-input`, which are answers).
+    pub failed: u64,
+    /// `failed / calls`, 0 when there were no calls.
+    pub failure_rate: f64,
+    /// Median latency, milliseconds; `None` with no calls.
+    pub p50_ms: Option<f64>,
+    /// 99th percentile latency, milliseconds; `None` with no calls.
+    pub p99_ms: Option<f64>,
+    /// One bucket a minute, oldest first, the last one the current minute.
+    pub minutes: Vec<Minute>,
+}
+
+/// One minute of a connector's calls.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Minute {
+    /// The minute's start, Unix seconds.
+    pub start: u64,
+    /// Calls that finished in it.
+    pub calls: u64,
+    /// Of those, how many failed.
+    pub failed: u64,
+    /// Their median latency, milliseconds; `None` with no calls.
+    pub p50_ms: Option<f64>,
+}
+
+/// The `q` quantile (0 to 1) of `sorted` (nearest rank), `None` when empty.
+fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl Default for Metrics {
@@ -156,6 +220,7 @@ impl Default for Metrics {
             connections_refused,
             connections_timed_out,
             health: Mutex::new(BTreeMap::new()),
+            recent: Mutex::new(BTreeMap::new()),
         }
     }
 }
@@ -225,10 +290,77 @@ impl Metrics {
             _ => {}
         }
         let failed = !matches!(class, "ok" | "not-found" | "invalid-input");
-        let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = health.entry(id.to_string()).or_default();
-        entry.0 += 1;
-        entry.1 += u64::from(failed);
+        {
+            let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = health.entry(id.to_string()).or_default();
+            entry.0 += 1;
+            entry.1 += u64::from(failed);
+        }
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let calls = recent.entry(id.to_string()).or_default();
+        if calls.len() >= RECENT_CALLS {
+            calls.pop_front();
+        }
+        calls.push_back(RecentCall {
+            at: unix_now(),
+            took_ms: took.as_secs_f64() * 1000.0,
+            failed,
+        });
+    }
+
+    /// Connector `id`'s calls over the last [`RECENT_MINUTES`], for the operator console.
+    pub fn recent(&self, id: &str) -> Recent {
+        self.recent_at(id, unix_now())
+    }
+
+    fn recent_at(&self, id: &str, now: u64) -> Recent {
+        let this_minute = now - now % 60;
+        let first = this_minute.saturating_sub((RECENT_MINUTES - 1) * 60);
+        let in_window: Vec<RecentCall> = self
+            .recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .map(|calls| calls.iter().filter(|c| c.at >= first).copied().collect())
+            .unwrap_or_default();
+        let sorted = |calls: &mut dyn Iterator<Item = &RecentCall>| {
+            let mut v: Vec<f64> = calls.map(|c| c.took_ms).collect();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        let all = sorted(&mut in_window.iter());
+        let failed = in_window.iter().filter(|c| c.failed).count() as u64;
+        let calls = in_window.len() as u64;
+        let minutes = (0..RECENT_MINUTES)
+            .map(|i| {
+                let start = first + i * 60;
+                let mut these = in_window
+                    .iter()
+                    .filter(|c| c.at >= start && c.at < start + 60);
+                let latencies = sorted(&mut these);
+                Minute {
+                    start,
+                    calls: latencies.len() as u64,
+                    failed: in_window
+                        .iter()
+                        .filter(|c| c.at >= start && c.at < start + 60 && c.failed)
+                        .count() as u64,
+                    p50_ms: quantile(&latencies, 0.5),
+                }
+            })
+            .collect();
+        Recent {
+            calls,
+            failed,
+            failure_rate: if calls == 0 {
+                0.0
+            } else {
+                failed as f64 / calls as f64
+            },
+            p50_ms: quantile(&all, 0.5),
+            p99_ms: quantile(&all, 0.99),
+            minutes,
+        }
     }
 
     /// The gateway answered a request on route template `route` with `status`.
@@ -311,6 +443,34 @@ mod tests {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }
         assert_eq!(m.failures("kestrel-rms"), (3, 2));
+    }
+
+    #[test]
+    fn recent_calls_give_percentiles_failure_rate_and_minutes() {
+        let m = Metrics::default();
+        for ms in 1..=100u64 {
+            let class = if ms % 10 == 0 { "vendor" } else { "ok" };
+            m.finished("kestrel-rms", "search", class, Duration::from_millis(ms));
+        }
+        m.finished(
+            "kestrel-rms",
+            "fetch",
+            "not-found",
+            Duration::from_millis(1),
+        );
+        let r = m.recent("kestrel-rms");
+        assert_eq!(r.calls, 101);
+        assert_eq!(r.failed, 10, "not-found is an answer, not a failure");
+        assert!((r.failure_rate - 10.0 / 101.0).abs() < 1e-9);
+        let p50 = r.p50_ms.unwrap();
+        assert!((50.0..=51.0).contains(&p50), "{p50}");
+        assert!(r.p99_ms.unwrap() >= 99.0);
+        assert_eq!(r.minutes.len(), RECENT_MINUTES as usize);
+        assert_eq!(r.minutes.iter().map(|b| b.calls).sum::<u64>(), 101);
+        // Half an hour later the window is empty.
+        let later = m.recent_at("kestrel-rms", unix_now() + RECENT_MINUTES * 60 + 60);
+        assert_eq!((later.calls, later.p50_ms), (0, None));
+        assert_eq!(m.recent("never-called").calls, 0);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use interop_model::{EntityKind, PoleRecord, Receipt, Submission};
 use super::State;
 use super::access::Problem;
 use super::federation::{Group, Hit};
+use super::handlers::console::{ActionAnswer, ConsoleOverview};
 use super::handlers::{
     CallFailure, ConnectorAnswer, ConnectorList, DEFAULT_AUDIT_PAGE, FederatedAnswer,
     MAX_AUDIT_PAGE, PageAnswer, ProfileAnswer, SubmitAnswer,
@@ -325,6 +326,149 @@ pub(crate) const OPERATIONS: &[Operation] = &[
             ),
         ],
     },
+    Operation {
+        path: "/v1/console",
+        method: "get",
+        secured: true,
+        summary: "The operator console's view (a role with `operate`): connectors with signer, health, review findings, recent latency and failures; the plugin store's history with actors; the audit log verified now and its last signed checkpoint; roles, users, the claims mapping and every key of the trust store, revoked ones included; the last reload. The read is audited",
+        statuses: &[
+            (200, "The console's view.", Body::Json("ConsoleOverview")),
+            UNAUTHORIZED,
+            (403, "No role with `operate` (audited).", Body::Problem),
+            AUDIT_DOWN,
+        ],
+    },
+    Operation {
+        path: "/v1/console/reload",
+        method: "post",
+        secured: true,
+        summary: "Reload the configuration file's users, roles, claims mapping and trust store, as `interop serve --reload` does (a role with `operate = \"act\"`; a browser session sends its CSRF token); audited, intent first",
+        statuses: &[
+            (
+                200,
+                "Reloaded; `reload` says what changed.",
+                Body::Json("ActionAnswer"),
+            ),
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            (
+                403,
+                "No role with `operate = \"act\"`, or a session's CSRF token missing or wrong (audited).",
+                Body::Problem,
+            ),
+            SLOW_BODY,
+            (
+                409,
+                "The configuration file was refused (its reason given); the old configuration keeps serving.",
+                Body::Problem,
+            ),
+            TOO_LARGE,
+            AUDIT_DOWN,
+        ],
+    },
+    Operation {
+        path: "/v1/console/keys/{key_id}/revoke",
+        method: "post",
+        secured: true,
+        summary: "Revoke a trusted key: its id is added to `[trust] revoked` in the configuration file (checked, then written atomically) and the configuration reloaded, so the connectors it signed stop (a role with `operate = \"act\"`); audited, intent first",
+        statuses: &[
+            (
+                200,
+                "Revoked and reloaded; `reload.stopped` names the connectors that stopped.",
+                Body::Json("ActionAnswer"),
+            ),
+            (
+                400,
+                "The body is not `{\"reason\": …}`, or the key id is not 16 hex digits (audited).",
+                Body::Problem,
+            ),
+            UNAUTHORIZED,
+            (
+                403,
+                "No role with `operate = \"act\"`, or a session's CSRF token missing or wrong (audited).",
+                Body::Problem,
+            ),
+            (
+                404,
+                "No such key in the trust store (audited).",
+                Body::Problem,
+            ),
+            SLOW_BODY,
+            (
+                409,
+                "The key is already revoked, the file cannot be changed, or the reload was refused (audited).",
+                Body::Problem,
+            ),
+            TOO_LARGE,
+            AUDIT_DOWN,
+        ],
+    },
+    Operation {
+        path: "/v1/console/connectors/{id}/rollback",
+        method: "post",
+        secured: true,
+        summary: "Roll a connector of the plugin store back to its previous version, as `interop plugin rollback` does, and apply it now (a role with `operate = \"act\"`); audited, intent first",
+        statuses: &[
+            (200, "Rolled back.", Body::Json("ActionAnswer")),
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            (
+                403,
+                "No role with `operate = \"act\"`, or a session's CSRF token missing or wrong (audited).",
+                Body::Problem,
+            ),
+            (
+                404,
+                "No such connector in the plugin store (audited).",
+                Body::Problem,
+            ),
+            SLOW_BODY,
+            (
+                409,
+                "No plugin store, a connector from `[[connectors]]`, no previous version, or the store refused (audited).",
+                Body::Problem,
+            ),
+            TOO_LARGE,
+            (
+                500,
+                "The audit log cannot be written, or the store's index cannot be read.",
+                Body::Problem,
+            ),
+        ],
+    },
+    Operation {
+        path: "/v1/console/connectors/{id}/remove",
+        method: "post",
+        secured: true,
+        summary: "Remove a connector from the plugin store, as `interop plugin remove` does, and stop it now (a role with `operate = \"act\"`); audited, intent first",
+        statuses: &[
+            (200, "Removed.", Body::Json("ActionAnswer")),
+            BAD_REQUEST,
+            UNAUTHORIZED,
+            (
+                403,
+                "No role with `operate = \"act\"`, or a session's CSRF token missing or wrong (audited).",
+                Body::Problem,
+            ),
+            (
+                404,
+                "No such connector in the plugin store (audited).",
+                Body::Problem,
+            ),
+            SLOW_BODY,
+            (
+                409,
+                "No plugin store, a connector from `[[connectors]]`, or the store refused (audited).",
+                Body::Problem,
+            ),
+            TOO_LARGE,
+            (
+                500,
+                "The audit log cannot be written, or the store's index cannot be read.",
+                Body::Problem,
+            ),
+        ],
+    },
 ];
 
 /// `T`'s schema and those it refers to, into `components`.
@@ -387,6 +531,8 @@ pub(crate) fn document(state: &State) -> Value {
     component::<ProfileAnswer<'static>>(&mut components);
     component::<ConnectorList<'static>>(&mut components);
     component::<PageAnswer>(&mut components);
+    component::<ConsoleOverview>(&mut components);
+    component::<ActionAnswer>(&mut components);
     component::<Problem<'static>>(&mut components);
     component::<Hit>(&mut components);
     component::<Group>(&mut components);
@@ -478,6 +624,9 @@ pub(crate) fn document(state: &State) -> Value {
             ("/v1/connectors/{id}/fetch", _) => Some(requests::fetch(rules)),
             ("/v1/connectors/{id}/submit" | "/v1/submit", _) => Some(requests::submit(rules)),
             ("/v1/profile", _) => Some(requests::profile(rules, id_schema.clone())),
+            (path, "post") if path.starts_with("/v1/console") => {
+                Some(super::handlers::console::action_schema())
+            }
             _ => None,
         };
         if let Some(schema) = request {
@@ -486,7 +635,23 @@ pub(crate) fn document(state: &State) -> Value {
                 "content": { "application/json": { "schema": schema } },
             });
         }
-        if op.path.contains("{id}") {
+        if op.path.starts_with("/v1/console/connectors/") {
+            o["parameters"] = json!([{
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "description": "A connector of the plugin store (GET /v1/console).",
+                "schema": { "type": "string", "pattern": requests::CONNECTOR_ID_PATTERN },
+            }]);
+        } else if op.path.contains("{key_id}") {
+            o["parameters"] = json!([{
+                "name": "key_id",
+                "in": "path",
+                "required": true,
+                "description": "A key of the trust store: 16 hex digits (GET /v1/console).",
+                "schema": { "type": "string", "pattern": "^[0-9a-fA-F]{16}$" },
+            }]);
+        } else if op.path.contains("{id}") {
             o["parameters"] = json!([id_parameter.clone()]);
         } else if op.path == "/v1/audit" {
             o["parameters"] = audit_parameters.clone();

@@ -35,6 +35,8 @@ pub(crate) struct Watch {
     _running: Option<std::fs::File>,
     /// The index generation running now; the lock also makes applies one at a time.
     applied: tokio::sync::Mutex<Option<u64>>,
+    /// What the last apply made of each connector of the store (the load report it wrote).
+    last_report: std::sync::Mutex<Option<crate::store::report::LoadReport>>,
 }
 
 impl Watch {
@@ -54,11 +56,25 @@ impl Watch {
             stale: std::sync::atomic::AtomicBool::new(false),
             started: interop_audit::now_rfc3339(),
             applied: tokio::sync::Mutex::new(None),
+            last_report: std::sync::Mutex::new(None),
         })
     }
 
     pub(crate) fn poll(&self) -> Duration {
         self.poll
+    }
+
+    /// The store itself (its history, rollback and remove, for the operator console).
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// What the last apply made of each connector of the store.
+    pub(crate) fn last_report(&self) -> Option<crate::store::report::LoadReport> {
+        self.last_report
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Verify with `verifier` from now on, and apply the store again at the next `apply`.
@@ -199,6 +215,7 @@ impl Watch {
                         policy: loaded.policy_path.display().to_string(),
                         signer: slot.current.signer.as_deref().and_then(KeyId::parse),
                         stored: Some(slot.current.clone()),
+                        findings: loaded.review.findings,
                     };
                     let operation = if before.is_some() {
                         "connector-replaced"
@@ -264,6 +281,7 @@ impl Watch {
         if let Err(e) = crate::store::report::write(self.store.root(), &report) {
             tracing::error!("plugin store: cannot write this gateway's load report: {e:#}");
         }
+        *self.last_report.lock().unwrap_or_else(|e| e.into_inner()) = Some(report);
         Ok(true)
     }
 

@@ -37,6 +37,20 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             post(handlers::connector_submit),
         )
         .route("/v1/audit", get(handlers::audit_read))
+        .route("/v1/console", get(handlers::console::overview))
+        .route("/v1/console/reload", post(handlers::console::reload))
+        .route(
+            "/v1/console/keys/{key_id}/revoke",
+            post(handlers::console::revoke_key),
+        )
+        .route(
+            "/v1/console/connectors/{id}/rollback",
+            post(handlers::console::rollback),
+        )
+        .route(
+            "/v1/console/connectors/{id}/remove",
+            post(handlers::console::remove),
+        )
         .merge(super::app::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_method)

@@ -1,4 +1,4 @@
-//! The officer's app, served by the gateway: plain HTML, CSS and one ES module, built into the
+//! The officer's app and the operator console (`console.rs`), served by the gateway: plain HTML, CSS and one ES module, built into the
 //! binary (no bundler, no CDN, nothing fetched at run time). The app uses only the public API:
 //! `/auth/*` to sign in and out, `/v1/*` for everything else, exactly as another force's app
 //! would.
@@ -20,6 +20,7 @@ use axum::routing::{get, post};
 use http::{HeaderValue, StatusCode};
 
 use super::State;
+mod console;
 mod signin;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
@@ -34,6 +35,10 @@ pub(crate) fn routes() -> Router<Arc<State>> {
         .route("/app/", get(index))
         .route("/app/app.js", get(script))
         .route("/app/app.css", get(style))
+        .route("/console", get(console::root))
+        .route("/console/", get(console::index))
+        .route("/console/console.js", get(console::script))
+        .route("/console/console.css", get(console::style))
         .route("/favicon.ico", get(no_icon))
         .route("/auth/login", get(signin::login))
         .route("/auth/callback", get(signin::callback))
