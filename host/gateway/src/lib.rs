@@ -47,6 +47,7 @@ pub mod live;
 pub mod metrics;
 mod oidc;
 mod openapi;
+mod parallel;
 mod reload;
 mod router;
 mod shared;
@@ -167,15 +168,32 @@ impl Gateway {
         }
         let audit = open_audit(&config).await?;
         let mut plugins: Vec<Arc<Plugin>> = Vec::new();
-        for installed in &config.connectors {
-            let plugin = load(
-                host,
-                &installed.component,
-                &installed.policy,
-                trust,
-                config.trust.allow_unsigned,
-            )
-            .await?;
+        // Loaded at once, spread over the cores (a cold start compiles each); checked, audited
+        // and reported in the configuration's order, the first failure stopping the start.
+        let loaded = {
+            let (host, trust) = (host.clone(), trust.clone());
+            let allow_unsigned = config.trust.allow_unsigned;
+            let wanted = config
+                .connectors
+                .iter()
+                .map(|c| (c.component.clone(), c.policy.clone()))
+                .collect();
+            parallel::each(wanted, move |(component, policy)| {
+                let (host, trust) = (host.clone(), trust.clone());
+                async move { load(&host, &component, &policy, &trust, allow_unsigned).await }
+            })
+            .await
+        };
+        for (installed, plugin) in config.connectors.iter().zip(loaded) {
+            let plugin = match plugin {
+                Ok(loaded) => loaded?,
+                Err(e) => {
+                    return Err(e.context(format!(
+                        "connector {} did not load",
+                        installed.component.display()
+                    )));
+                }
+            };
             let id = plugin.connector.info().id.clone();
             if plugins.iter().any(|p| p.connector.info().id == id) {
                 anyhow::bail!(
@@ -457,11 +475,12 @@ async fn load(
     trust: &TrustStore,
     allow_unsigned: bool,
 ) -> anyhow::Result<Plugin> {
-    use sha2::Digest;
     let bytes = tokio::fs::read(component)
         .await
         .with_context(|| format!("cannot read connector {}", component.display()))?;
-    let signer = match signing::verify(&bytes, trust) {
+    // The signature checked and the file hashed for the audit in one pass over its bytes.
+    let (verdict, digest) = signing::verify_with_digest(&bytes, trust);
+    let signer = match verdict {
         Ok(signer) => Some(signer.key_id),
         Err(SignatureError::Unsigned) if allow_unsigned => {
             tracing::warn!(
@@ -498,7 +517,7 @@ async fn load(
     }
     Ok(Plugin {
         connector,
-        component_sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+        component_sha256: hex::encode(digest),
         signer,
         policy: policy.source,
         stored: None,

@@ -22,7 +22,7 @@ use interop_sandbox::signing::{self, KeyId, SignatureError, TrustStore};
 
 /// The store a gateway watches, and how far it has applied it.
 pub(crate) struct Watch {
-    store: Box<dyn PluginStore>,
+    store: Arc<dyn PluginStore>,
     host: Host,
     /// Replaced when a configuration reload changes the trust store.
     verifier: std::sync::RwLock<Arc<dyn Verifier>>,
@@ -50,9 +50,9 @@ impl Watch {
         host: &Host,
         verifier: Arc<dyn Verifier>,
     ) -> anyhow::Result<Watch> {
-        let store: Box<dyn PluginStore> = match storage {
-            crate::config::Storage::Files => Box::new(Store::open(&config.dir)?),
-            crate::config::Storage::Postgres { url, ca_file } => Box::new(
+        let store: Arc<dyn PluginStore> = match storage {
+            crate::config::Storage::Files => Arc::new(Store::open(&config.dir)?),
+            crate::config::Storage::Postgres { url, ca_file } => Arc::new(
                 crate::store::postgres::PgStore::open(
                     interop_audit::PgConfig {
                         url: url.clone(),
@@ -167,8 +167,18 @@ impl Watch {
             .filter(|p| p.stored.is_none())
             .cloned()
             .collect();
+        // What each connector in the index needs: nothing (the configuration has it, or it
+        // runs this version already), or a load. The loads run at once, spread over the cores;
+        // their outcomes are applied (and audited) below in the index's order, as if one by one.
+        enum Step {
+            Conflict(String),
+            Running(Arc<Plugin>),
+            Load,
+        }
+        let mut steps = Vec::with_capacity(index.plugins.len());
+        let mut wanted = Vec::new();
         for (id, slot) in &index.plugins {
-            if next.iter().any(|p| p.connector.info().id == *id) {
+            let step = if next.iter().any(|p| p.connector.info().id == *id) {
                 let message = format!(
                     "connector `{id}` is both in the plugin store and in [[connectors]] of {}; remove one",
                     state.config.source.display()
@@ -176,25 +186,44 @@ impl Watch {
                 if strict {
                     bail!(message);
                 }
-                tracing::error!("{message}");
-                loads.insert(id.clone(), load_of(&slot.current, Some(message), None));
-                continue;
-            }
+                Step::Conflict(message)
+            } else {
+                match running.iter().find(|p| {
+                    p.stored.as_ref() == Some(&slot.current) && p.connector.info().id == *id
+                }) {
+                    Some(p) => Step::Running(p.clone()),
+                    None => {
+                        wanted.push((id.clone(), slot.current.clone()));
+                        Step::Load
+                    }
+                }
+            };
+            steps.push(step);
+        }
+        let mut loaded =
+            crate::store::load_many(self.store.clone(), &self.host, verifier.clone(), wanted)
+                .await
+                .into_iter();
+        for ((id, slot), step) in index.plugins.iter().zip(steps) {
+            let outcome = match step {
+                Step::Conflict(message) => {
+                    tracing::error!("{message}");
+                    loads.insert(id.clone(), load_of(&slot.current, Some(message), None));
+                    continue;
+                }
+                Step::Running(p) => {
+                    loads.insert(id.clone(), load_of(&slot.current, None, Some(&p)));
+                    next.push(p);
+                    continue;
+                }
+                Step::Load => loaded
+                    .next()
+                    .unwrap_or_else(|| Err(anyhow::anyhow!("no load was made"))),
+            };
             let before = running
                 .iter()
                 .find(|p| p.stored.is_some() && p.connector.info().id == *id);
-            if let Some(p) = before
-                && p.stored.as_ref() == Some(&slot.current)
-            {
-                loads.insert(id.clone(), load_of(&slot.current, None, Some(p)));
-                next.push(p.clone());
-                continue;
-            }
-            match self
-                .store
-                .load(&self.host, verifier.as_ref(), id, &slot.current)
-                .await
-            {
+            match outcome {
                 Ok(loaded) => {
                     for f in loaded
                         .review
@@ -368,7 +397,26 @@ struct TrustVerifier {
 
 impl Verifier for TrustVerifier {
     fn verify(&self, name: &str, bytes: &[u8]) -> Result<Option<String>, String> {
-        match signing::verify(bytes, &self.trust) {
+        self.decide(name, signing::verify(bytes, &self.trust))
+    }
+
+    fn verify_with_digest(
+        &self,
+        name: &str,
+        bytes: &[u8],
+    ) -> (Result<Option<String>, String>, String) {
+        let (verdict, digest) = signing::verify_with_digest(bytes, &self.trust);
+        (self.decide(name, verdict), hex::encode(digest))
+    }
+}
+
+impl TrustVerifier {
+    fn decide(
+        &self,
+        name: &str,
+        verdict: Result<signing::Signer, SignatureError>,
+    ) -> Result<Option<String>, String> {
+        match verdict {
             Ok(signer) => Ok(Some(signer.key_id.to_string())),
             Err(SignatureError::Unsigned) if self.allow_unsigned => {
                 tracing::warn!(

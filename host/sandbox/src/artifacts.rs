@@ -72,6 +72,232 @@ pub fn fingerprint(host: &Host) -> String {
     hex::encode(hasher.0.finalize())[..16].to_string()
 }
 
+/// Why [`deserialize_checked`] loaded nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckedLoadError {
+    /// The file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The artifact.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The bytes do not hash to the SHA-256 expected of them.
+    #[error("{} does not hash to the SHA-256 expected of it", path.display())]
+    Mismatch {
+        /// The artifact.
+        path: PathBuf,
+    },
+    /// wasmtime refused the bytes (another engine's, or not native code at all).
+    #[error("cannot load {}: {reason}", path.display())]
+    Load {
+        /// The artifact.
+        path: PathBuf,
+        /// What wasmtime said.
+        reason: String,
+    },
+}
+
+/// The native code in `path`, loaded only when the SHA-256 of its bytes is `sha256` (lowercase
+/// hex), and loaded from the very bytes that were hashed.
+///
+/// The file is read once, into [`SealedBytes`] (on Linux a sealed memory file: nothing can
+/// change it after), hashed there, and mapped by wasmtime from there: the check binds the exact
+/// bytes that run, with no further copy of them, and wasmtime's copy-on-write memory images map
+/// the sealed file directly instead of copying each image into memory of its own (a Python
+/// component's is 12 MiB). Where no sealed file can be made or mapped, the bytes read are
+/// hashed and copied in by wasmtime.
+///
+/// # Errors
+/// [`CheckedLoadError`]: unreadable, not the bytes expected, or refused by wasmtime.
+///
+/// # Safety
+/// As [`Component::deserialize_file`]: wasmtime runs the bytes as native code without
+/// checking them. The caller vouches that bytes hashing to `sha256` are this engine's own
+/// output (`Engine::precompile_component`) for a component it trusts.
+pub unsafe fn deserialize_checked(
+    engine: &wasmtime::Engine,
+    path: &Path,
+    sha256: &str,
+) -> Result<Component, CheckedLoadError> {
+    let bytes = SealedBytes::read(path).map_err(|source| CheckedLoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if hex::encode(Sha256::digest(bytes.bytes())) != sha256 {
+        return Err(CheckedLoadError::Mismatch {
+            path: path.to_path_buf(),
+        });
+    }
+    #[cfg(target_os = "linux")]
+    if let Some(fd) = bytes.sealed_fd() {
+        // SAFETY: the sealed file holds the bytes just hashed and nothing can change them now;
+        // the caller vouches for bytes with this hash.
+        match unsafe { Component::deserialize_file(engine, format!("/proc/self/fd/{fd}")) } {
+            Ok(component) => return Ok(component),
+            // Mapping a memory file may be refused (no /proc, memory files not executable
+            // here): wasmtime copies the bytes in instead, below.
+            Err(e) => tracing::debug!("{}: mapping its sealed copy failed: {e:#}", path.display()),
+        }
+    }
+    // SAFETY: these are the bytes just hashed; the caller vouches for bytes with this hash.
+    unsafe { Component::deserialize(engine, bytes.bytes()) }.map_err(|e| CheckedLoadError::Load {
+        path: path.to_path_buf(),
+        reason: format!("{e:#}"),
+    })
+}
+
+/// A file's bytes, read once into memory that nothing can change afterwards: what is checked
+/// (hashed, its signature verified) is what is then used.
+///
+/// On Linux the file is copied by the kernel (no pass through this process) into a memory
+/// file that is then sealed against writing, growing and shrinking, by anyone, this user
+/// included, and mapped read-only: fresh pages for tens of MB cost no zeroing, unlike a
+/// buffer of the same size. Elsewhere, or if that fails, the file is read into a buffer.
+pub struct SealedBytes {
+    inner: Inner,
+}
+
+enum Inner {
+    #[cfg(target_os = "linux")]
+    Sealed(sealed::Mapped),
+    Owned(Vec<u8>),
+}
+
+impl SealedBytes {
+    /// Read `path`.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or read.
+    pub fn read(path: &Path) -> std::io::Result<SealedBytes> {
+        let mut file = std::fs::File::open(path)?;
+        #[cfg(target_os = "linux")]
+        match sealed::Mapped::copy(&mut file) {
+            Ok(mapped) => {
+                return Ok(SealedBytes {
+                    inner: Inner::Sealed(mapped),
+                });
+            }
+            Err(e) => tracing::debug!("{}: no sealed copy ({e}); reading it", path.display()),
+        }
+        let mut bytes = Vec::new();
+        std::io::Seek::rewind(&mut file)?;
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok(SealedBytes {
+            inner: Inner::Owned(bytes),
+        })
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.inner {
+            #[cfg(target_os = "linux")]
+            Inner::Sealed(mapped) => mapped.bytes(),
+            Inner::Owned(bytes) => bytes,
+        }
+    }
+
+    /// The sealed memory file holding them, if they are in one.
+    #[cfg(target_os = "linux")]
+    fn sealed_fd(&self) -> Option<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd as _;
+        match &self.inner {
+            Inner::Sealed(mapped) => Some(mapped.file.as_raw_fd()),
+            Inner::Owned(_) => None,
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod sealed {
+    use std::fs::File;
+    use std::os::fd::{AsRawFd as _, FromRawFd as _};
+
+    /// A sealed memory file and a read-only mapping of all of it.
+    pub(super) struct Mapped {
+        pub(super) file: File,
+        ptr: *const u8,
+        len: usize,
+    }
+
+    // SAFETY: the mapping is read-only and its file sealed against every change: the bytes
+    // are immutable for as long as the mapping lives, so sharing or sending them is sound.
+    unsafe impl Send for Mapped {}
+    // SAFETY: as above.
+    unsafe impl Sync for Mapped {}
+
+    impl Mapped {
+        /// What `file` holds, copied into a new sealed memory file and mapped.
+        pub(super) fn copy(file: &mut File) -> std::io::Result<Mapped> {
+            let name = c"interop-sealed";
+            let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
+            // Executable, so wasmtime may map native code from it (where memory files are not
+            // executable by default). Kernels before 6.3 know no MFD_EXEC and refuse it; their
+            // memory files are executable anyway.
+            // SAFETY: a NUL-terminated name and flags; the result is checked.
+            let mut fd = unsafe { libc::memfd_create(name.as_ptr(), flags | libc::MFD_EXEC) };
+            if fd < 0 {
+                // SAFETY: as above.
+                fd = unsafe { libc::memfd_create(name.as_ptr(), flags) };
+            }
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // SAFETY: `fd` was just created and nothing else owns it.
+            let mut memory = unsafe { File::from_raw_fd(fd) };
+            // Between two files the kernel copies (copy_file_range, sendfile).
+            std::io::copy(file, &mut memory)?;
+            let seals =
+                libc::F_SEAL_SEAL | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE;
+            // SAFETY: fcntl on a descriptor this function owns; the result is checked.
+            if unsafe { libc::fcntl(memory.as_raw_fd(), libc::F_ADD_SEALS, seals) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let len = usize::try_from(memory.metadata()?.len())
+                .map_err(|_| std::io::Error::other("too large to map"))?;
+            if len == 0 {
+                return Err(std::io::Error::other("empty"));
+            }
+            // SAFETY: a fresh read-only shared mapping of a file this function owns, of its
+            // whole length; the result is checked.
+            let ptr = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ,
+                    libc::MAP_SHARED,
+                    memory.as_raw_fd(),
+                    0,
+                )
+            };
+            if ptr == libc::MAP_FAILED {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(Mapped {
+                file: memory,
+                ptr: ptr.cast(),
+                len,
+            })
+        }
+
+        pub(super) fn bytes(&self) -> &[u8] {
+            // SAFETY: `ptr` maps `len` bytes of a file sealed against change, read-only, until
+            // drop.
+            unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+        }
+    }
+
+    impl Drop for Mapped {
+        fn drop(&mut self) {
+            // SAFETY: the mapping made in `copy`, unmapped once.
+            unsafe {
+                libc::munmap(self.ptr.cast_mut().cast(), self.len);
+            }
+        }
+    }
+}
+
 /// Most bytes a cache keeps: a Python or JavaScript component compiles to tens of MiB, a Rust
 /// one to a few; two GiB keeps a vendor's working set of both, oldest pruned first.
 const MAX_CACHE_BYTES: u64 = 2 << 30;

@@ -685,23 +685,47 @@ fn signature_section(public: &[u8; 32], signature: &[u8; 64]) -> Vec<u8> {
 
 /// What a key signs for a component: the domain, then the SHA-256 of the unsigned bytes.
 fn message(unsigned: &[u8]) -> Vec<u8> {
+    message_of(&Sha256::digest(unsigned).into())
+}
+
+/// [`message`] from the SHA-256 of the unsigned bytes.
+fn message_of(unsigned_sha256: &[u8; 32]) -> Vec<u8> {
     let mut m = DOMAIN.to_vec();
-    m.extend_from_slice(&Sha256::digest(unsigned));
+    m.extend_from_slice(unsigned_sha256);
     m
 }
 
 /// Check the signature against the key it names, whatever the trust store says.
 fn check(bytes: &[u8], found: &Found) -> Result<KeyId, SignatureError> {
+    check_digest(&Sha256::digest(&bytes[..found.unsigned_len]).into(), found)
+}
+
+/// [`check`], given the SHA-256 of the bytes before the signature section.
+fn check_digest(unsigned_sha256: &[u8; 32], found: &Found) -> Result<KeyId, SignatureError> {
     let key_id = KeyId::of(&found.public);
     let key = VerifyingKey::from_bytes(&found.public).map_err(|_| SignatureError::Tampered {
         key_id: key_id.clone(),
     })?;
     let signature = ed25519_dalek::Signature::from_bytes(&found.signature);
-    key.verify_strict(&message(&bytes[..found.unsigned_len]), &signature)
+    key.verify_strict(&message_of(unsigned_sha256), &signature)
         .map_err(|_| SignatureError::Tampered {
             key_id: key_id.clone(),
         })?;
     Ok(key_id)
+}
+
+/// The trust store's decision on a signature that matches its bytes.
+fn decide(key_id: KeyId, found: &Found, trust: &TrustStore) -> Result<Signer, SignatureError> {
+    if trust.revoked.contains(&key_id) {
+        return Err(SignatureError::RevokedKey { key_id });
+    }
+    match trust.trusted.get(&key_id) {
+        Some(trusted) if trusted.key.as_bytes() == &found.public => Ok(Signer {
+            key_id,
+            comment: trusted.comment.clone(),
+        }),
+        _ => Err(SignatureError::UnknownKey { key_id }),
+    }
 }
 
 /// Sign a component: any signature it already carries is replaced, and the new one is
@@ -740,16 +764,35 @@ pub fn sign(bytes: &[u8], key: &SecretKey) -> Result<Vec<u8>, SignatureError> {
 pub fn verify(bytes: &[u8], trust: &TrustStore) -> Result<Signer, SignatureError> {
     let found = find_signature(bytes)?.ok_or(SignatureError::Unsigned)?;
     let key_id = check(bytes, &found)?;
-    if trust.revoked.contains(&key_id) {
-        return Err(SignatureError::RevokedKey { key_id });
-    }
-    match trust.trusted.get(&key_id) {
-        Some(trusted) if trusted.key.as_bytes() == &found.public => Ok(Signer {
-            key_id,
-            comment: trusted.comment.clone(),
-        }),
-        _ => Err(SignatureError::UnknownKey { key_id }),
-    }
+    decide(key_id, &found, trust)
+}
+
+/// [`verify`], and the SHA-256 of the whole file (signature section included), in one pass
+/// over the bytes: the hash a gateway records a component by and the plugin store names it
+/// by. A Python component is tens of MB; hashing it once instead of twice (the signed
+/// message hashes all but its last 126 bytes) is most of a warm start's hashing. The digest
+/// is returned whatever the verdict, so a caller can report a file that does not hash to its
+/// name before its signature.
+pub fn verify_with_digest(
+    bytes: &[u8],
+    trust: &TrustStore,
+) -> (Result<Signer, SignatureError>, [u8; 32]) {
+    let found = find_signature(bytes);
+    let split = match &found {
+        Ok(Some(found)) => found.unsigned_len,
+        _ => bytes.len(),
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(&bytes[..split]);
+    let unsigned: [u8; 32] = hasher.clone().finalize().into();
+    hasher.update(&bytes[split..]);
+    let whole: [u8; 32] = hasher.finalize().into();
+    let verdict = found.and_then(|found| {
+        let found = found.ok_or(SignatureError::Unsigned)?;
+        let key_id = check_digest(&unsigned, &found)?;
+        decide(key_id, &found, trust)
+    });
+    (verdict, whole)
 }
 
 /// The key a component's signature was made with, when it carries one that matches its bytes

@@ -56,6 +56,18 @@ pub trait Verifier: Send + Sync {
     /// # Errors
     /// Why the component may not run: unsigned, unknown key, revoked key, tampered.
     fn verify(&self, name: &str, bytes: &[u8]) -> Result<Option<String>, String>;
+
+    /// [`Verifier::verify`], and the SHA-256 of `bytes` (lowercase hex) whatever the verdict:
+    /// what [`Store::load`] checks a component against its name with. A verifier that hashes
+    /// the bytes to check their signature can do both in one pass over them (the trust
+    /// store's does); a Python component is tens of MB.
+    fn verify_with_digest(
+        &self,
+        name: &str,
+        bytes: &[u8],
+    ) -> (Result<Option<String>, String>, String) {
+        (self.verify(name, bytes), hex::encode(Sha256::digest(bytes)))
+    }
 }
 
 /// One stored version of a connector.
@@ -336,12 +348,15 @@ impl Store {
     ) -> anyhow::Result<Loaded> {
         let name = version_name(id, version);
         let object = self.object_path(&version.component_sha256);
-        let bytes = std::fs::read(&object)
+        // Read once into memory nothing can change after: the bytes hashed and verified are
+        // the bytes compiled, should this engine need to compile them.
+        let sealed = interop_sandbox::artifacts::SealedBytes::read(&object)
             .with_context(|| format!("{name}: cannot read {}", object.display()))?;
+        let bytes = sealed.bytes();
         check_component(
             &name,
             &object.display().to_string(),
-            &bytes,
+            bytes,
             version,
             verifier,
         )?;
@@ -354,7 +369,7 @@ impl Store {
                 policy_path.display()
             );
         }
-        let component = self.compiled(host, &name, &bytes, version).await?;
+        let component = self.compiled(host, &name, bytes, version).await?;
         finish_load(host, &name, id, version, &component, policy_path).await
     }
 
@@ -397,22 +412,26 @@ impl Store {
         if engine == version.compiled.engine {
             let path = self.compiled_path(&version.component_sha256, &engine);
             check_private(&path)?;
-            let artifact = std::fs::read(&path)
-                .with_context(|| format!("{name}: cannot read {}", path.display()))?;
-            if hex::encode(Sha256::digest(&artifact)) != version.compiled.sha256 {
-                bail!(
+            // SAFETY: wasmtime runs these bytes as native code without validating them. They
+            // are loaded only if they hash to what was recorded when they were made, by
+            // `Engine::precompile_component` for this component (named by its hash, whose
+            // signature was verified just now) under this engine's configuration (named by its
+            // fingerprint), and loaded from the very bytes hashed; the file is owned by this
+            // user and no one else may write it or its directory (checked above).
+            let component = unsafe {
+                interop_sandbox::artifacts::deserialize_checked(
+                    host.engine(),
+                    &path,
+                    &version.compiled.sha256,
+                )
+            }
+            .map_err(|e| match e {
+                interop_sandbox::artifacts::CheckedLoadError::Mismatch { .. } => anyhow::anyhow!(
                     "{name}: {} does not match the hash recorded when it was compiled: the store was altered; reinstall the connector",
                     path.display()
-                );
-            }
-            // SAFETY: wasmtime runs these bytes as native code without validating them. They
-            // are the output of `Engine::precompile_component` for this component (named by
-            // its hash, whose signature was verified just now), under this engine's
-            // configuration (named by its fingerprint); the file is owned by this user and no
-            // one else may write it or its directory (checked above), and its hash matches the
-            // one recorded when it was made.
-            let component = unsafe { Component::deserialize(host.engine(), &artifact) }
-                .map_err(|e| anyhow::anyhow!("{name}: cannot load {}: {e:#}", path.display()))?;
+                ),
+                e => anyhow::anyhow!("{name}: {e}"),
+            })?;
             return Ok(component);
         }
         tracing::info!(
@@ -550,6 +569,27 @@ fn version_name(id: &str, version: &Version) -> String {
     )
 }
 
+/// [`PluginStore::load`] of each `(id, version)`, up to one per core at once, each on a thread
+/// of its own off the async workers (reading, hashing and verifying a component and mapping
+/// its native code is tens of milliseconds of CPU for a Python one, and a gateway serving while
+/// it reloads must keep answering). The results are in the order asked.
+pub(crate) async fn load_many(
+    store: std::sync::Arc<dyn PluginStore>,
+    host: &Host,
+    verifier: std::sync::Arc<dyn Verifier>,
+    wanted: Vec<(String, Version)>,
+) -> Vec<anyhow::Result<Loaded>> {
+    let host = host.clone();
+    crate::parallel::each(wanted, move |(id, version)| {
+        let (store, host, verifier) = (store.clone(), host.clone(), verifier.clone());
+        async move { store.load(&host, verifier.as_ref(), &id, &version).await }
+    })
+    .await
+    .into_iter()
+    .map(|r| r.and_then(|r| r))
+    .collect()
+}
+
 /// Check a stored component before anything is compiled from it or loaded for it: its bytes
 /// hash to the version's name for them, and its signature is still accepted, by the same key.
 fn check_component(
@@ -559,14 +599,15 @@ fn check_component(
     version: &Version,
     verifier: &dyn Verifier,
 ) -> anyhow::Result<()> {
-    if hex::encode(Sha256::digest(bytes)) != version.component_sha256 {
+    // One pass over the bytes: the signature checked and the whole file hashed together.
+    let (verdict, digest) = verifier.verify_with_digest(name, bytes);
+    if digest != version.component_sha256 {
         bail!(
             "{name}: {place} does not hash to its name: the store was altered; reinstall the connector"
         );
     }
-    let signer = verifier
-        .verify(name, bytes)
-        .map_err(|reason| anyhow::anyhow!("{name}: signature refused: {reason}"))?;
+    let signer =
+        verdict.map_err(|reason| anyhow::anyhow!("{name}: signature refused: {reason}"))?;
     if signer != version.signer {
         bail!(
             "{name}: signed by {} now but by {} when installed; reinstall the connector",

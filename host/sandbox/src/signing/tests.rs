@@ -137,6 +137,33 @@ fn every_flipped_byte_is_refused() {
 }
 
 #[test]
+fn verifying_with_the_digest_decides_as_verify_and_hashes_the_whole_file() {
+    let (vendor, other) = (key(1), key(2));
+    let trust = trusting(&[&vendor]);
+    let bytes = tiny_component();
+    let signed = sign(&bytes, &vendor).unwrap();
+    let mut revoked = trusting(&[&vendor]);
+    revoked.revoke(vendor.id());
+    let mut cases = vec![
+        (signed.clone(), trust.clone()),
+        (bytes.clone(), trust.clone()),
+        (sign(&bytes, &other).unwrap(), trust.clone()),
+        (signed.clone(), revoked),
+        (b"not wasm".to_vec(), trust.clone()),
+    ];
+    for i in 0..signed.len() {
+        let mut bad = signed.clone();
+        bad[i] ^= 0x01;
+        cases.push((bad, trust.clone()));
+    }
+    for (file, trust) in &cases {
+        let (verdict, digest) = verify_with_digest(file, trust);
+        assert_eq!(verdict, verify(file, trust));
+        assert_eq!(digest, <[u8; 32]>::from(Sha256::digest(file)));
+    }
+}
+
+#[test]
 fn stripped_signature_is_unsigned() {
     let vendor = key(1);
     let bytes = tiny_component();
