@@ -8,9 +8,7 @@
 //! operator named as actor. Every action is audited, intent before outcome, and the log
 //! verifies at the end.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use interop_gateway::config::token_sha256;
@@ -19,59 +17,17 @@ use interop_test_artifacts::KESTREL_RMS;
 use serde_json::{Value, json};
 
 mod common;
+#[path = "support/serve.rs"]
+mod serve;
+
+use serve::{interop, serve};
 
 const OFFICER: &str = "token-console-officer-0001";
 const OPERATOR: &str = "token-console-operator-0002";
 const WATCHER: &str = "token-console-watcher-0003";
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("interop-console-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn interop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("running interop")
-}
-
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(config: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("the gateway prints its address")
-            .unwrap();
-        if let Some(addr) = line.strip_prefix("listening on ") {
-            break addr.to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Served { child, url }
+    serve::scratch("console", name)
 }
 
 /// The configuration: an officer, an operator who may act, a watcher who may only view; the

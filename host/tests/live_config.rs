@@ -4,9 +4,8 @@
 //! SIGHUP reload on demand; revoking the vendor's key stops the connector it signed (gone from
 //! /v1/connectors and from search) in the same reload; every reload is audited.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use interop_gateway::config::token_sha256;
@@ -16,59 +15,16 @@ use interop_test_artifacts::KESTREL_RMS;
 use serde_json::{Value, json};
 
 mod common;
+#[path = "support/serve.rs"]
+mod serve;
+
+use serve::{interop, serve};
 
 const OFFICER: &str = "token-live-officer-0001";
 const ANALYST: &str = "token-live-analyst-0002";
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("interop-live-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn interop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("running interop")
-}
-
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(config: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("the gateway prints its address")
-            .unwrap();
-        if let Some(addr) = line.strip_prefix("listening on ") {
-            break addr.to_string();
-        }
-    };
-    // Keep reading stdout so the gateway never blocks on it.
-    std::thread::spawn(move || for _ in lines {});
-    Served { child, url }
+    serve::scratch("live", name)
 }
 
 /// The configuration: the officer always; the analyst and its role when `analyst`; the
