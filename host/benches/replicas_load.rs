@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use interop_gateway::config::token_sha256;
 use interop_sandbox::signing::{self, SecretKey};
-use support::{Side, TOKEN, Tally, env_or, load, start_interop};
+use support::{Side, TOKEN, Tally, env_or, load, start_interop, start_interop_with};
 
 /// User + system CPU of one process, and of the children it has reaped, from /proc.
 fn cpu_of(pid: u32, with_reaped: bool) -> Duration {
@@ -81,6 +81,8 @@ fn postgres_cpu(postmaster: u32) -> Duration {
 
 struct Scenario {
     name: &'static str,
+    /// Worker threads per replica: the default (one per core) or `--threads 1`.
+    threads: &'static str,
     replicas: usize,
     addrs: Vec<String>,
     pids: Vec<u32>,
@@ -90,6 +92,9 @@ struct Scenario {
 #[derive(Default)]
 struct Totals {
     tally: Tally,
+    /// Lines the scenario added to the shared chain, and the transactions that wrote them.
+    lines: u64,
+    transactions: u64,
     gateway_cpu: Duration,
     postgres_cpu: Duration,
 }
@@ -167,9 +172,11 @@ fn main() {
         )
         .expect("signed copy");
 
-        // One gateway on files; three replicas on PostgreSQL, each trusting the others' keys.
+        // One gateway on files; three replicas on PostgreSQL with the default runtime (one
+        // worker thread per core), and three more started with `--threads 1`, as replicas
+        // sharing a machine would be given their share of it. All six trust each other's keys.
+        let ids = ["gw-1", "gw-2", "gw-3", "gw-1t", "gw-2t", "gw-3t"];
         let files_config = write_config(&root.join("files"), "gw-files", "", &[], &common);
-        let ids = ["gw-1", "gw-2", "gw-3"];
         let pubs: Vec<PathBuf> = ids
             .iter()
             .map(|id| {
@@ -183,6 +190,17 @@ fn main() {
         let (child, files_addr) = start_interop(&files_config);
         let files_pid = child.id();
         children.push(child);
+        // Three more gateways on files, each with its own log: what three processes on these
+        // two cores cost per request with no database at all, the floor under the replicas'.
+        let mut solo_addrs = Vec::new();
+        let mut solo_pids = Vec::new();
+        for id in ["gw-solo-1", "gw-solo-2", "gw-solo-3"] {
+            let config = write_config(&root.join(id), id, "", &[], &common);
+            let (child, addr) = start_interop_with(&config, &["--threads", "1"]);
+            solo_pids.push(child.id());
+            solo_addrs.push(addr);
+            children.push(child);
+        }
         let mut pg_addrs = Vec::new();
         let mut pg_pids = Vec::new();
         for (i, id) in ids.iter().enumerate() {
@@ -193,24 +211,45 @@ fn main() {
                 .map(|(_, p)| p.clone())
                 .collect();
             let config = write_config(&root.join(id), id, &storage, &others, &common);
-            let (child, addr) = start_interop(&config);
+            let extra: &[&str] = if i < 3 { &[] } else { &["--threads", "1"] };
+            let (child, addr) = start_interop_with(&config, extra);
             pg_pids.push(child.id());
             pg_addrs.push(addr);
             children.push(child);
         }
         let mut scenarios = vec![Scenario {
             name: "files",
+            threads: "default",
             replicas: 1,
             addrs: vec![files_addr],
             pids: vec![files_pid],
             on_postgres: false,
         }];
+        scenarios.push(Scenario {
+            name: "files, own logs",
+            threads: "1 each",
+            replicas: 3,
+            addrs: solo_addrs,
+            pids: solo_pids,
+            on_postgres: false,
+        });
         for n in 1..=3 {
             scenarios.push(Scenario {
                 name: "postgres",
+                threads: "default",
                 replicas: n,
                 addrs: pg_addrs[..n].to_vec(),
                 pids: pg_pids[..n].to_vec(),
+                on_postgres: true,
+            });
+        }
+        for n in 2..=3 {
+            scenarios.push(Scenario {
+                name: "postgres",
+                threads: "1 each",
+                replicas: n,
+                addrs: pg_addrs[3..3 + n].to_vec(),
+                pids: pg_pids[3..3 + n].to_vec(),
                 on_postgres: true,
             });
         }
@@ -229,6 +268,8 @@ fn main() {
         let mut totals: Vec<Totals> = scenarios.iter().map(|_| Totals::default()).collect();
         for round in 0..rounds {
             for (i, s) in scenarios.iter().enumerate() {
+                let tip = || -> u64 { pg.psql("SELECT seq FROM audit_tip").trim().parse().unwrap_or(0) };
+                let seq_before = if s.on_postgres { tip() } else { 0 };
                 let gw_before: Duration = s.pids.iter().map(|p| cpu_of(*p, false)).sum();
                 let pg_before = postgres_cpu(postmaster);
                 let driven = side(s);
@@ -240,14 +281,25 @@ fn main() {
                     Duration::ZERO
                 };
                 println!(
-                    "round {} {:<9} x{} {:>7.0} rps  {} errors",
+                    "round {} {:<15} x{} threads {:<7} {:>7.0} rps  {} errors",
                     round + 1,
                     driven.name,
                     s.replicas,
+                    s.threads,
                     t.rps(),
                     t.errors
                 );
                 let total = &mut totals[i];
+                if s.on_postgres {
+                    // Each line's xmin is the transaction that inserted it.
+                    let counted = pg.psql(&format!(
+                        "SELECT count(*), count(DISTINCT xmin::text) FROM audit_lines \
+                         WHERE seq > {seq_before}"
+                    ));
+                    let mut f = counted.trim().split('|').map(|v| v.parse::<u64>().unwrap_or(0));
+                    total.lines += f.next().unwrap_or(0);
+                    total.transactions += f.next().unwrap_or(0);
+                }
                 total.tally.latencies.extend(t.latencies);
                 total.tally.errors += t.errors;
                 total.tally.elapsed += t.elapsed;
@@ -260,7 +312,7 @@ fn main() {
              over the replicas, {rounds} rounds of {seconds} s per scenario, alternating\n"
         );
         println!(
-            "| audit backend | replicas | rps | p50 | p99 | gateway CPU / request | PostgreSQL CPU / request | total CPU / request | errors |\n|---|---|---|---|---|---|---|---|---|"
+            "| audit backend | replicas | worker threads | rps | p50 | p99 | gateway CPU / request | PostgreSQL CPU / request | total CPU / request | lines / transaction | errors |\n|---|---|---|---|---|---|---|---|---|---|---|"
         );
         let mut rps = Vec::new();
         let mut cpu = Vec::new();
@@ -271,22 +323,35 @@ fn main() {
             rps.push(t.tally.rps());
             cpu.push(gw + pgc);
             println!(
-                "| {} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.3} ms | {:.3} ms | {:.3} ms | {} |",
+                "| {} | {} | {} | {:.0} | {:.2} ms | {:.2} ms | {:.3} ms | {:.3} ms | {:.3} ms | {} | {} |",
                 s.name,
                 s.replicas,
+                s.threads,
                 t.tally.rps(),
                 t.tally.percentile(0.50).as_secs_f64() * 1e3,
                 t.tally.percentile(0.99).as_secs_f64() * 1e3,
                 gw,
                 pgc,
                 gw + pgc,
+                if t.transactions > 0 {
+                    format!("{:.1}", t.lines as f64 / t.transactions as f64)
+                } else {
+                    "-".into()
+                },
                 t.tally.errors
             );
         }
         println!(
-            "\npostgres x1 / files rps: {:.2} (goal >= 0.7); CPU per request, postgres x3 / x1: {:.2} (goal <= 1.2)",
-            rps[1] / rps[0],
-            cpu[3] / cpu[1]
+            "\npostgres x1 / files rps: {:.2} (goal >= 0.7); CPU per request, postgres x3 / x1: {:.2} \
+             with the default threads, {:.2} with --threads 1 each (goal <= 1.2)",
+            rps[2] / rps[0],
+            cpu[4] / cpu[2],
+            cpu[6] / cpu[2]
+        );
+        println!(
+            "three gateways on files with their own logs, --threads 1 each / one: {:.2} \
+             (the same machine's price for three processes, no database)",
+            cpu[1] / cpu[0]
         );
         for mut child in children {
             // SIGTERM: each gateway finishes and closes its audit log.

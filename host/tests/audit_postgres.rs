@@ -281,6 +281,68 @@ async fn three_replicas_append_one_chain_that_verifies_and_tampering_is_caught()
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_load_a_transaction_waits_its_window_for_company_and_a_quiet_replica_does_not() {
+    let pg = Postgres::start("window");
+    let dir = scratch("window");
+    let key = replica_key(&dir).unwrap();
+    let window = Duration::from_secs(2);
+    let opened = PgLog::open(
+        &config(&pg.url_tls),
+        &dir,
+        "gw-w",
+        vec![key],
+        Options {
+            group_window: window,
+            ..options(1_000_000)
+        },
+    )
+    .await
+    .unwrap();
+    let log = AuditLog::new(opened);
+    // Quiet: a lone append is committed at once, not after the window.
+    let started = std::time::Instant::now();
+    log.append(record(1, 0)).await.unwrap();
+    assert!(
+        started.elapsed() < window,
+        "a lone append on a quiet replica waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(log.stats().syncs, 1);
+    // Load: a burst arrives together and is committed in batches of many...
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 1..=200 {
+        let log = log.clone();
+        tasks.spawn(async move { log.append(record(1, i)).await.unwrap() });
+    }
+    while let Some(a) = tasks.join_next().await {
+        a.unwrap();
+    }
+    let before = log.stats().syncs;
+    // ...so the next append waits for company: one arriving 100 ms later shares its transaction.
+    let first = {
+        let log = log.clone();
+        tokio::spawn(async move { log.append(record(1, 201)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = log.append(record(1, 202)).await.unwrap();
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(
+        log.stats().syncs,
+        before + 1,
+        "two appends 100 ms apart inside a 2 s window took separate transactions"
+    );
+    // Both are in the chain, in one transaction (the xmin that inserted their lines).
+    let xmins = pg.psql(&format!(
+        "SELECT count(DISTINCT xmin::text) FROM audit_lines WHERE seq IN ({}, {})",
+        first.seq, second.seq
+    ));
+    assert_eq!(xmins.trim(), "1");
+    log.close().await.unwrap();
+    let out = verify_cli(&pg.url_tls, &[&dir.join("gateway.pub")]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 #[tokio::test]
 async fn tls_to_the_database_checks_the_server_and_a_mode_that_checks_nothing_is_refused() {
     let pg = Postgres::start("tls");

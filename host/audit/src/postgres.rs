@@ -9,7 +9,11 @@
 //!
 //! **Group commit.** Each replica has one writer task with one connection; every append queued
 //! while its last transaction ran goes into the next one, so a replica under load holds the lock
-//! once per batch, not per record, and pays one WAL flush per batch. An append is answered only
+//! once per batch, not per record, and pays one WAL flush per batch. Under load (the last batch
+//! held more than one record) the writer waits `group_window` for more before it begins, as the
+//! file log does before its `fdatasync`; a lone append on a quiet replica is written at once.
+//! The transaction takes two round trips (`BEGIN` with the tip's lock, then the lines, the tip
+//! and `COMMIT`, each pair pipelined), with its statements prepared once. An append is answered only
 //! after `COMMIT` returns, which (with PostgreSQL's default `synchronous_commit = on`) is after
 //! the WAL is flushed: durable before the answer, as with `fdatasync` on the file.
 //!
@@ -578,8 +582,12 @@ impl PgLog {
         let counters = Arc::new(super::writer::Counters::default());
         let failure = Arc::new(Mutex::new(None));
         let (tx, rx) = mpsc::unbounded_channel();
+        let statements = Statements::prepare(&client).await?;
         let writer = PgWriter {
             client,
+            statements,
+            last_batch: 0,
+            pending_close: None,
             s: Signer {
                 key,
                 gateway: gateway_id.to_string(),
@@ -721,8 +729,43 @@ impl AuditStore for PgLog {
 
 struct PgWriter {
     client: Client,
+    statements: Statements,
+    /// Records in the last transaction: more than one means load, and the next waits its window.
+    last_batch: usize,
+    /// A close that arrived while a transaction gathered appends under the tip's lock.
+    pending_close: Option<oneshot::Sender<Result<(), AuditError>>>,
     s: Signer,
     described: String,
+}
+
+/// The append transaction's three statements, prepared once per connection: PostgreSQL parses
+/// and plans them once, not in every transaction, and each runs without a `Parse` round trip.
+struct Statements {
+    lock_tip: tokio_postgres::Statement,
+    insert_lines: tokio_postgres::Statement,
+    move_tip: tokio_postgres::Statement,
+}
+
+impl Statements {
+    async fn prepare(client: &Client) -> Result<Statements, AuditError> {
+        let (lock_tip, insert_lines, move_tip) = tokio::try_join!(
+            client.prepare("SELECT seq, hash, records FROM audit_tip WHERE id = 1 FOR UPDATE"),
+            client.prepare(
+                "INSERT INTO audit_lines (seq, line, gateway, checkpoint)
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[])"
+            ),
+            client.prepare(
+                "UPDATE audit_tip SET seq = $1, hash = $2, records = $3, head = COALESCE($4, head)
+                 WHERE id = 1"
+            ),
+        )
+        .map_err(db("cannot prepare the append's statements"))?;
+        Ok(Statements {
+            lock_tip,
+            insert_lines,
+            move_tip,
+        })
+    }
 }
 
 /// What a replica's writer knows besides its connection: its key and its checkpoint schedule.
@@ -752,13 +795,16 @@ impl PgWriter {
                 Duration::from_secs(3600)
             };
             let mut batch = Vec::new();
-            let mut close = None;
+            let mut close = self.pending_close.take();
             let mut finishing = false;
-            match tokio::time::timeout(wait, rx.recv()).await {
-                Ok(Some(Command::Append(r, reply))) => batch.push((r, reply)),
-                Ok(Some(Command::Close(reply))) => close = Some(reply),
-                Ok(None) => finishing = true,
-                Err(_) => {}
+            // (A close may have arrived while the last transaction held the tip's lock.)
+            if close.is_none() {
+                match tokio::time::timeout(wait, rx.recv()).await {
+                    Ok(Some(Command::Append(r, reply))) => batch.push((r, reply)),
+                    Ok(Some(Command::Close(reply))) => close = Some(reply),
+                    Ok(None) => finishing = true,
+                    Err(_) => {}
+                }
             }
             // Group commit: everything that queued while the last transaction ran.
             while close.is_none() && !finishing && batch.len() < MAX_BATCH {
@@ -769,8 +815,30 @@ impl PgWriter {
                     Err(mpsc::error::TryRecvError::Disconnected) => finishing = true,
                 }
             }
+            // Under load, wait the window for company, as the file log does: each transaction
+            // costs both sides CPU whatever it carries, and with several replicas each sees only
+            // its share of the requests, so without the window their batches shrink and the
+            // database runs several times the transactions for the same records.
+            if close.is_none() && !finishing && self.last_batch > 1 && !batch.is_empty() {
+                let until = tokio::time::Instant::now() + self.s.options.group_window;
+                while batch.len() < MAX_BATCH {
+                    match tokio::time::timeout_at(until, rx.recv()).await {
+                        Ok(Some(Command::Append(r, reply))) => batch.push((r, reply)),
+                        Ok(Some(Command::Close(reply))) => {
+                            close = Some(reply);
+                            break;
+                        }
+                        Ok(None) => {
+                            finishing = true;
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+            }
+            self.last_batch = batch.len();
             finishing |= close.is_some();
-            let result = self.commit(batch, finishing).await;
+            let result = self.commit(batch, &mut rx, finishing).await;
             if let Err(why) = &result {
                 tracing::error!(database = %self.described, "audit writer stopped: {why}");
                 *failure
@@ -805,7 +873,8 @@ impl PgWriter {
     /// landed, so nothing more may be acknowledged from this connection.
     async fn commit(
         &mut self,
-        batch: Vec<(Box<AuditRecord>, Reply)>,
+        mut batch: Vec<(Box<AuditRecord>, Reply)>,
+        rx: &mut mpsc::UnboundedReceiver<Command>,
         finishing: bool,
     ) -> Result<(), String> {
         let checkpoint_due = self.s.since_checkpoint > 0
@@ -815,19 +884,29 @@ impl PgWriter {
             return Ok(());
         }
         let fail = |what: &str, e: tokio_postgres::Error| format!("{what}: {e}");
-        let tx = self
-            .client
-            .transaction()
-            .await
-            .map_err(|e| fail("cannot begin an append", e))?;
-        let tip = tx
-            .query_opt(
-                "SELECT seq, hash, records FROM audit_tip WHERE id = 1 FOR UPDATE",
-                &[],
-            )
-            .await
+        // Two round trips: `BEGIN` and the tip's lock sent together (pipelined on the one
+        // connection), then the lines, the tip and `COMMIT` together. The row lock is held for
+        // one round trip and the commit's WAL flush, which is what other replicas queue on.
+        // Any error stops the writer and drops the connection, which rolls the transaction back.
+        let (begun, tip) = tokio::join!(
+            self.client.batch_execute("BEGIN"),
+            self.client.query_opt(&self.statements.lock_tip, &[]),
+        );
+        begun.map_err(|e| fail("cannot begin an append", e))?;
+        let tip = tip
             .map_err(|e| fail("cannot lock the chain's tip", e))?
             .ok_or("the chain's tip (audit_tip) is gone: it was deleted")?;
+        // Appends that queued while the lock was awaited join this transaction: under
+        // contention that wait is other replicas' transactions, and gathering in it is free
+        // (records are sealed after the lock, on the tip it gave). A close waits its turn.
+        while batch.len() < MAX_BATCH && self.pending_close.is_none() {
+            match rx.try_recv() {
+                Ok(Command::Append(r, reply)) => batch.push((r, reply)),
+                Ok(Command::Close(reply)) => self.pending_close = Some(reply),
+                Err(_) => break,
+            }
+        }
+        self.last_batch = batch.len();
         let mut next_seq = u64::try_from(tip.get::<_, i64>(0)).map_err(|e| e.to_string())? + 1;
         let mut prev: String = tip.get(1);
         let mut records = u64::try_from(tip.get::<_, i64>(2)).map_err(|e| e.to_string())?;
@@ -898,7 +977,12 @@ impl PgWriter {
             next_seq += 1;
         }
         if rows.seqs.is_empty() {
-            return Ok(());
+            // Every record of the batch was refused (each has had its answer): nothing to write.
+            return self
+                .client
+                .batch_execute("ROLLBACK")
+                .await
+                .map_err(|e| fail("cannot end an empty append", e));
         }
         let answer_all = |done: Vec<(Reply, Appended)>, why: &str| {
             for (reply, _) in done {
@@ -906,29 +990,30 @@ impl PgWriter {
             }
         };
         let result: Result<(), String> = async {
-            tx.execute(
-                "INSERT INTO audit_lines (seq, line, gateway, checkpoint)
-                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[])",
-                &[&rows.seqs, &rows.lines, &rows.gateways, &rows.checkpoints],
-            )
-            .await
-            .map_err(|e| fail("cannot insert audit lines", e))?;
             let last = i64::try_from(next_seq - 1).map_err(|e| e.to_string())?;
             let records = i64::try_from(records).map_err(|e| e.to_string())?;
             let head_text = match &head {
                 Some(h) => Some(serde_json::to_string(h).map_err(|e| e.to_string())?),
                 None => None,
             };
-            tx.execute(
-                "UPDATE audit_tip SET seq = $1, hash = $2, records = $3, head = COALESCE($4, head)
-                 WHERE id = 1",
-                &[&last, &prev, &records, &head_text],
-            )
-            .await
-            .map_err(|e| fail("cannot move the chain's tip", e))?;
-            tx.commit()
-                .await
-                .map_err(|e| fail("cannot commit audit lines", e))
+            let lines: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+                [&rows.seqs, &rows.lines, &rows.gateways, &rows.checkpoints];
+            let tip: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+                [&last, &prev, &records, &head_text];
+            let (inserted, moved, committed) = tokio::join!(
+                self.client.execute(&self.statements.insert_lines, &lines),
+                self.client.execute(&self.statements.move_tip, &tip),
+                self.client.batch_execute("COMMIT"),
+            );
+            // In that order: after a failed statement PostgreSQL answers `COMMIT` by rolling
+            // back without an error, so the commit counts only when both statements succeeded.
+            inserted.map_err(|e| fail("cannot insert audit lines", e))?;
+            match moved {
+                Ok(1) => {}
+                Ok(n) => return Err(format!("moving the chain's tip changed {n} rows, not 1")),
+                Err(e) => return Err(fail("cannot move the chain's tip", e)),
+            }
+            committed.map_err(|e| fail("cannot commit audit lines", e))
         }
         .await;
         if let Err(why) = result {

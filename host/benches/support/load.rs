@@ -119,10 +119,17 @@ pub async fn load(side: &Side, connections: usize, seconds: u64) -> Tally {
 
 /// Start `interop serve --config CONFIG` and wait for the line naming the port it bound.
 pub fn start_interop(config: &std::path::Path) -> (Child, String) {
+    start_interop_with(config, &[])
+}
+
+/// [`start_interop`] with more arguments for `interop serve` (e.g. `--threads 1`).
+#[allow(dead_code)] // each bench compiles this file; not every one passes arguments
+pub fn start_interop_with(config: &std::path::Path, extra: &[&str]) -> (Child, String) {
     use std::io::BufRead as _;
     let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
         .args(["serve", "--config"])
         .arg(config)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -57,6 +57,19 @@ pub struct Args {
         requires = "reload"
     )]
     timeout: u64,
+    /// Worker threads that answer requests (default: as many as the cores this process may
+    /// use, a container's CPU quota counted). Give replicas that share one machine their share
+    /// of it, e.g. `--threads 1` each for three replicas on two cores: more runtime threads
+    /// than cores buy no throughput and spend CPU switching between them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
+}
+
+impl Args {
+    /// The worker threads asked for with `--threads`, if any.
+    pub fn threads(&self) -> Option<usize> {
+        self.threads.map(usize::from)
+    }
 }
 
 /// `interop serve --reload`: the running gateway's answer, or why there is none.
