@@ -6,7 +6,8 @@
 //! reaches the first within a bound far below its poll interval (LISTEN/NOTIFY); the database
 //! holds each component once, and no native code; a replica killed with SIGKILL stops counting
 //! for the next change; `interop plugin list/history --database` and
-//! `interop audit query --database` read what the replicas share.
+//! `interop audit query --database` read what the replicas share; a second gateway started
+//! with a running replica's `gateway_id` says so.
 
 mod common;
 #[path = "support/postgres.rs"]
@@ -362,6 +363,45 @@ async fn an_install_on_one_replica_is_served_by_all_and_an_upgrade_reaches_the_o
         out.lines().count(),
         3,
         "each replica audits the upgrade it applied: {out}"
+    );
+
+    // A second gateway started as gw-1 (its configuration copied, as an operator might) while
+    // gw-1 runs: it says another running replica already has that name.
+    let twin = dirs[0].join("twin.toml");
+    std::fs::copy(&configs[0], &twin).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["serve", "--config", twin.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (said, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if said.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    let warned = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match heard.recv_timeout(left) {
+            Ok(line) if line.contains("another running replica already calls itself gw-1") => {
+                break true;
+            }
+            Ok(line) => seen.push(line),
+            Err(_) => break false,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        warned,
+        "no warning of the duplicate gateway_id; stderr: {seen:#?}"
     );
     let _ = std::fs::remove_dir_all(&root);
 }

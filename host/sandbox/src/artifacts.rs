@@ -209,6 +209,102 @@ impl SealedBytes {
     }
 }
 
+/// A file's bytes to check and then let go of, mapped read-only where the system allows it:
+/// nothing is copied, so checking a file of tens of MB costs only reading it once.
+///
+/// Unlike [`SealedBytes`], the bytes are the file's own pages: whoever may write the file could
+/// change them while they are read. Use it only for a check whose bytes are not used after it
+/// (e.g. a stored component's signature, when the code that runs is its separately checked,
+/// sealed native code), on files in a directory only this user may write.
+pub struct FileView {
+    inner: ViewInner,
+}
+
+enum ViewInner {
+    #[cfg(target_os = "linux")]
+    Mapped {
+        ptr: *const u8,
+        len: usize,
+    },
+    Owned(Vec<u8>),
+}
+
+// SAFETY: a read-only mapping owned by this value; nothing in this process writes it.
+unsafe impl Send for FileView {}
+// SAFETY: as above.
+unsafe impl Sync for FileView {}
+
+impl FileView {
+    /// Map `path` (or read it, where it cannot be mapped).
+    ///
+    /// # Errors
+    /// When the file cannot be opened or read.
+    pub fn open(path: &Path) -> std::io::Result<FileView> {
+        let file = std::fs::File::open(path)?;
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd as _;
+            let len = usize::try_from(file.metadata()?.len())
+                .map_err(|_| std::io::Error::other("too large to map"))?;
+            if len > 0 {
+                // SAFETY: a fresh private read-only mapping of an open file's whole length;
+                // the result is checked. The descriptor may close once it is made.
+                let ptr = unsafe {
+                    libc::mmap(
+                        std::ptr::null_mut(),
+                        len,
+                        libc::PROT_READ,
+                        libc::MAP_PRIVATE,
+                        file.as_raw_fd(),
+                        0,
+                    )
+                };
+                if ptr != libc::MAP_FAILED {
+                    return Ok(FileView {
+                        inner: ViewInner::Mapped {
+                            ptr: ptr.cast(),
+                            len,
+                        },
+                    });
+                }
+                tracing::debug!(
+                    "{}: cannot map ({}); reading it",
+                    path.display(),
+                    std::io::Error::last_os_error()
+                );
+            }
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut bytes)?;
+        Ok(FileView {
+            inner: ViewInner::Owned(bytes),
+        })
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.inner {
+            // SAFETY: `ptr` maps `len` readable bytes until drop (see the type's caveat on
+            // writers of the file).
+            #[cfg(target_os = "linux")]
+            ViewInner::Mapped { ptr, len } => unsafe { std::slice::from_raw_parts(*ptr, *len) },
+            ViewInner::Owned(bytes) => bytes,
+        }
+    }
+}
+
+impl Drop for FileView {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        if let ViewInner::Mapped { ptr, len } = self.inner {
+            // SAFETY: the mapping made in `open`, unmapped once.
+            unsafe {
+                libc::munmap(ptr.cast_mut().cast(), len);
+            }
+        }
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod sealed {
     use std::fs::File;

@@ -348,18 +348,7 @@ impl Store {
     ) -> anyhow::Result<Loaded> {
         let name = version_name(id, version);
         let object = self.object_path(&version.component_sha256);
-        // Read once into memory nothing can change after: the bytes hashed and verified are
-        // the bytes compiled, should this engine need to compile them.
-        let sealed = interop_sandbox::artifacts::SealedBytes::read(&object)
-            .with_context(|| format!("{name}: cannot read {}", object.display()))?;
-        let bytes = sealed.bytes();
-        check_component(
-            &name,
-            &object.display().to_string(),
-            bytes,
-            version,
-            verifier,
-        )?;
+        let place = object.display().to_string();
         let policy_path = self.policy_path(&version.policy_sha256);
         let policy_text = std::fs::read(&policy_path)
             .with_context(|| format!("{name}: cannot read {}", policy_path.display()))?;
@@ -369,7 +358,27 @@ impl Store {
                 policy_path.display()
             );
         }
-        let component = self.compiled(host, &name, bytes, version).await?;
+        let component = if engine_fingerprint(host) == version.compiled.engine {
+            // The native code that runs is checked and sealed on its own (`compiled`); the
+            // component is only checked here, still signed by a trusted key and still what its
+            // name says, so it is read where it lies, not copied.
+            let view = interop_sandbox::artifacts::FileView::open(&object)
+                .with_context(|| format!("{name}: cannot read {place}"))?;
+            check_component(&name, &place, view.bytes(), version, verifier)?;
+            drop(view);
+            self.cached(host, &name, version)?
+        } else {
+            // To be compiled: read once into memory nothing can change after, so the bytes
+            // hashed and verified are the bytes compiled.
+            let sealed = interop_sandbox::artifacts::SealedBytes::read(&object)
+                .with_context(|| format!("{name}: cannot read {place}"))?;
+            check_component(&name, &place, sealed.bytes(), version, verifier)?;
+            tracing::info!(
+                "{name}: compiled by another engine configuration ({}); compiling it again",
+                version.compiled.engine
+            );
+            host.compile(&name, sealed.bytes()).await?
+        };
         finish_load(host, &name, id, version, &component, policy_path).await
     }
 
@@ -399,46 +408,32 @@ impl Store {
             .join(format!("{component_sha}-{engine}.cwasm"))
     }
 
-    /// The component as native code: the stored artifact when this engine made it and it is
-    /// intact, else compiled again from the verified bytes.
-    async fn compiled(
-        &self,
-        host: &Host,
-        name: &str,
-        bytes: &[u8],
-        version: &Version,
-    ) -> anyhow::Result<Component> {
-        let engine = engine_fingerprint(host);
-        if engine == version.compiled.engine {
-            let path = self.compiled_path(&version.component_sha256, &engine);
-            check_private(&path)?;
-            // SAFETY: wasmtime runs these bytes as native code without validating them. They
-            // are loaded only if they hash to what was recorded when they were made, by
-            // `Engine::precompile_component` for this component (named by its hash, whose
-            // signature was verified just now) under this engine's configuration (named by its
-            // fingerprint), and loaded from the very bytes hashed; the file is owned by this
-            // user and no one else may write it or its directory (checked above).
-            let component = unsafe {
-                interop_sandbox::artifacts::deserialize_checked(
-                    host.engine(),
-                    &path,
-                    &version.compiled.sha256,
-                )
-            }
-            .map_err(|e| match e {
-                interop_sandbox::artifacts::CheckedLoadError::Mismatch { .. } => anyhow::anyhow!(
-                    "{name}: {} does not match the hash recorded when it was compiled: the store was altered; reinstall the connector",
-                    path.display()
-                ),
-                e => anyhow::anyhow!("{name}: {e}"),
-            })?;
-            return Ok(component);
+    /// The component as native code from the stored artifact, which this engine made (the
+    /// caller checked the fingerprint), when it is intact.
+    fn cached(&self, host: &Host, name: &str, version: &Version) -> anyhow::Result<Component> {
+        let path = self.compiled_path(&version.component_sha256, &version.compiled.engine);
+        check_private(&path)?;
+        // SAFETY: wasmtime runs these bytes as native code without validating them. They
+        // are loaded only if they hash to what was recorded when they were made, by
+        // `Engine::precompile_component` for this component (named by its hash, whose
+        // signature was verified just now) under this engine's configuration (named by its
+        // fingerprint), and loaded from the very bytes hashed; the file is owned by this
+        // user and no one else may write it or its directory (checked above).
+        let component = unsafe {
+            interop_sandbox::artifacts::deserialize_checked(
+                host.engine(),
+                &path,
+                &version.compiled.sha256,
+            )
         }
-        tracing::info!(
-            "{name}: compiled by another engine configuration ({}); compiling it again",
-            version.compiled.engine
-        );
-        Ok(host.compile(name, bytes).await?)
+        .map_err(|e| match e {
+            interop_sandbox::artifacts::CheckedLoadError::Mismatch { .. } => anyhow::anyhow!(
+                "{name}: {} does not match the hash recorded when it was compiled: the store was altered; reinstall the connector",
+                path.display()
+            ),
+            e => anyhow::anyhow!("{name}: {e}"),
+        })?;
+        Ok(component)
     }
 
     /// Everything an install or upgrade needs, prepared before the store is locked: verified,

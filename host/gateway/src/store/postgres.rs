@@ -398,6 +398,33 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// Say so when another running replica already goes by this one's `gateway_id`: the two would
+/// be one name in the audit chain and in install reports, and an install would wait for one of
+/// them only. Logged, not refused: a replica restarted at once after a crash may still see its
+/// old connection for a moment.
+async fn warn_if_named_twice(client: &Client, gateway_id: &str) {
+    let other = client
+        .query_opt(
+            "SELECT p.backend_pid, a.client_addr::text FROM plugin_presence p
+             JOIN pg_stat_activity a
+               ON a.pid = p.backend_pid AND a.backend_start = p.backend_start
+             WHERE p.gateway_id = $1 AND p.backend_pid <> pg_backend_pid()",
+            &[&gateway_id],
+        )
+        .await;
+    if let Ok(Some(row)) = other {
+        let pid: i32 = row.get(0);
+        let addr: Option<String> = row.get(1);
+        tracing::error!(
+            "another running replica already calls itself {}: its database connection (pid {pid}, \
+             from {}) is live; give each replica its own [server] gateway_id, or audit records \
+             and install reports cannot tell the two apart",
+            interop_sandbox::text::neutralise(gateway_id, 64),
+            addr.as_deref().unwrap_or("a local socket")
+        );
+    }
+}
+
 /// Listen for changes and keep this replica's presence, reconnecting when the connection is
 /// lost; each (re)connection wakes the gateway, which may have missed a change meanwhile.
 async fn listen(config: PgConfig, gateway_id: String, changed: Arc<tokio::sync::Notify>) {
@@ -405,6 +432,7 @@ async fn listen(config: PgConfig, gateway_id: String, changed: Arc<tokio::sync::
     loop {
         match config.listen("interop-plugin-listen", &[CHANNEL]).await {
             Ok((client, mut notes)) => {
+                warn_if_named_twice(&client, &gateway_id).await;
                 let present = client
                     .execute(
                         "INSERT INTO plugin_presence (gateway_id, backend_pid, backend_start)
