@@ -1,8 +1,9 @@
 //! Native code and components read once into memory nothing can change after
 //! (`interop_sandbox::artifacts::SealedBytes`), and native code loaded only from the bytes that
-//! hashed to what was expected (`deserialize_checked`).
+//! hashed to what was expected (`deserialize_checked`); files only checked are viewed in place
+//! (`FileView`).
 
-use interop_sandbox::artifacts::{CheckedLoadError, SealedBytes, deserialize_checked};
+use interop_sandbox::artifacts::{CheckedLoadError, FileView, SealedBytes, deserialize_checked};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
@@ -43,6 +44,27 @@ fn the_bytes_read_do_not_change_when_the_file_does() {
     assert!(SealedBytes::read(&path).unwrap().bytes().is_empty());
     assert!(SealedBytes::read(&dir.join("missing")).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_view_holds_exactly_the_file_empty_or_not_and_a_missing_file_is_an_error() {
+    let dir = scratch("view");
+    let path = dir.join("component.wasm");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &bytes).unwrap();
+    let view = FileView::open(&path).unwrap();
+    assert_eq!(view.bytes(), &bytes[..]);
+    assert_eq!(
+        Sha256::digest(view.bytes()),
+        Sha256::digest(&bytes),
+        "hashing the view hashes the file"
+    );
+    drop(view);
+    let empty = dir.join("empty.wasm");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(FileView::open(&empty).unwrap().bytes().is_empty());
+    assert!(FileView::open(&dir.join("missing.wasm")).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -337,24 +337,26 @@ impl PgStore {
             .join("compiled")
             .join(format!("{component_sha}-{engine}.cwasm"));
         let sum_path = path.with_extension("cwasm.sha256");
-        if let (Ok(artifact), Ok(sum)) = (std::fs::read(&path), std::fs::read_to_string(&sum_path))
+        if let Ok(sum) = std::fs::read_to_string(&sum_path)
+            && path.exists()
         {
             super::check_private(&path)?;
             super::check_private(&sum_path)?;
-            if hex::encode(Sha256::digest(&artifact)) == sum.trim() {
-                // SAFETY: wasmtime runs these bytes as native code without validating them.
-                // This machine made them with `Engine::precompile_component` from this component
-                // (named by its hash, checked with its signature just now) under this engine's
-                // configuration (named by its fingerprint); the file and its recorded hash are
-                // owned by this user and no one else may write them or their directory (checked
-                // above), and the hash matches.
-                return unsafe { Component::deserialize(host.engine(), &artifact) }
-                    .map_err(|e| anyhow::anyhow!("{name}: cannot load {}: {e:#}", path.display()));
+            // SAFETY: wasmtime runs these bytes as native code without validating them. This
+            // machine made them with `Engine::precompile_component` from this component (named
+            // by its hash, checked with its signature just now) under this engine's
+            // configuration (named by its fingerprint); the file and its recorded hash are owned
+            // by this user and no one else may write them or their directory (checked above),
+            // and they are loaded only from sealed bytes that hash to the recorded sum.
+            match unsafe {
+                interop_sandbox::artifacts::deserialize_checked(host.engine(), &path, sum.trim())
+            } {
+                Ok(component) => return Ok(component),
+                Err(interop_sandbox::artifacts::CheckedLoadError::Load { reason, .. }) => {
+                    bail!("{name}: cannot load {}: {reason}", path.display())
+                }
+                Err(e) => tracing::warn!("{name}: {e}; compiling it again"),
             }
-            tracing::warn!(
-                "{name}: {} does not match its recorded hash; compiling it again",
-                path.display()
-            );
         }
         let artifact = host.precompile(name, bytes).await?;
         fsutil::write_private(&path, &artifact)?;
