@@ -3,7 +3,9 @@
 //! hashed to what was expected (`deserialize_checked`); files only checked are viewed in place
 //! (`FileView`).
 
-use interop_sandbox::artifacts::{CheckedLoadError, FileView, SealedBytes, deserialize_checked};
+use interop_sandbox::artifacts::{
+    CheckedLoadError, Expected, FileView, SealedBytes, blake3_hex, deserialize_checked,
+};
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
@@ -77,12 +79,28 @@ fn native_code_loads_only_when_it_hashes_to_what_was_expected_and_then_runs() {
     let sha = hex::encode(Sha256::digest(&artifact));
 
     let wrong = hex::encode(Sha256::digest(b"something else"));
-    // SAFETY: nothing with this hash exists; the call must refuse before loading anything.
-    let err = unsafe { deserialize_checked(&engine, &path, &wrong) }.unwrap_err();
+    let wrong_blake3 = blake3_hex(b"something else");
+    for expected in [Expected::Sha256(&wrong), Expected::Blake3(&wrong_blake3)] {
+        // SAFETY: nothing with this hash exists; the call must refuse before loading anything.
+        let err = unsafe { deserialize_checked(&engine, &path, expected) }.unwrap_err();
+        assert!(matches!(err, CheckedLoadError::Mismatch { .. }), "{err}");
+    }
+    // A BLAKE3 given as if it were a SHA-256 (or the other way round) does not match either.
+    let blake3 = blake3_hex(&artifact);
+    // SAFETY: as above: no bytes hash to these under the other algorithm.
+    let err =
+        unsafe { deserialize_checked(&engine, &path, Expected::Sha256(&blake3)) }.unwrap_err();
     assert!(matches!(err, CheckedLoadError::Mismatch { .. }), "{err}");
+    // SAFETY: as above.
+    let err = unsafe { deserialize_checked(&engine, &path, Expected::Blake3(&sha)) }.unwrap_err();
+    assert!(matches!(err, CheckedLoadError::Mismatch { .. }), "{err}");
+    // Each algorithm's own hash of the bytes loads them.
+    // SAFETY: the bytes with this hash are this engine's output, written just now.
+    unsafe { deserialize_checked(&engine, &path, Expected::Blake3(&blake3)) }.unwrap();
 
     // SAFETY: the bytes with this hash are this engine's output, written just now.
-    let component: Component = unsafe { deserialize_checked(&engine, &path, &sha) }.unwrap();
+    let component: Component =
+        unsafe { deserialize_checked(&engine, &path, Expected::Sha256(&sha)) }.unwrap();
     // The file may go away (a store collecting old artifacts): what was loaded keeps running.
     std::fs::remove_file(&path).unwrap();
     let mut store = Store::new(&engine, ());
@@ -98,7 +116,7 @@ fn native_code_loads_only_when_it_hashes_to_what_was_expected_and_then_runs() {
     std::fs::write(&path, b"not native code").unwrap();
     let sha = hex::encode(Sha256::digest(b"not native code"));
     // SAFETY: wasmtime checks the header before running anything; these bytes have none.
-    let err = unsafe { deserialize_checked(&engine, &path, &sha) }.unwrap_err();
+    let err = unsafe { deserialize_checked(&engine, &path, Expected::Sha256(&sha)) }.unwrap_err();
     assert!(matches!(err, CheckedLoadError::Load { .. }), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

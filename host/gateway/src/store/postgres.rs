@@ -17,7 +17,7 @@
 //!
 //! Native code never goes through the database. Each replica compiles a component it loads,
 //! from bytes whose hash and signature it has just checked, into its own `[store] dir`
-//! (`compiled/SHA-ENGINE.cwasm`, with its SHA-256 beside it), under the same rules as the files
+//! (`compiled/SHA-ENGINE.cwasm`, with its BLAKE3 beside it), under the same rules as the files
 //! store: owned by this user, written by no one else, named by the component's hash and the
 //! engine's configuration, its hash checked before it is loaded.
 
@@ -336,12 +336,24 @@ impl PgStore {
             .cache()?
             .join("compiled")
             .join(format!("{component_sha}-{engine}.cwasm"));
-        let sum_path = path.with_extension("cwasm.sha256");
-        if let Ok(sum) = std::fs::read_to_string(&sum_path)
+        // The artifact's hash beside it: BLAKE3 (written since it is checked at every start),
+        // or the SHA-256 a cache made before then holds.
+        let blake3_path = path.with_extension("cwasm.blake3");
+        let sha256_path = path.with_extension("cwasm.sha256");
+        let recorded = [(&blake3_path, true), (&sha256_path, false)]
+            .into_iter()
+            .find_map(|(p, blake3)| std::fs::read_to_string(p).ok().map(|sum| (p, blake3, sum)));
+        if let Some((sum_path, blake3, sum)) = recorded
             && path.exists()
         {
             super::check_private(&path)?;
-            super::check_private(&sum_path)?;
+            super::check_private(sum_path)?;
+            let sum = sum.trim();
+            let expected = if blake3 {
+                interop_sandbox::artifacts::Expected::Blake3(sum)
+            } else {
+                interop_sandbox::artifacts::Expected::Sha256(sum)
+            };
             // SAFETY: wasmtime runs these bytes as native code without validating them. This
             // machine made them with `Engine::precompile_component` from this component (named
             // by its hash, checked with its signature just now) under this engine's
@@ -349,7 +361,7 @@ impl PgStore {
             // by this user and no one else may write them or their directory (checked above),
             // and they are loaded only from sealed bytes that hash to the recorded sum.
             match unsafe {
-                interop_sandbox::artifacts::deserialize_checked(host.engine(), &path, sum.trim())
+                interop_sandbox::artifacts::deserialize_checked(host.engine(), &path, expected)
             } {
                 Ok(component) => return Ok(component),
                 Err(interop_sandbox::artifacts::CheckedLoadError::Load { reason, .. }) => {
@@ -360,7 +372,11 @@ impl PgStore {
         }
         let artifact = host.precompile(name, bytes).await?;
         fsutil::write_private(&path, &artifact)?;
-        fsutil::write_private(&sum_path, hex::encode(Sha256::digest(&artifact)).as_bytes())?;
+        fsutil::write_private(
+            &blake3_path,
+            interop_sandbox::artifacts::blake3_hex(&artifact).as_bytes(),
+        )?;
+        let _ = std::fs::remove_file(&sha256_path);
         // SAFETY: made just now by this engine from these checked bytes.
         unsafe { Component::deserialize(host.engine(), &artifact) }
             .map_err(|e| anyhow::anyhow!("{name}: cannot load what was just compiled: {e:#}"))

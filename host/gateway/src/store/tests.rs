@@ -292,6 +292,26 @@ async fn an_altered_store_is_refused_at_load() {
     std::fs::write(&compiled, &artifact).unwrap();
     check_runs(&f, &v1).await;
 
+    // A store written before BLAKE3 was recorded: its SHA-256 is checked instead, as strictly.
+    assert!(
+        v1.compiled.blake3.is_some(),
+        "an install records the artifact's BLAKE3"
+    );
+    let older = Version {
+        compiled: Compiled {
+            blake3: None,
+            ..v1.compiled.clone()
+        },
+        ..v1.clone()
+    };
+    check_runs(&f, &older).await;
+    artifact[last] ^= 1;
+    std::fs::write(&compiled, &artifact).unwrap();
+    let err = load_err(&f, &older).await;
+    assert!(err.contains("does not match the hash"), "{err}");
+    artifact[last] ^= 1;
+    std::fs::write(&compiled, &artifact).unwrap();
+
     // The component itself changed: refused by its hash, before its signature is checked.
     let object = f.store.object_path(&v1.component_sha256);
     let original = std::fs::read(&object).unwrap();
@@ -336,6 +356,7 @@ async fn an_artifact_from_another_engine_configuration_is_compiled_again() {
         compiled: Compiled {
             engine: "0123456789abcdef".into(),
             sha256: "not-this-one".into(),
+            blake3: None,
         },
         ..v1.clone()
     };
