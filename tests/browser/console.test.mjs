@@ -234,6 +234,11 @@ test('a key revoked from the console is shown revoked, its connectors stopped, w
   for (const id of ['kestrel-rms', 'harrier-anpr']) {
     assert.match(await page.locator(`#connectors-body tr[data-connector="${id}"]`).textContent(), new RegExp(KEY_ID));
   }
+  // Their charts stay, marked as stopped, agreeing with the rows' call counts.
+  for (const id of ['kestrel-rms', 'harrier-anpr']) {
+    const caption = await page.locator(`figure[data-chart="${id}"] figcaption`).textContent();
+    assert.equal(caption, `${id} (not running now)`);
+  }
   assert.match(readFileSync(CONFIG_FILE, 'utf8'), new RegExp(`revoked = \\["${KEY_ID}"\\]`));
   const records = auditRecords().filter((r) => r.operation === 'console-revoke-key' && r.user === 'operator');
   assert.deepEqual(records.map((r) => [r.phase, r.outcome]), [['intent', 'pending'], ['outcome', 'ok']], JSON.stringify(records));

@@ -220,20 +220,23 @@ function actionButton(label, accessible, onClick, kind) {
 }
 
 // Two small charts a connector: calls a minute (failed ones in red, stacked) and the median
-// latency a minute, over the window the gateway reports.
+// latency a minute, over the window the gateway reports. A connector that is not running now
+// but ran in the window keeps its charts, marked as stopped, so they agree with its table row.
 function renderCharts() {
-  const figures = view.connectors.filter((c) => c.health === 'loaded').map((c) => {
+  const shown = view.connectors.filter((c) => c.health === 'loaded' || c.recent.calls > 0);
+  const figures = shown.map((c) => {
     const m = c.recent.minutes;
-    const caption = `${c.id}: ${c.recent.calls} calls, ${c.recent.failed} failed, p50 ${ms(c.recent.p50_ms)}, p99 ${ms(c.recent.p99_ms)}`;
+    const stopped = c.health === 'loaded' ? '' : ' (not running now)';
+    const caption = `${c.id}${stopped}: ${c.recent.calls} calls, ${c.recent.failed} failed, p50 ${ms(c.recent.p50_ms)}, p99 ${ms(c.recent.p99_ms)}`;
     return el('figure', { class: 'chart', 'data-chart': c.id },
-      el('figcaption', {}, c.id),
+      el('figcaption', {}, c.id + stopped),
       el('p', {}, caption),
       callsChart(m, c.id),
       latencyChart(m, c.id),
       el('ul', { class: 'legend' }, el('li', { class: 'calls' }, 'calls'), el('li', { class: 'failed' }, 'failed'), el('li', { class: 'latency' }, 'median latency')),
     );
   });
-  if (figures.length === 0) figures.push(el('p', { class: 'note' }, 'No connector runs.'));
+  if (figures.length === 0) figures.push(el('p', { class: 'note' }, 'No connector is running, and none ran in the last 30 minutes.'));
   $('charts').replaceChildren(...figures);
 }
 
