@@ -234,6 +234,8 @@ test('a key revoked from the console is shown revoked, its connectors stopped, w
   for (const id of ['kestrel-rms', 'harrier-anpr']) {
     assert.match(await page.locator(`#connectors-body tr[data-connector="${id}"]`).textContent(), new RegExp(KEY_ID));
   }
+  // Nothing is loaded, so there is no policy to review, and the page says so.
+  assert.match(await page.locator('#findings-list').textContent(), /No connector is loaded/);
   // Their charts stay, marked as stopped, agreeing with the rows' call counts.
   for (const id of ['kestrel-rms', 'harrier-anpr']) {
     const caption = await page.locator(`figure[data-chart="${id}"] figcaption`).textContent();

@@ -297,6 +297,9 @@ function renderFindings() {
         el('span', { class: `sev ${f.severity}` }, f.severity), ' ',
         el('code', {}, f.code), ' ', f.message, f.line ? ` (policy line ${f.line})` : ''))),
   ]);
+  if (blocks.length === 0) {
+    blocks.push([el('p', { class: 'note' }, 'No connector is loaded: there is no policy to review.')]);
+  }
   $('findings-list').replaceChildren(...blocks.flat());
 }
 
