@@ -6,54 +6,20 @@
 
 #[path = "support/postgres.rs"]
 mod postgres;
+#[path = "support/serve.rs"]
+#[allow(dead_code)] // its scratch() and interop(): this test only starts gateways
+mod serve;
 #[path = "../identity/tests/support/mod.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
 use interop_gateway::config::token_sha256;
 use postgres::Postgres;
+use serve::{Served as Replica, serve};
 use support::{Browser, GATEWAY, Idp, IdpOptions, Landed, OFFICER};
 
 const TOKEN: &str = "identity-replica-token-01";
 /// Requests per user per hour, over all replicas together.
 const LIMIT: usize = 7;
-
-struct Replica {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(config: &Path) -> Replica {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("the gateway prints its address (see its stderr above)")
-            .unwrap();
-        if let Some(u) = line.strip_prefix("listening on ") {
-            break u.to_string();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    Replica { child, url }
-}
 
 fn url(s: &str) -> reqwest::Url {
     reqwest::Url::parse(s).unwrap()

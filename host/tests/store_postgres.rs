@@ -12,11 +12,14 @@
 mod common;
 #[path = "support/postgres.rs"]
 mod postgres;
+#[path = "support/serve.rs"]
+#[allow(dead_code)] // its scratch(): this test keeps its own directory tree
+mod serve;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use interop_gateway::config::token_sha256;
@@ -24,6 +27,7 @@ use interop_sandbox::signing::{self, SecretKey};
 use interop_test_artifacts::KESTREL_RMS;
 use postgres::Postgres;
 use serde_json::{Value, json};
+use serve::{interop, serve};
 
 const TOKEN: &str = "store-replica-token-0001";
 
@@ -46,15 +50,6 @@ fn sha(path: &Path) -> String {
     hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
 }
 
-/// `interop ARGS`.
-fn interop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("running interop")
-}
-
 fn ok(out: &Output) -> String {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
@@ -63,45 +58,6 @@ fn ok(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     text
-}
-
-struct Replica {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn serve(config: &Path) -> Replica {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let url = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        loop {
-            let line = lines
-                .next()
-                .expect("the gateway prints its address (see its stderr above)")
-                .unwrap();
-            if let Some(url) = line.strip_prefix("listening on ") {
-                std::thread::spawn(move || lines.for_each(drop));
-                return url.to_string();
-            }
-        }
-    })
-    .await
-    .unwrap();
-    Replica { child, url }
 }
 
 /// The component hash `replica` runs for `kestrel-rms`, if it runs it.
@@ -196,7 +152,7 @@ async fn an_install_on_one_replica_is_served_by_all_and_an_upgrade_reaches_the_o
     }
     let mut replicas = Vec::new();
     for config in &configs {
-        replicas.push(serve(config).await);
+        replicas.push(tokio::task::block_in_place(|| serve(config)));
     }
     for r in &replicas {
         assert_eq!(running(&r.url).await, None);

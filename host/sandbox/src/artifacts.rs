@@ -248,17 +248,9 @@ pub struct FileView {
 
 enum ViewInner {
     #[cfg(target_os = "linux")]
-    Mapped {
-        ptr: *const u8,
-        len: usize,
-    },
+    Mapped(mapping::ReadOnly),
     Owned(Vec<u8>),
 }
-
-// SAFETY: a read-only mapping owned by this value; nothing in this process writes it.
-unsafe impl Send for FileView {}
-// SAFETY: as above.
-unsafe impl Sync for FileView {}
 
 impl FileView {
     /// Map `path` (or read it, where it cannot be mapped).
@@ -269,35 +261,18 @@ impl FileView {
         let file = std::fs::File::open(path)?;
         #[cfg(target_os = "linux")]
         {
-            use std::os::fd::AsRawFd as _;
             let len = usize::try_from(file.metadata()?.len())
                 .map_err(|_| std::io::Error::other("too large to map"))?;
             if len > 0 {
-                // SAFETY: a fresh private read-only mapping of an open file's whole length;
-                // the result is checked. The descriptor may close once it is made.
-                let ptr = unsafe {
-                    libc::mmap(
-                        std::ptr::null_mut(),
-                        len,
-                        libc::PROT_READ,
-                        libc::MAP_PRIVATE,
-                        file.as_raw_fd(),
-                        0,
-                    )
-                };
-                if ptr != libc::MAP_FAILED {
-                    return Ok(FileView {
-                        inner: ViewInner::Mapped {
-                            ptr: ptr.cast(),
-                            len,
-                        },
-                    });
+                // Private: this process's view of the file's pages (see the type's caveat).
+                match mapping::ReadOnly::map(&file, len, libc::MAP_PRIVATE) {
+                    Ok(mapped) => {
+                        return Ok(FileView {
+                            inner: ViewInner::Mapped(mapped),
+                        });
+                    }
+                    Err(e) => tracing::debug!("{}: cannot map ({e}); reading it", path.display()),
                 }
-                tracing::debug!(
-                    "{}: cannot map ({}); reading it",
-                    path.display(),
-                    std::io::Error::last_os_error()
-                );
             }
         }
         let mut bytes = Vec::new();
@@ -310,22 +285,67 @@ impl FileView {
     /// The bytes.
     pub fn bytes(&self) -> &[u8] {
         match &self.inner {
-            // SAFETY: `ptr` maps `len` readable bytes until drop (see the type's caveat on
-            // writers of the file).
             #[cfg(target_os = "linux")]
-            ViewInner::Mapped { ptr, len } => unsafe { std::slice::from_raw_parts(*ptr, *len) },
+            ViewInner::Mapped(mapped) => mapped.bytes(),
             ViewInner::Owned(bytes) => bytes,
         }
     }
 }
 
-impl Drop for FileView {
-    fn drop(&mut self) {
-        #[cfg(target_os = "linux")]
-        if let ViewInner::Mapped { ptr, len } = self.inner {
-            // SAFETY: the mapping made in `open`, unmapped once.
+/// A read-only mapping of a file's first `len` bytes, unmapped on drop: what [`SealedBytes`]
+/// (shared, of a sealed memory file) and [`FileView`] (private, of a store file) both hold.
+#[cfg(target_os = "linux")]
+mod mapping {
+    use std::fs::File;
+    use std::os::fd::AsRawFd as _;
+
+    pub(super) struct ReadOnly {
+        ptr: *const u8,
+        len: usize,
+    }
+
+    // SAFETY: the mapping is read-only and owned by this value; nothing in this process writes
+    // it, so sharing or sending the pointer is sound (what the file's writers may do is each
+    // user's caveat, documented on SealedBytes and FileView).
+    unsafe impl Send for ReadOnly {}
+    // SAFETY: as above.
+    unsafe impl Sync for ReadOnly {}
+
+    impl ReadOnly {
+        /// Map `len` (> 0) bytes of `file` with `PROT_READ` and `flags` (`MAP_SHARED` or
+        /// `MAP_PRIVATE`). The descriptor may be closed afterwards.
+        pub(super) fn map(file: &File, len: usize, flags: libc::c_int) -> std::io::Result<Self> {
+            // SAFETY: a fresh read-only mapping of an open file; the result is checked.
+            let ptr = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ,
+                    flags,
+                    file.as_raw_fd(),
+                    0,
+                )
+            };
+            if ptr == libc::MAP_FAILED {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(ReadOnly {
+                ptr: ptr.cast(),
+                len,
+            })
+        }
+
+        pub(super) fn bytes(&self) -> &[u8] {
+            // SAFETY: `ptr` maps `len` readable bytes until drop.
+            unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+        }
+    }
+
+    impl Drop for ReadOnly {
+        fn drop(&mut self) {
+            // SAFETY: the mapping made in `map`, unmapped once.
             unsafe {
-                libc::munmap(ptr.cast_mut().cast(), len);
+                libc::munmap(self.ptr.cast_mut().cast(), self.len);
             }
         }
     }
@@ -336,18 +356,12 @@ mod sealed {
     use std::fs::File;
     use std::os::fd::{AsRawFd as _, FromRawFd as _};
 
-    /// A sealed memory file and a read-only mapping of all of it.
+    /// A sealed memory file and a read-only mapping of all of it: its file is sealed against
+    /// every change, so the mapped bytes are immutable for as long as the mapping lives.
     pub(super) struct Mapped {
+        map: super::mapping::ReadOnly,
         pub(super) file: File,
-        ptr: *const u8,
-        len: usize,
     }
-
-    // SAFETY: the mapping is read-only and its file sealed against every change: the bytes
-    // are immutable for as long as the mapping lives, so sharing or sending them is sound.
-    unsafe impl Send for Mapped {}
-    // SAFETY: as above.
-    unsafe impl Sync for Mapped {}
 
     impl Mapped {
         /// What `file` holds, copied into a new sealed memory file and mapped.
@@ -381,41 +395,13 @@ mod sealed {
             if len == 0 {
                 return Err(std::io::Error::other("empty"));
             }
-            // SAFETY: a fresh read-only shared mapping of a file this function owns, of its
-            // whole length; the result is checked.
-            let ptr = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    len,
-                    libc::PROT_READ,
-                    libc::MAP_SHARED,
-                    memory.as_raw_fd(),
-                    0,
-                )
-            };
-            if ptr == libc::MAP_FAILED {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(Mapped {
-                file: memory,
-                ptr: ptr.cast(),
-                len,
-            })
+            // Shared, of a file this function owns, of its whole length.
+            let map = super::mapping::ReadOnly::map(&memory, len, libc::MAP_SHARED)?;
+            Ok(Mapped { map, file: memory })
         }
 
         pub(super) fn bytes(&self) -> &[u8] {
-            // SAFETY: `ptr` maps `len` bytes of a file sealed against change, read-only, until
-            // drop.
-            unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
-        }
-    }
-
-    impl Drop for Mapped {
-        fn drop(&mut self) {
-            // SAFETY: the mapping made in `copy`, unmapped once.
-            unsafe {
-                libc::munmap(self.ptr.cast_mut().cast(), self.len);
-            }
+            self.map.bytes()
         }
     }
 }
