@@ -20,6 +20,7 @@ from wit_world import exports
 from interop_connector import http, pole, validate
 from interop_connector.errors import ConnectorFailure
 from interop_connector.host import config, log
+from interop_connector.warm import warm_up
 
 CONNECTOR_ID = "osprey-custody"
 VERSION = "0.1.0"
@@ -239,3 +240,40 @@ class Connector(exports.Connector):
     @pole.guard
     def submit(self, ctx, item):
         raise ConnectorFailure("invalid-input", f"{SYSTEM} is read-only through this connector")
+
+
+# The mapping run while the component is built, on synthetic answers shaped like Osprey's
+# (interop_connector.warm): every call's instance starts with it specialised.
+_SAMPLE_DETAINEES = [
+    {"detainee_ref": "DET-0001", "name": {"first": "Sam", "last": "SAMPLE", "middle": ["Q"]},
+     "birth_date": "19900101", "sex": "male", "ethnicity": {"observed": 1, "self_defined": "W1"},
+     "pnc_id": None, "aka": ["S Sample"],
+     "address": {"line1": "1 Sample Street", "town": "Sampletown", "county": "Sampleshire",
+                 "postcode": "ZZ1 1ZZ"},
+     "risk_flags": ["VIOLENT"], "gsc": "OFFICIAL-SENSITIVE", "caveats": [],
+     "updated": "2026-01-01T00:00:00Z"},
+    {"detainee_ref": "DET-0002", "name": {"first": "Jo", "last": "SAMPLE"}, "birth_date": None,
+     "sex": "female", "ethnicity": {}, "pnc_id": "26/0000001A", "aka": [], "address": None,
+     "risk_flags": [], "gsc": "OFFICIAL", "caveats": ["UK EYES ONLY"],
+     "updated": "2026-01-01T00:00:00Z"},
+]
+_SAMPLE_CUSTODY = {
+    "custody_ref": "CUS-0001", "custody_number": "EX/CUS/26/000001", "detainee_ref": "DET-0001",
+    "station": "Sampletown", "arrested_at": "2026-01-01T00:00:00Z", "released_at": None,
+    "arrest_reason": "Sample", "offence_code": None, "disposal": "BAIL", "gsc": "OFFICIAL",
+    "caveats": [],
+}
+
+
+class _SampleSettings:
+    force = DEFAULT_FORCE
+
+
+def _warm_sample():
+    for d in _SAMPLE_DETAINEES:
+        person_record(d, _SampleSettings)
+    address_record(_SAMPLE_DETAINEES[0], _SampleSettings)
+    custody_record(_SAMPLE_CUSTODY, _SampleSettings)
+
+
+warm_up(_warm_sample)

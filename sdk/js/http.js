@@ -11,6 +11,7 @@
 // connect, 8 s to the first byte, 5 s between bytes).
 
 import { ConnectorFailure, statusFailure } from './errors.js';
+import { warmUp } from './warm.js';
 
 /** Largest response body read; a vendor streaming without end fails with `internal`. */
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -92,3 +93,10 @@ export async function postJson(url, value, { headers = {}, errorDetail } = {}) {
     errorDetail,
   });
 }
+
+// What a call does with the vendor's answer besides fetching it, warmed while the component is
+// built (see warm.js). `send` itself cannot be: `fetch` needs the host.
+warmUp(() => {
+  checkUrl(withQuery(join('http://warm-up.example.invalid/api/', '/v1/items'), { q: 'Sam Sample', n: 10, none: undefined }));
+  JSON.parse('{"count":1,"results":[{"id":"W-1","name":{"first":"Sam","last":"SAMPLE"},"tags":[],"n":1,"x":null,"ok":true}]}');
+});

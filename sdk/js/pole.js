@@ -15,6 +15,7 @@
 import { ConnectorFailure } from './errors.js';
 import { parseGrade, parseMarking } from './grading.js';
 import { isIsoDate, normalisePostcode, normaliseVrm } from './validate.js';
+import { warmUp } from './warm.js';
 
 export const CLASSIFICATIONS = ['official', 'secret', 'top-secret'];
 export const GENDERS = ['male', 'female', 'trans-male', 'trans-female', 'non-binary', 'intersex', 'not-specified', 'not-known'];
@@ -262,3 +263,21 @@ export function markingOf(h) {
   if (h.classification === 'official') return h.sensitive ? 'OFFICIAL-SENSITIVE' : 'OFFICIAL';
   return h.classification === 'secret' ? 'SECRET' : 'TOP SECRET';
 }
+
+// The builders warmed while the component is built (see warm.js): a connector's calls start
+// with them compiled. Synthetic values only; nothing here reaches the host.
+warmUp(() => {
+  const rec = record(
+    source('Warm-up Constabulary', 'Warm-up', 'W-1'),
+    handlingFromMarking('OFFICIAL-SENSITIVE', { caveats: ['UK EYES ONLY'], grading: grading('2B', 'P'), reviewDate: '2027-01-01' }),
+    person({ surname: 'SAMPLE', givenNames: ['Sam'], dateOfBirth: '1990-01-01', gender: 'male', ethnicityObserved: 'not-known' }),
+  );
+  withLinked(rec, 'W-1/address', 'homeAddress', location({ street: '1 Sample Street', town: 'Sampletown', postcode: 'ZZ1 1ZZ' }));
+  const ev = record(
+    source('Warm-up Constabulary', 'Warm-up', 'W-2'),
+    handling('official'),
+    event('intelligence-report', { references: ['W/1'], startsAt: '2026-01-01T00:00:00Z', description: 'Sample' }),
+    [link(ref('event', 'W-2'), ref('person', 'W-1'), 'knownSuspect')],
+  );
+  searchResult([rec, ev], '2', 2);
+});

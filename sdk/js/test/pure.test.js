@@ -8,6 +8,7 @@ import { formatGrade, parseGrade, parseMarking } from '../grading.js';
 import { getJson, join, postJson, segment, withQuery } from '../http.js';
 import * as pole from '../pole.js';
 import * as v from '../validate.js';
+import { warmUp } from '../warm.js';
 
 test('dates', () => {
   assert.ok(v.isIsoDate('1988-03-14'));
@@ -116,4 +117,14 @@ test('getJson and postJson map statuses and failures', async () => {
     await new Promise((r) => server.close(r));
   }
   await assert.rejects(getJson(`${base}/200`), (e) => e.tag === 'unavailable', 'connection refused');
+});
+
+test('warmUp runs its function the times asked and lets its failure through', () => {
+  let calls = 0;
+  warmUp(() => { calls += 1; });
+  assert.equal(calls, 2);
+  warmUp(() => { calls += 1; }, 3);
+  assert.equal(calls, 5);
+  // A broken warm-up fails the build rather than being hidden.
+  assert.throws(() => warmUp(() => { throw new TypeError('no report'); }), TypeError);
 });

@@ -24,6 +24,7 @@ from wit_world.imports import wasi_http_types as http
 
 from .errors import ConnectorFailure, status_failure, transport_words
 from .urls import join, segment, split_url, with_query
+from .warm import warm_up
 
 __all__ = ["Response", "request", "get_json", "post_json", "join", "segment", "with_query"]
 
@@ -226,3 +227,18 @@ def post_json(url, value, headers=None, timeout_ms=None, error_detail=None):
     body = json.dumps(value).encode()
     response = request("POST", url, all_headers, body, timeout_ms, read_headers=False)
     return response.status, _checked(response, error_detail)
+
+
+_WARM_BODY = (b'{"count": 1, "results": [{"id": "W-1", "name": {"first": "Sam", "last": "SAMPLE"},'
+              b' "tags": [], "n": 1, "x": null, "ok": true}]}')
+
+
+def _warm_sample():
+    """What a call does around the exchange itself, on synthetic values (see `warm`): the
+    exchange cannot be warmed, there is no host while the component is built."""
+    Response(200, {}, _WARM_BODY).json()
+    split_url(with_query(join("http://warm-up.example.invalid/api", "v1/items"),
+                         {"q": "Sam Sample", "n": 10, "none": None}))
+
+
+warm_up(_warm_sample)

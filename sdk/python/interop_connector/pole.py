@@ -26,6 +26,7 @@ from . import grading as _grading
 from . import validate
 from .errors import ConnectorFailure
 from .host import now_rfc3339
+from .warm import warm_up
 
 _ERROR_CLASSES = {
     "invalid-input": "ConnectorError_InvalidInput",
@@ -289,3 +290,25 @@ def connector_info(id, name, vendor, version, description, entity_kinds, operati
         entity_kinds=[enum("EntityKind", k) for k in entity_kinds],
         operations=[enum("Operation", o) for o in operations], config=list(config),
         max_classification=enum("Classification", max_classification))
+
+
+def _warm_sample():
+    """Records built as a connector builds them, from synthetic values (see `warm`)."""
+    rec = record(source("Warm-up Constabulary", "Warm-up", "W-1"),
+                 handling_from_marking("OFFICIAL-SENSITIVE", caveats=["UK EYES ONLY"]),
+                 person(surname="SAMPLE", given_names=["Sam"], middle_names=["Q"],
+                        aliases=["S Sample"], date_of_birth="1990-01-01", gender="male",
+                        ethnicity_observed="white-north-european", warning_markers=["V"]))
+    with_linked(rec, "W-1/address", "homeAddress",
+                location(street="1 Sample Street", town="Sampletown", county="Sampleshire",
+                         postcode="ZZ1 1ZZ", country="GBR"))
+    event_record = record(source("Warm-up Constabulary", "Warm-up", "W-2"),
+                          handling_from_marking("OFFICIAL"),
+                          event("custody", references=["W/1"], starts_at="2026-01-01T00:00:00Z"),
+                          [link(ref("event", "W-2"), ref("person", "W-1"), "knownSuspect")])
+    search_result([rec, event_record], "2", total=2)
+    case_name(_CASES["EntityKind"]["person"])
+
+
+# While the component is built: every call's instance starts with the builders specialised.
+warm_up(_warm_sample)

@@ -3,7 +3,7 @@
 import datetime
 import unittest
 
-from interop_connector import errors, grading, urls, validate
+from interop_connector import errors, grading, urls, validate, warm
 from interop_connector.errors import ConnectorFailure
 
 
@@ -127,3 +127,19 @@ class Urls(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WarmUp(unittest.TestCase):
+    def test_runs_the_function_the_times_asked_and_lets_its_failure_through(self):
+        calls = []
+        warm.warm_up(lambda: calls.append(1))
+        self.assertEqual(len(calls), warm.DEFAULT_TIMES)
+        warm.warm_up(lambda: calls.append(1), times=2)
+        self.assertEqual(len(calls), warm.DEFAULT_TIMES + 2)
+
+        def broken():
+            raise KeyError("detainee_ref")
+
+        # A broken warm-up fails the build rather than being hidden.
+        with self.assertRaises(KeyError):
+            warm.warm_up(broken)
