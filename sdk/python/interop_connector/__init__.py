@@ -13,6 +13,7 @@ Modules:
 - `http`: `get_json` / `post_json` over `wasi:http` (needs the component's bindings).
 - `host`: config, log and the clock.
 - `urls`: pure URL splitting, joining and query encoding.
+- `warm`: `warm_up(fn)`, run while the component is built so every call starts with it done.
 
 The pure modules import nothing generated, so `python3 -m unittest` tests them outside wasm;
 `pole`, `http` and `host` import the bindings componentize-py generates (`wit_world`), so they
@@ -20,4 +21,4 @@ load only while componentize-py builds the component and inside it. (They import
 top: componentize-py bundles only modules imported while it builds.)
 """
 
-__all__ = ["errors", "grading", "host", "http", "pole", "urls", "validate"]
+__all__ = ["errors", "grading", "host", "http", "pole", "urls", "validate", "warm"]
