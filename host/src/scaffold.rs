@@ -111,6 +111,10 @@ const PYTHON_HELPERS: &[(&str, &str)] = &[
         "interop_connector/validate.py",
         include_str!("../../sdk/python/interop_connector/validate.py"),
     ),
+    (
+        "interop_connector/warm.py",
+        include_str!("../../sdk/python/interop_connector/warm.py"),
+    ),
 ];
 /// Copied as they are: the helpers a JavaScript connector imports.
 const JS_HELPERS: &[(&str, &str)] = &[
@@ -137,6 +141,10 @@ const JS_HELPERS: &[(&str, &str)] = &[
     (
         "interop-connector/validate.js",
         include_str!("../../sdk/js/validate.js"),
+    ),
+    (
+        "interop-connector/warm.js",
+        include_str!("../../sdk/js/warm.js"),
     ),
 ];
 /// Copied as they are into a Rust project's `sdk/`: the `interop-sdk` crate (with its copy of
@@ -431,6 +439,34 @@ mod tests {
         }
         out.sort();
         out
+    }
+
+    #[test]
+    fn python_and_js_projects_carry_every_module_of_their_sdk() {
+        // A module added to an SDK and imported by another is missing from every project
+        // `interop new` writes unless it is listed: the lists are checked against the folders.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for (helpers, folder, copied_as, ext) in [
+            (
+                PYTHON_HELPERS,
+                "sdk/python/interop_connector",
+                "interop_connector",
+                ".py",
+            ),
+            (JS_HELPERS, "sdk/js", "interop-connector", ".js"),
+        ] {
+            let on_disk: Vec<String> = std::fs::read_dir(root.join(folder))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(ext))
+                .map(|name| format!("{copied_as}/{name}"))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let mut embedded: Vec<String> = helpers.iter().map(|(p, _)| p.to_string()).collect();
+            embedded.sort();
+            assert_eq!(embedded, on_disk, "{folder}: every module must be listed");
+        }
     }
 
     #[test]
