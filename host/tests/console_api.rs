@@ -433,3 +433,71 @@ async fn the_console_shows_operators_what_runs_and_acts_audited() {
         String::from_utf8_lossy(&verify.stderr)
     );
 }
+
+/// Verifying reads the whole chain: the console runs one verification for every request within
+/// a few seconds of it, however many arrive at once, and says when it ran; an edit to the log
+/// shows once that window has passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_console_verifies_the_chain_once_for_requests_close_together() {
+    let dir = scratch("audit-check");
+    let config = dir.join("gateway.toml");
+    write_config(
+        &config,
+        &format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\nplain_http = true\ngateway_id = \"console-check\"\n\
+             [audit]\ndir = \"audit\"\n\
+             [trust]\nallow_unsigned = true\n\
+             [roles.operator]\noperate = \"act\"\n\
+             [[users]]\nid = \"ops-1\"\ntoken_sha256 = \"{}\"\nroles = [\"operator\"]\nclearance = \"official\"\n",
+            hex::encode(token_sha256(OPERATOR))
+        ),
+    );
+    let gw = serve(&config);
+    let url = gw.url.clone();
+    let (status, first) = get(&url, OPERATOR).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["audit"]["verified"], true, "{first}");
+    let checked_at = first["audit"]["checked_at"].as_str().unwrap().to_string();
+    assert!(
+        interop_audit::parse_time(&checked_at).is_ok(),
+        "{checked_at}"
+    );
+
+    // Edit the first record (same length, so the writer's appends still land after it).
+    let log = dir.join("audit").join("audit.jsonl");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let first_line = text.lines().next().unwrap();
+    let edited = first_line.replacen("console-check", "console-chekk", 1);
+    assert_ne!(edited, first_line);
+    std::fs::write(&log, text.replacen(first_line, &edited, 1)).unwrap();
+    let edited_at = Instant::now();
+
+    // Within the window, eight requests at once are answered from the one verification.
+    let mut at_once = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let url = url.clone();
+        at_once.spawn(async move { get(&url, OPERATOR).await });
+    }
+    let answers = at_once.join_all().await;
+    if edited_at.elapsed() < Duration::from_secs(4) {
+        for (status, view) in &answers {
+            assert_eq!(*status, 200, "{view}");
+            assert_eq!(view["audit"]["verified"], true, "{view}");
+            assert_eq!(view["audit"]["checked_at"], checked_at.as_str(), "{view}");
+        }
+    }
+
+    // After it, the next request verifies again and finds the edit.
+    tokio::time::sleep(Duration::from_millis(5_200)).await;
+    let (status, later) = get(&url, OPERATOR).await;
+    assert_eq!(status, 200, "{later}");
+    assert_eq!(later["audit"]["verified"], false, "{later}");
+    assert!(
+        later["audit"]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("edited"),
+        "{later}"
+    );
+    drop(gw);
+}

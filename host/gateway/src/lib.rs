@@ -114,6 +114,9 @@ pub(crate) struct State {
     reloading: tokio::sync::Mutex<()>,
     /// What the configuration watcher has seen of the files.
     live_watch: live::Watcher,
+    /// The console's last verification of the audit chain, shared by the requests that ask
+    /// for it within a few seconds of each other.
+    pub(crate) audit_check: handlers::console::AuditCheck,
 }
 
 impl State {
@@ -267,6 +270,7 @@ impl Gateway {
             auth_failures: auth::FailureLimiter::default(),
             started: Instant::now(),
             store,
+            audit_check: handlers::console::AuditCheck::default(),
         });
         if let Some(watch) = &state.store {
             // At start, a connector in the store that does not load stops the start, as one

@@ -139,8 +139,11 @@ pub(crate) struct HistoryEntry {
 }
 
 /// The audit log's verification.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub(crate) struct AuditState {
+    /// When this verification ran (RFC 3339, UTC). Requests within a few seconds of one
+    /// another share one run: verifying reads the whole chain.
+    checked_at: String,
     /// No sign of tampering (a torn last line, a crash's mark, is not one).
     verified: bool,
     /// The first sign of tampering, in words.
@@ -159,7 +162,7 @@ pub(crate) struct AuditState {
 }
 
 /// The newest signed checkpoint that verified.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub(crate) struct CheckpointState {
     seq: u64,
     time: String,
@@ -475,9 +478,44 @@ async fn store_state(
     }
 }
 
+/// How long one verification of the audit chain answers the console before the next request
+/// runs another.
+const AUDIT_CHECK_REUSE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The console's last verification of the audit chain. Verifying reads and checks every line,
+/// so however many overview requests arrive at once, or however fast a script polls, one
+/// verification runs at a time and its answer serves every request within
+/// [`AUDIT_CHECK_REUSE`] of it: the chain's size, not the request rate, bounds the cost.
+#[derive(Default)]
+pub(crate) struct AuditCheck {
+    last: tokio::sync::Mutex<Option<(std::time::Instant, AuditState)>>,
+}
+
+impl AuditCheck {
+    /// A verification at most [`AUDIT_CHECK_REUSE`] old, running one if there is none.
+    /// Requests arriving while one runs wait for it (the lock) and take its answer.
+    async fn current(&self, state: &State) -> AuditState {
+        let mut last = self.last.lock().await;
+        if let Some((at, audit)) = last.as_ref()
+            && at.elapsed() < AUDIT_CHECK_REUSE
+        {
+            return audit.clone();
+        }
+        let audit = verify_audit(state).await;
+        *last = Some((std::time::Instant::now(), audit.clone()));
+        audit
+    }
+}
+
 async fn audit_state(state: &State) -> AuditState {
+    state.audit_check.current(state).await
+}
+
+async fn verify_audit(state: &State) -> AuditState {
+    let checked_at = interop_audit::now_rfc3339();
     match state.audit.verify().await {
         Ok(report) => AuditState {
+            checked_at,
             verified: report.is_ok(),
             problem: report
                 .problem
@@ -496,6 +534,7 @@ async fn audit_state(state: &State) -> AuditState {
             open_intents: report.open_intents_total,
         },
         Err(e) => AuditState {
+            checked_at,
             verified: false,
             problem: None,
             error: Some(cut(&e.to_string())),

@@ -331,6 +331,7 @@ function renderAudit() {
   const a = view.audit;
   const facts = [
     ['State', a.error ? state(`cannot be read: ${a.error}`, 'bad') : a.verified ? state('verified: no sign of tampering', 'good') : state(`tampering: ${a.problem}`, 'bad')],
+    ['Checked', a.checked_at],
     ['Records', String(a.records)],
     ['Last sequence number', String(a.last_seq)],
     ['Last signed checkpoint', a.last_checkpoint ? `seq ${a.last_checkpoint.seq}, ${a.last_checkpoint.records} records, signed ${a.last_checkpoint.time}` : 'none yet'],
