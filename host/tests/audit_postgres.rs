@@ -336,7 +336,10 @@ async fn under_load_a_transaction_waits_its_window_for_company_and_a_quiet_repli
             break;
         }
     }
-    assert!(shared, "two appends sent together never shared a transaction in 50 tries");
+    assert!(
+        shared,
+        "two appends sent together never shared a transaction in 50 tries"
+    );
     let before = log.stats().syncs;
     // ...so the next append waits for company: one arriving 100 ms later shares its transaction.
     let first = {

@@ -230,7 +230,10 @@ async fn under_load_a_sync_waits_its_window_for_company_and_a_quiet_log_does_not
             break;
         }
     }
-    assert!(shared, "two appends sent together never shared a sync in 50 tries");
+    assert!(
+        shared,
+        "two appends sent together never shared a sync in 50 tries"
+    );
     let before = log.stats().syncs;
     // ...so the next append waits for company: one arriving 100 ms later shares its sync.
     let first = {
