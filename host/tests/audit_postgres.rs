@@ -3,6 +3,8 @@
 //! every checkpoint needs its replica's key; edits and cut-off tails are caught; a wrong CA or
 //! a TLS mode that checks nothing is refused.
 
+#[path = "support/busy_log.rs"]
+mod busy_log;
 #[path = "support/postgres.rs"]
 mod postgres;
 
@@ -318,28 +320,7 @@ async fn under_load_a_transaction_waits_its_window_for_company_and_a_quiet_repli
     while let Some(a) = tasks.join_next().await {
         a.unwrap();
     }
-    // The burst's last transaction may have carried a straggler alone, and a lone transaction
-    // reads as a quiet replica: end the load on one known to carry two records, so the probe
-    // below sees a busy replica whatever the thread timing was.
-    let mut shared = false;
-    for i in 0..50 {
-        let before = log.stats();
-        let (a, b) = tokio::join!(
-            log.append(record(1, 300 + 2 * i)),
-            log.append(record(1, 301 + 2 * i))
-        );
-        a.unwrap();
-        b.unwrap();
-        let after = log.stats();
-        if after.syncs == before.syncs + 1 && after.records == before.records + 2 {
-            shared = true;
-            break;
-        }
-    }
-    assert!(
-        shared,
-        "two appends sent together never shared a transaction in 50 tries"
-    );
+    busy_log::end_on_a_shared_sync(&log, |i| record(1, 300 + i as usize)).await;
     let before = log.stats().syncs;
     // ...so the next append waits for company: one arriving 100 ms later shares its transaction.
     let first = {

@@ -22,6 +22,9 @@ use std::time::Duration;
 use super::line::{self, sha256_hex};
 use super::*;
 
+#[path = "../../tests/support/busy_log.rs"]
+mod busy_log;
+
 fn rec(i: u64) -> AuditRecord {
     let mut r = AuditRecord::new(AuditEvent::Access, "search");
     r.user = Some(format!("pc-{}", i % 3));
@@ -215,25 +218,7 @@ async fn under_load_a_sync_waits_its_window_for_company_and_a_quiet_log_does_not
     while let Some(a) = tasks.join_next().await {
         a.unwrap();
     }
-    // The burst's last sync may have carried a straggler alone, and a lone sync reads as a
-    // quiet log: end the load on a sync known to carry two records, so the probe below sees a
-    // busy log whatever the thread timing was.
-    let mut shared = false;
-    for i in 0..50 {
-        let before = log.stats();
-        let (a, b) = tokio::join!(log.append(rec(300 + 2 * i)), log.append(rec(301 + 2 * i)));
-        a.unwrap();
-        b.unwrap();
-        let after = log.stats();
-        if after.syncs == before.syncs + 1 && after.records == before.records + 2 {
-            shared = true;
-            break;
-        }
-    }
-    assert!(
-        shared,
-        "two appends sent together never shared a sync in 50 tries"
-    );
+    busy_log::end_on_a_shared_sync(&log, |i| rec(300 + i)).await;
     let before = log.stats().syncs;
     // ...so the next append waits for company: one arriving 100 ms later shares its sync.
     let first = {
