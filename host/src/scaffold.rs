@@ -455,14 +455,13 @@ mod tests {
             ),
             (JS_HELPERS, "sdk/js", "interop-connector", ".js"),
         ] {
-            let on_disk: Vec<String> = std::fs::read_dir(root.join(folder))
+            let mut on_disk: Vec<String> = std::fs::read_dir(root.join(folder))
                 .unwrap()
                 .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
                 .filter(|name| name.ends_with(ext))
                 .map(|name| format!("{copied_as}/{name}"))
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
                 .collect();
+            on_disk.sort();
             let mut embedded: Vec<String> = helpers.iter().map(|(p, _)| p.to_string()).collect();
             embedded.sort();
             assert_eq!(embedded, on_disk, "{folder}: every module must be listed");

@@ -374,7 +374,7 @@ pub(crate) async fn overview(Shared(state): Shared<Arc<State>>, caller: Caller) 
         (Some(watch), Some(index)) => Some(store_state(watch.store(), index.ok()).await),
         _ => None,
     };
-    let audit = audit_state(&state).await;
+    let audit = state.audit_check.current(&state).await;
     let access_state = access_state(&access, &plugins);
     let last_reload = read_report(&state.config.audit_dir.join(REPORT_FILE)).map(Into::into);
     access.record().policy_decision = format!("allowed: operator role ({})", operate.as_str());
@@ -501,17 +501,13 @@ impl AuditCheck {
         {
             return audit.clone();
         }
-        let audit = verify_audit(state).await;
+        let audit = audit_state(state).await;
         *last = Some((std::time::Instant::now(), audit.clone()));
         audit
     }
 }
 
 async fn audit_state(state: &State) -> AuditState {
-    state.audit_check.current(state).await
-}
-
-async fn verify_audit(state: &State) -> AuditState {
     let checked_at = interop_audit::now_rfc3339();
     match state.audit.verify().await {
         Ok(report) => AuditState {
